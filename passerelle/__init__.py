@@ -1,0 +1,1 @@
+"""Passerelle: the runtime around the services — embedded stack, runner, demo and CLI."""

@@ -1,0 +1,262 @@
+"""The `passerelle` command: run the stack, the demo, or create the topics."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+
+from passerelle.assign_command import run_assign
+from passerelle.asyncapi_docs import DOCS_DIR, SERVICES, export, render
+from passerelle.demo import run_demo
+from passerelle.embedded.processes import StartupFailed
+from passerelle.infrastructure import Infrastructure
+from passerelle.match_command import UsageError, run_match
+from passerelle.ops.dead_letters import NoSuchDeadLetter, find, list_dead_letters, replay
+from passerelle.ops.watch import current_state, watch
+from passerelle.ops.watch import render as render_ops
+from passerelle.replay import replay_referral_views
+from passerelle.stack import ServiceStack, follow_logs
+from shared.kafka_admin import ensure_topics
+from shared.topics import FIXED_TOPICS
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passerelle", description="Referral matching for newcomer integration")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("up", help="run the whole stack in the foreground until Ctrl-C")
+    commands.add_parser("demo", help="start the stack, run the demo scenario, stop")
+    commands.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
+    match = commands.add_parser("match", help="every catalogue opening for one profile, eligible ones ranked")
+    match.add_argument("profile", type=Path, metavar="PROFILE.json", help="a profile (or a CIR signing body)")
+    match.add_argument("--json", action="store_true", help="print a JSON list instead of text")
+    match.add_argument("--catalogue", type=Path, help="openings JSON file (default: the shipped catalogue)")
+    commands.add_parser("replay", help="rebuild the referral views in Redis from referral.event.v1")
+    ops = commands.add_parser("ops", help="operators: watch the system, inspect and replay dead letters")
+    ops_commands = ops.add_subparsers(dest="ops_command", required=True, metavar="OPS_COMMAND")
+    watch_parser = ops_commands.add_parser("watch", help="services up/down, throughput, lag, dead letters")
+    watch_parser.add_argument("--once", action="store_true", help="print one picture and exit")
+    watch_parser.add_argument("--json", action="store_true", help="with --once: JSON for scripts")
+    watch_parser.add_argument(
+        "--api",
+        metavar="URL",
+        help="referrals' URL: read its /v1/ops/state (adds the funnel); key in PASSERELLE_OPS_KEY",
+    )
+    dlq = ops_commands.add_parser("dlq", help="dead letters on ops.dlq.v1")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="DLQ_COMMAND")
+    dlq_list = dlq_commands.add_parser("list", help="every dead letter, oldest first")
+    dlq_list.add_argument("--json", action="store_true")
+    dlq_commands.add_parser("show", help="one dead letter with its headers and body").add_argument("id")
+    dlq_commands.add_parser("replay", help="re-publish a dead letter to its original topic").add_argument("id")
+    manifests = commands.add_parser("manifests", help="write deploy/kubernetes/ from the code")
+    manifests.add_argument("--check", action="store_true", help="exit 1 if the committed manifests differ")
+    docs = commands.add_parser("asyncapi", help="write the services' AsyncAPI documents to deploy/asyncapi/")
+    docs.add_argument("--check", action="store_true", help="exit 1 if the committed documents differ from the code")
+    assign = commands.add_parser("assign", help="optimal batch assignment of profiles to openings under capacity")
+    assign.add_argument("--openings", type=Path, required=True, metavar="OPENINGS.jsonl")
+    assign.add_argument("--profiles", type=Path, required=True, metavar="PROFILES.jsonl")
+    assign.add_argument("--history", type=Path, metavar="HISTORY.jsonl", help="past outcomes to learn from")
+    assign.add_argument("--out", type=Path, metavar="ASSIGNMENTS.jsonl", help="default: standard output")
+    assign.add_argument("--top-k", type=int, default=20, help="candidate openings kept per person (default 20)")
+    return parser
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise _Interrupted()
+
+
+def cmd_up(console: Console) -> int:
+    infrastructure = Infrastructure()
+    stack = ServiceStack(infrastructure, log_format="console")
+    stop_logs = threading.Event()
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    try:
+        infrastructure.start()
+        follow_logs(stack, stop_logs)
+        stack.start()
+        console.print(f"[bold green]Passerelle is up[/] (logs in {infrastructure.log_dir})")
+        console.print(f"  referrals API   {stack.url('referrals')}/docs")
+        console.print(f"  matching        {stack.url('matching')}/health")
+        console.print(f"  notifications   {stack.url('notifications')}/health")
+        console.print(f"  Kafka           {infrastructure.kafka_bootstrap_servers}")
+        console.print(f"  Redis           {infrastructure.redis_url}")
+        console.print("Ctrl-C stops everything.")
+        while not stack.exited():
+            threading.Event().wait(1.0)
+        console.print(f"[red]service(s) exited:[/] {', '.join(stack.exited())}")
+        return 1
+    except _Interrupted:
+        console.print("stopping…")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stack.stop()
+        infrastructure.stop()
+        stop_logs.set()
+
+
+def cmd_demo(console: Console) -> int:
+    infrastructure = Infrastructure()
+    stack = ServiceStack(infrastructure)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with console.status("starting Kafka (Tansu), Redis and the three services…"):
+            infrastructure.start()
+            stack.start()
+        run_demo(stack, console)
+        return 0
+    except _Interrupted:
+        return 130
+    finally:
+        stack.stop()
+        infrastructure.stop()
+
+
+def cmd_topics(console: Console) -> int:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        console.print("[red]KAFKA_BOOTSTRAP_SERVERS is not set[/]")
+        return EXIT_USAGE
+    created = asyncio.run(ensure_topics(bootstrap, FIXED_TOPICS, int(os.environ.get("KAFKA_REPLICATION_FACTOR", 1))))
+    console.print(f"created: {', '.join(created) or 'none (all exist)'}")
+    return 0
+
+
+def _bootstrap() -> str:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        raise UsageError("KAFKA_BOOTSTRAP_SERVERS must be set (the Kafka the services use)")
+    return bootstrap
+
+
+def cmd_ops(args: argparse.Namespace, console: Console) -> int:
+    if args.ops_command == "watch":
+        ops_key = os.environ.get("PASSERELLE_OPS_KEY")
+        if args.api and not ops_key:
+            raise UsageError("--api needs an ops key in PASSERELLE_OPS_KEY")
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "") if args.api else _bootstrap()
+        if args.json and not args.once:
+            raise UsageError("--json needs --once")
+        if args.once:
+            state = asyncio.run(current_state(bootstrap, args.api, ops_key))
+            if args.json:
+                print(json.dumps(state.as_dict(), indent=2))
+            else:
+                console.print(render_ops(state))
+            return 0
+        try:
+            asyncio.run(watch(bootstrap, console, args.api, ops_key))
+        except KeyboardInterrupt:
+            return 0
+        return 0
+    bootstrap = _bootstrap()
+    try:
+        if args.dlq_command == "list":
+            letters = asyncio.run(list_dead_letters(bootstrap))
+            if args.json:
+                print(json.dumps([d.summary() for d in letters], indent=2))
+            else:
+                for d in letters:
+                    console.print(f"{d.id:>8}  {d.original_topic:<24} {d.service:<14} {d.error[:90]}", highlight=False)
+            return 0
+        if args.dlq_command == "show":
+            print(json.dumps(asyncio.run(find(bootstrap, args.id)).detail(), indent=2, ensure_ascii=False))
+            return 0
+        letter = asyncio.run(replay(bootstrap, args.id))
+        console.print(f"replayed {letter.id} to {letter.original_topic}")
+        return 0
+    except NoSuchDeadLetter as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_manifests(check: bool, console: Console) -> int:
+    from passerelle import kubernetes_manifests
+
+    if check:
+        stale = [
+            name for name, documents in kubernetes_manifests.files().items()
+            if (kubernetes_manifests.OUT_DIR / name).read_text() != kubernetes_manifests.render(documents)
+        ]  # fmt: skip
+        if stale:
+            sys.stderr.write(f"error: manifests out of date: {', '.join(stale)} (run `make manifests`)\n")
+            return 1
+        console.print("Kubernetes manifests match the code")
+        return 0
+    for path in kubernetes_manifests.write():
+        console.print(f"wrote {path}")
+    return 0
+
+
+def cmd_asyncapi(check: bool, console: Console) -> int:
+    if check:
+        stale = [s for s in SERVICES if (DOCS_DIR / f"{s}.json").read_text() != render(s)]
+        if stale:
+            sys.stderr.write(f"error: AsyncAPI documents out of date: {', '.join(stale)} (run `make asyncapi`)\n")
+            return 1
+        console.print("AsyncAPI documents match the code")
+        return 0
+    for path in export():
+        console.print(f"wrote {path}")
+    return 0
+
+
+def cmd_replay(console: Console) -> int:
+    bootstrap, redis_url = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("REDIS_URL")
+    if not bootstrap or not redis_url:
+        sys.stderr.write("error: KAFKA_BOOTSTRAP_SERVERS and REDIS_URL must both be set\n")
+        return EXIT_USAGE
+    with console.status("replaying referral.event.v1…"):
+        report = asyncio.run(replay_referral_views(bootstrap, redis_url))
+    console.print(
+        f"read {report.read} events, applied {report.applied}, skipped {report.skipped}; {report.views} referral views"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    try:
+        if args.command == "up":
+            return cmd_up(console)
+        if args.command == "demo":
+            return cmd_demo(console)
+        if args.command == "match":
+            return run_match(args.profile, args.json, args.catalogue, console)
+        if args.command == "ops":
+            return cmd_ops(args, console)
+        if args.command == "manifests":
+            return cmd_manifests(args.check, console)
+        if args.command == "asyncapi":
+            return cmd_asyncapi(args.check, console)
+        if args.command == "replay":
+            return cmd_replay(console)
+        if args.command == "assign":
+            return run_assign(args.openings, args.profiles, args.history, args.out, args.top_k, Console(stderr=True))
+        return cmd_topics(console)
+    except UsageError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except StartupFailed as exc:
+        console.print(f"[red]could not start:[/] {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Real Kafka-protocol broker and Redis started by the project itself, on free loopback ports."""

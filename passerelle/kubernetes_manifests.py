@@ -1,0 +1,248 @@
+"""deploy/kubernetes/, generated from the code: topics from shared/topics.py, consumer groups and access
+from the services, partners from the catalogue. `make manifests` writes them; a test fails on drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from passerelle.catalogue import load_catalogue
+from shared.ops_state import CONSUMER_GROUPS
+from shared.topics import (
+    BENEFICIARY_PROFILE,
+    FIXED_TOPICS,
+    MATCHING_PROPOSAL,
+    OPS_AUDIT,
+    OPS_DLQ,
+    OPS_HEARTBEAT,
+    OPS_METRICS,
+    PARTNER_SUBSCRIPTION,
+    PROGRAMME_OPENING,
+    REFERRAL_EVENT,
+    TopicSpec,
+    partner_candidates_topic,
+)
+
+OUT_DIR = Path(__file__).resolve().parents[1] / "deploy" / "kubernetes"
+NAMESPACE = "passerelle"
+CLUSTER = "passerelle"
+IMAGE = "ghcr.io/passerelle/passerelle:0.1.0"
+REPLICAS = 3
+MIN_INSYNC = 2
+OPS_OUT = (OPS_HEARTBEAT, OPS_METRICS, OPS_DLQ)
+
+# Least privilege: what each service writes and reads; the rest is refused by the cluster.
+ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
+    "referrals": {
+        "write": (BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT, PARTNER_SUBSCRIPTION, OPS_AUDIT, *OPS_OUT),
+        "read": (MATCHING_PROPOSAL, REFERRAL_EVENT, OPS_HEARTBEAT, OPS_METRICS, OPS_DLQ),
+    },
+    "matching": {
+        "write": (MATCHING_PROPOSAL, *OPS_OUT),
+        "read": (BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT),
+    },
+    "notifications": {
+        "write": OPS_OUT,
+        "read": (REFERRAL_EVENT, PARTNER_SUBSCRIPTION),
+    },
+}
+HTTP = {"referrals": True, "matching": False, "notifications": True}
+RESOURCES = {
+    "referrals": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+    "matching": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+    "notifications": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+}
+TOPIC_BY_NAME = {t.name: t for t in FIXED_TOPICS}
+
+
+def _k8s_name(topic: str) -> str:
+    return topic.replace(".", "-").replace("_", "-")
+
+
+def _groups_of(service: str) -> dict[str, str]:
+    return {group: topic for group, topic in CONSUMER_GROUPS.items() if group.startswith(f"{service}.")}
+
+
+def kafka_cluster() -> list[dict[str, Any]]:
+    return [
+        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaNodePool",
+         "metadata": {"name": "brokers", "namespace": NAMESPACE, "labels": {"strimzi.io/cluster": CLUSTER}},
+         "spec": {"replicas": REPLICAS, "roles": ["controller", "broker"],
+                  "storage": {"type": "jbod", "volumes": [
+                      {"id": 0, "type": "persistent-claim", "size": "100Gi", "deleteClaim": False}]}}},
+        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
+         "metadata": {"name": CLUSTER, "namespace": NAMESPACE,
+                      "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}},
+         "spec": {"kafka": {
+             "listeners": [{"name": "tls", "port": 9093, "type": "internal", "tls": True,
+                            "authentication": {"type": "scram-sha-512"}}],
+             "authorization": {"type": "simple"},
+             "config": {"default.replication.factor": REPLICAS, "min.insync.replicas": MIN_INSYNC,
+                        "offsets.topic.replication.factor": REPLICAS,
+                        "transaction.state.log.replication.factor": REPLICAS,
+                        "transaction.state.log.min.isr": MIN_INSYNC, "auto.create.topics.enable": False}},
+             "entityOperator": {"topicOperator": {}, "userOperator": {}}}},
+    ]  # fmt: skip
+
+
+def kafka_topic(spec: TopicSpec) -> dict[str, Any]:
+    config: dict[str, Any] = {**spec.config(), "min.insync.replicas": MIN_INSYNC}
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaTopic",
+        "metadata": {"name": _k8s_name(spec.name), "namespace": NAMESPACE, "labels": {"strimzi.io/cluster": CLUSTER}},
+        "spec": {"topicName": spec.name, "partitions": spec.partitions, "replicas": REPLICAS, "config": config},
+    }
+
+
+def _acl(kind: str, name: str, operations: list[str], pattern: str = "literal") -> dict[str, Any]:
+    return {"resource": {"type": kind, "name": name, "patternType": pattern}, "operations": operations}
+
+
+def service_user(service: str) -> dict[str, Any]:
+    access = ACCESS[service]
+    acls = [_acl("topic", t.name, ["Write", "Describe"]) for t in access["write"]]
+    acls += [_acl("topic", t.name, ["Read", "Describe"]) for t in access["read"]]
+    acls += [_acl("group", g, ["Read"]) for g in _groups_of(service)]
+    if service == "notifications":
+        acls.append(_acl("topic", "partner.", ["Write", "Describe"], pattern="prefix"))
+    return _user(service, acls)
+
+
+def partner_user(partner_id: str) -> dict[str, Any]:
+    """A partner reads its own candidates topic, with consumer groups of its own prefix, and nothing else."""
+    topic = partner_candidates_topic(partner_id).name
+    acls = [_acl("topic", topic, ["Read", "Describe"]), _acl("group", f"partner-{partner_id}", ["Read"], "prefix")]
+    return _user(f"partner-{partner_id}", acls)
+
+
+def _user(name: str, acls: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaUser",
+        "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"strimzi.io/cluster": CLUSTER}},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls}},
+    }
+
+
+def partners() -> list[str]:
+    return sorted({o.partner_id for o in load_catalogue()})
+
+
+def deployment(service: str) -> list[dict[str, Any]]:
+    labels = {"app.kubernetes.io/name": "passerelle", "app.kubernetes.io/component": service}
+    probe = {"httpGet": {"path": "/health", "port": 8000}, "periodSeconds": 10, "timeoutSeconds": 3}
+    env = [
+        {"name": "KAFKA_SASL_USERNAME", "value": service},
+        {"name": "KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": service, "key": "password"}}},
+        {"name": "INSTANCE_ID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+    ]
+    if service == "referrals":
+        env.append({"name": "ADMIN_TOKEN", "valueFrom": {"secretKeyRef": {"name": "passerelle-admin", "key": "token"}}})
+    documents: list[dict[str, Any]] = [{
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": service, "namespace": NAMESPACE, "labels": labels},
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels},
+            "spec": {"securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
+                     "containers": [{
+                         "name": service, "image": IMAGE, "command": ["python", "-m", f"services.{service}"],
+                         "ports": [{"containerPort": 8000, "name": "http"}],
+                         "envFrom": [{"configMapRef": {"name": "passerelle-config"}}], "env": env,
+                         "readinessProbe": probe, "livenessProbe": {**probe, "initialDelaySeconds": 20},
+                         "resources": RESOURCES[service],
+                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True}}]}}},
+    }]  # fmt: skip
+    if HTTP[service]:
+        metadata = {"name": service, "namespace": NAMESPACE, "labels": labels}
+        documents.append({
+            "apiVersion": "v1", "kind": "Service", "metadata": metadata,
+            "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": 8000}]},
+        })  # fmt: skip
+    return documents
+
+
+def scaled_object(service: str) -> dict[str, Any]:
+    """KEDA scales a service on its lag, never beyond the partitions its busiest group reads."""
+    groups = _groups_of(service)
+    max_replicas = max(TOPIC_BY_NAME[topic].partitions for topic in groups.values())
+    triggers = [
+        {"type": "kafka", "metadata": {"bootstrapServers": f"{CLUSTER}-kafka-bootstrap:9093", "consumerGroup": g,
+                                        "topic": t, "lagThreshold": "100", "sasl": "scram_sha512", "tls": "enable"},
+         "authenticationRef": {"name": f"{service}-kafka"}}
+        for g, t in sorted(groups.items())
+    ]  # fmt: skip
+    return {
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": {"name": service, "namespace": NAMESPACE},
+        "spec": {"scaleTargetRef": {"name": service}, "minReplicaCount": 1, "maxReplicaCount": max_replicas,
+                 "triggers": triggers},
+    }  # fmt: skip
+
+
+def trigger_authentication(service: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "keda.sh/v1alpha1", "kind": "TriggerAuthentication",
+        "metadata": {"name": f"{service}-kafka", "namespace": NAMESPACE},
+        # The password is Strimzi's KafkaUser secret; the username secret is created with the release.
+        "spec": {"secretTargetRef": [{"parameter": "username", "name": f"{service}-keda", "key": "username"},
+                                     {"parameter": "password", "name": service, "key": "password"}]},
+    }  # fmt: skip
+
+
+def platform() -> list[dict[str, Any]]:
+    labels = {"app.kubernetes.io/name": "passerelle", "app.kubernetes.io/component": "redis"}
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "passerelle-config", "namespace": NAMESPACE},
+         "data": {"KAFKA_BOOTSTRAP_SERVERS": f"{CLUSTER}-kafka-bootstrap:9093", "KAFKA_USE_TLS": "true",
+                  "KAFKA_REPLICATION_FACTOR": str(REPLICAS), "KAFKA_MANAGE_TOPICS": "false",
+                  "REDIS_URL": "redis://redis:6379/0", "ENVIRONMENT": "production", "LOG_FORMAT": "json",
+                  "HTTP_HOST": "0.0.0.0", "HTTP_PORT": "8000"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "passerelle-admin", "namespace": NAMESPACE},
+         "type": "Opaque", "stringData": {"token": "REPLACE-WITH-A-SECRET-OF-AT-LEAST-32-CHARACTERS"}},
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis", "namespace": NAMESPACE},
+         "spec": {"serviceName": "redis", "replicas": 1, "selector": {"matchLabels": labels}, "template": {
+             "metadata": {"labels": labels},
+             "spec": {"containers": [{"name": "redis", "image": "redis:7.4-alpine",
+                                      "command": ["redis-server", "--appendonly", "yes", "--appendfsync", "everysec"],
+                                      "ports": [{"containerPort": 6379, "name": "redis"}],
+                                      "readinessProbe": {"exec": {"command": ["redis-cli", "ping"]}},
+                                      "resources": {"requests": {"cpu": "250m", "memory": "512Mi"},
+                                                    "limits": {"memory": "2Gi"}},
+                                      "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}},
+             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                 "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "20Gi"}}}}]}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "redis", "namespace": NAMESPACE},
+         "spec": {"selector": labels, "ports": [{"name": "redis", "port": 6379}]}},
+    ]  # fmt: skip
+
+
+def files() -> dict[str, list[dict[str, Any]]]:
+    services = list(ACCESS)
+    return {
+        "00-platform.yaml": platform(),
+        "10-kafka.yaml": kafka_cluster(),
+        "20-topics.yaml": [kafka_topic(t) for t in FIXED_TOPICS]
+        + [kafka_topic(partner_candidates_topic(p)) for p in partners()],
+        "30-users.yaml": [service_user(s) for s in services] + [partner_user(p) for p in partners()],
+        "40-services.yaml": [d for s in services for d in deployment(s)],
+        "50-autoscaling.yaml": [d for s in services for d in (trigger_authentication(s), scaled_object(s))],
+    }
+
+
+def render(documents: list[dict[str, Any]]) -> str:
+    header = "# Generated by `make manifests` from shared/topics.py, the services and the catalogue: do not edit.\n"
+    return header + yaml.safe_dump_all(documents, sort_keys=True, default_flow_style=False)
+
+
+def write(directory: Path = OUT_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, documents in files().items():
+        path = directory / name
+        path.write_text(render(documents))
+        paths.append(path)
+    return paths

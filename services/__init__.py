@@ -1,0 +1,1 @@
+"""The three Passerelle services: referrals, matching, notifications."""

@@ -1,0 +1,65 @@
+"""What the periodic re-optimisation works on: newcomers with a live proposal, and the seat prices it leaves."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from shared.events import BeneficiaryProfile
+
+
+class PendingProfiles:
+    """Profiles whose seat hold is still live, with the hold's expiry."""
+
+    def __init__(self, redis: Redis, key: str = "matching:pending") -> None:
+        self._redis = redis
+        self._key = key
+
+    async def add(self, profile: BeneficiaryProfile, expires_at: datetime) -> None:
+        value = json.dumps({"profile": profile.model_dump(mode="json"), "expires_at": expires_at.isoformat()})
+        await self._redis.hset(self._key, profile.beneficiary_id, value)
+
+    async def live(self, now: datetime) -> list[BeneficiaryProfile]:
+        """Live ones; expired ones are removed on the way."""
+        live, expired = [], []
+        for beneficiary_id, raw in (await self._redis.hgetall(self._key)).items():
+            entry = json.loads(raw)
+            if datetime.fromisoformat(entry["expires_at"]) <= now:
+                expired.append(beneficiary_id)
+            else:
+                live.append(BeneficiaryProfile.model_validate(entry["profile"]))
+        if expired:
+            await self._redis.hdel(self._key, *expired)
+        return live
+
+
+class SeatPrices:
+    """The dual prices of the last batch solve, by opening id."""
+
+    def __init__(self, redis: Redis, key: str = "matching:prices") -> None:
+        self._redis = redis
+        self._key = key
+
+    async def load(self) -> dict[str, float]:
+        return {str(k): float(v) for k, v in (await self._redis.hgetall(self._key)).items()}
+
+    async def replace(self, prices: dict[str, float]) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._key)
+            if prices:
+                pipe.hset(self._key, mapping={k: repr(v) for k, v in prices.items()})
+            await pipe.execute()
+
+
+class Lease:
+    """One instance at a time: a lock that expires by itself."""
+
+    def __init__(self, redis: Redis, key: str, holder: str) -> None:
+        self._redis = redis
+        self._key = key
+        self._holder = holder
+
+    async def acquire(self, ttl_ms: int) -> bool:
+        return bool(await self._redis.set(self._key, self._holder, nx=True, px=ttl_ms))

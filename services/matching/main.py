@@ -1,0 +1,162 @@
+"""Composition root of the matching service: builds the real adapters and the ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.asgi.types import Scope
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from services.matching.adapters.batch_state import Lease, PendingProfiles, SeatPrices
+from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
+from services.matching.adapters.openings_view import OpeningsView
+from services.matching.adapters.outcome_log import OutcomeLog
+from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.config import MatchingSettings
+from services.matching.domain.success_model import SuccessModel, prior_model
+from services.matching.entrypoints.consumers import MatchingDependencies, register_consumers
+from services.matching.service_layer.history import OutcomeRecord, learn_from, read_jsonl
+from services.matching.service_layer.live_engine import LiveEngine, reoptimise
+from services.matching.service_layer.propose import Clock, ProposalPolicy
+from services.matching.service_layer.referral_feedback import Feedback
+from shared.asyncapi import asyncapi_document
+from shared.dead_letters import DeadLetters
+from shared.events import MatchingProposal
+from shared.kafka_admin import ensure_topics
+from shared.kafka_broker import make_broker
+from shared.metering import Meter
+from shared.ops_reporter import OpsReporter
+from shared.publishing import EventPublisher
+from shared.redis_factory import make_redis
+from shared.topics import FIXED_TOPICS, MATCHING_PROPOSAL
+
+SERVICE = "matching"
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(body: dict[str, Any], status: int) -> AsgiResponse:
+    return AsgiResponse(json.dumps(body).encode(), status, headers={"content-type": "application/json"})
+
+
+def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastStream:
+    broker = make_broker(settings, SERVICE)
+    redis = make_redis(settings.redis_url)
+    meter = Meter(SERVICE, settings.instance_id)
+    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
+    openings = OpeningsView(redis)
+    prices = SeatPrices(redis)
+    pending = PendingProfiles(redis)
+    model = success_model_for(settings)
+    ledger = SeatLedger(redis)
+    live = LiveEngine(openings, prices, model)
+    profiles = ProfileBook(redis)
+    policy = ProposalPolicy(max_ranked=settings.max_ranked, hold_for=timedelta(days=settings.seat_hold_days))
+    deps = MatchingDependencies(
+        openings=openings,
+        seats=ledger,
+        engine=live,
+        pending=pending,
+        profiles=profiles,
+        feedback=Feedback(
+            ledger, pending, profiles, TriedOpenings(redis), OutcomeLog(redis), openings, live, clock, policy
+        ),
+        proposals=EventPublisher(
+            broker,
+            MATCHING_PROPOSAL,
+            MatchingProposal,
+            f"/passerelle/{SERVICE}",
+            "Ranked, explained proposals for one beneficiary, with the seat held",
+            meter=meter,
+        ),
+        dead_letters=DeadLetters(broker, SERVICE, meter),
+        clock=clock,
+        policy=policy,
+    )
+    register_consumers(broker, settings, deps)
+
+    @get(include_in_schema=False)
+    async def health(scope: Scope) -> AsgiResponse:
+        """Ready when the broker answers; reports how many openings matching knows."""
+        ok = await broker.ping(timeout=2.0)
+        body = {"service": SERVICE, "status": "ok" if ok else "down", "openings_known": await deps.openings.count()}
+        return AsgiResponse(json.dumps(body).encode(), 200 if ok else 503, headers={"content-type": "application/json"})
+
+    @get(include_in_schema=False)
+    async def seats(scope: Scope) -> AsgiResponse:
+        """Capacity and seats left of one opening, as matching sees them: `/seats?opening_id=…`."""
+        query = parse_qs(scope.get("query_string", b"").decode())
+        opening_id = (query.get("opening_id") or [""])[0]
+        if not opening_id:
+            return _json({"detail": "query parameter opening_id is required"}, 422)
+        body = {
+            "opening_id": opening_id,
+            "capacity": await deps.seats.capacity(opening_id),
+            "available": await deps.seats.available(opening_id, clock()),
+        }
+        return _json(body, 200)
+
+    async def create_topics() -> None:
+        if settings.kafka_manage_topics:
+            await ensure_topics(settings.kafka_bootstrap_servers, FIXED_TOPICS, settings.kafka_replication_factor)
+
+    @get(include_in_schema=False)
+    async def metrics(scope: Scope) -> AsgiResponse:
+        """Prometheus metrics."""
+        return AsgiResponse(meter.prometheus(), 200, headers={"content-type": CONTENT_TYPE_LATEST})
+
+    @get(include_in_schema=False)
+    async def asyncapi(scope: Scope) -> AsgiResponse:
+        """This service's AsyncAPI document, generated from the code."""
+        return _json(asyncapi_document(SERVICE, broker), 200)
+
+    lease = Lease(redis, "matching:reoptimise-lease", settings.instance_id)
+    background: list[asyncio.Task[None]] = []
+
+    async def reoptimise_forever() -> None:
+        interval = settings.reoptimise_interval_s
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if await lease.acquire(int(interval * 1000 * 0.9)):
+                    await reoptimise(openings, pending, prices, model, clock)
+            except Exception:
+                log.exception("re-optimisation failed; the previous seat prices stay")
+
+    async def start_background() -> None:
+        background.append(asyncio.create_task(reoptimise_forever()))
+        background.append(asyncio.create_task(reporter.run_forever()))
+
+    async def stop_background() -> None:
+        for task in background:
+            task.cancel()
+
+    async def close_redis() -> None:
+        await redis.aclose()
+
+    return AsgiFastStream(
+        broker,
+        asgi_routes=[("/health", health), ("/seats", seats), ("/asyncapi.json", asyncapi), ("/metrics", metrics)],
+        on_startup=[create_topics],
+        after_startup=[start_background],
+        on_shutdown=[stop_background],
+        after_shutdown=[close_redis],
+    )
+
+
+def success_model_for(settings: MatchingSettings) -> SuccessModel:
+    """Learned from the history file when one is configured and large enough; the prior otherwise."""
+    if settings.success_history_path is None:
+        return prior_model()
+    report = learn_from(list(read_jsonl(settings.success_history_path, OutcomeRecord)))  # type: ignore[arg-type]
+    log.info("success model", extra={"records": report.records, "model": report.note})
+    return report.model

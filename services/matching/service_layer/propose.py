@@ -1,0 +1,76 @@
+"""Turning one profile into a proposal in real time: ranked openings, and a seat held on the best one
+that is worth its price (the dual price of the last batch solve)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.domain.eligibility import RULESET_VERSION
+from shared.events import BeneficiaryProfile, HeldSeat, MatchingProposal, RankedOpening
+
+if TYPE_CHECKING:
+    from services.matching.service_layer.engine import MatchingEngine
+
+PROPOSAL_NAMESPACE = uuid.UUID("7b0c4a52-51b8-4c5e-9f0b-3c2a4d5e6f70")
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class ProposalPolicy:
+    max_ranked: int = 5
+    hold_for: timedelta = timedelta(days=7)
+
+
+def proposal_id_for(profile_event_id: str) -> str:
+    """The same profile event always yields the same proposal id, so redelivery is recognisable."""
+    return str(uuid.uuid5(PROPOSAL_NAMESPACE, profile_event_id))
+
+
+async def propose(
+    profile: BeneficiaryProfile,
+    profile_event_id: str,
+    engine: MatchingEngine,
+    seats: SeatLedger,
+    clock: Clock,
+    policy: ProposalPolicy,
+    exclude: frozenset[str] = frozenset(),
+    proposal_id: str | None = None,
+) -> MatchingProposal:
+    """`exclude`: openings already tried (a re-routed newcomer is not sent back where they were refused)."""
+    now = clock()
+    candidates = engine.candidates(profile, exclude=exclude)
+    held = None
+    for candidate in candidates:
+        if not candidate.worth_a_seat:
+            continue
+        hold = await seats.hold(candidate.opening.opening_id, profile.beneficiary_id, now, policy.hold_for)
+        if hold is not None:
+            held = HeldSeat(opening_id=hold.opening_id, expires_at=hold.expires_at or now + policy.hold_for)
+            break
+    shown = candidates[: policy.max_ranked]
+    if held is not None and all(c.opening.opening_id != held.opening_id for c in shown):
+        shown += [c for c in candidates if c.opening.opening_id == held.opening_id]
+    ranked = [
+        RankedOpening(
+            opening_id=c.opening.opening_id,
+            partner_id=c.opening.partner_id,
+            programme=c.opening.programme,
+            score=round(min(max(c.probability, 0.0), 1.0), 4),
+            reasons=engine.reasons(profile, c),
+        )
+        for c in shown
+    ]
+    return MatchingProposal(
+        proposal_id=proposal_id or proposal_id_for(profile_event_id),
+        beneficiary_id=profile.beneficiary_id,
+        profile_event_id=profile_event_id,
+        ruleset_version=RULESET_VERSION,
+        decided_at=now,
+        ranked=ranked,
+        held=held,
+    )

@@ -1,0 +1,11 @@
+"""`python -m services.notifications`: run the notifications service."""
+
+import uvicorn
+
+from services.notifications.config import NotificationsSettings
+from services.notifications.main import SERVICE, create_app
+from shared.logging_setup import configure_logging
+
+settings = NotificationsSettings()
+configure_logging(SERVICE, settings.instance_id, settings.log_format, settings.log_level)
+uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)

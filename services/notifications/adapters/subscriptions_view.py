@@ -1,0 +1,28 @@
+"""Notifications' view of the partners' subscriptions, built from `partner.subscription.v1`."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from shared.events import PartnerSubscription
+
+
+class SubscriptionsView:
+    def __init__(self, redis: Redis, key: str = "notifications:subscriptions") -> None:
+        self._redis = redis
+        self._key = key
+
+    async def upsert(self, subscription: PartnerSubscription) -> None:
+        await self._redis.hset(self._key, subscription.subscription_id, subscription.model_dump_json())
+
+    async def active(self) -> list[PartnerSubscription]:
+        raw = await self._redis.hgetall(self._key)
+        subscriptions = (PartnerSubscription.model_validate_json(v) for v in raw.values())
+        return sorted((s for s in subscriptions if s.active), key=lambda s: (s.partner_id, s.subscription_id))
+
+    async def count_anonymous(self, subscription_id: str) -> int:
+        """A candidate fitted but did not consent: the partner only learns how many."""
+        return int(await self._redis.incr(f"{self._key}:anonymous:{subscription_id}"))
+
+    async def anonymous(self, subscription_id: str) -> int:
+        return int(await self._redis.get(f"{self._key}:anonymous:{subscription_id}") or 0)

@@ -1,0 +1,29 @@
+"""Which referral events become candidate-pool entries, and what such an entry holds."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.events import PartnerCandidateEntry, ReferralEvent
+from shared.vocabulary import ReferralEventKind, ReferralStatus
+
+ENTRY_NAMESPACE = uuid.UUID("3c1d9b8e-2f47-4a6b-a0e5-7d8c9b0a1f23")
+
+
+def candidate_entry_for(event: ReferralEvent) -> PartnerCandidateEntry | None:
+    """A new referral is a new candidate for the partner; other lifecycle changes are not (yet) sent."""
+    if event.status is not ReferralStatus.PROPOSED or event.kind is not ReferralEventKind.STATUS or event.sequence != 1:
+        return None
+    return PartnerCandidateEntry(
+        referral_id=event.referral_id,
+        opening_id=event.opening_id,
+        programme=event.programme,
+        proposed_at=event.occurred_at,
+        score=event.score if event.score is not None else 0.0,
+        candidate=event.candidate,
+    )
+
+
+def entry_event_id(partner_id: str, referral_id: str) -> str:
+    """The same referral gives the same entry id, so a partner can drop a duplicate."""
+    return str(uuid.uuid5(ENTRY_NAMESPACE, f"{partner_id}:{referral_id}"))

@@ -1,0 +1,109 @@
+"""Sending due webhooks: signed, retried with exponential back-off and jitter over a bounded window,
+then dead-lettered; a partner may ask for a re-delivery."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
+from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, sign
+from shared.dead_letters import DeadLetters
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_s: float = 2.0
+    max_delay_s: float = 600.0
+    window_s: float = 24 * 3600.0
+    timeout_s: float = 5.0
+    jitter: float = 0.2
+
+    def delay(self, attempts: int, rng: random.Random) -> timedelta:
+        raw = min(self.base_s * 2 ** (attempts - 1), self.max_delay_s)
+        return timedelta(seconds=raw * (1 + rng.uniform(-self.jitter, self.jitter)))
+
+
+@dataclass
+class WebhookFailure:
+    """What the dead-letter topic records for a webhook that never got through."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+async def send_due(
+    outbox: WebhookOutbox,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    policy: RetryPolicy,
+    dead_letters: DeadLetters,
+    rng: random.Random | None = None,
+) -> int:
+    """Attempt every due job once; return how many were delivered."""
+    rng = rng or random.Random()
+    delivered = 0
+    for job in await outbox.claim_due(clock()):
+        delivered += await _attempt(job, outbox, client, clock, policy, dead_letters, rng)
+    return delivered
+
+
+async def _attempt(
+    job: WebhookJob,
+    outbox: WebhookOutbox,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    policy: RetryPolicy,
+    dead_letters: DeadLetters,
+    rng: random.Random,
+) -> int:
+    now = clock()
+    body = job.body.encode()
+    headers = {
+        "content-type": "application/json",
+        HEADER: sign(job.secret, int(now.timestamp()), body),
+        IDEMPOTENCY_HEADER: job.job_id,
+    }
+    job.attempts += 1
+    try:
+        response = await client.post(job.url, content=body, headers=headers, timeout=policy.timeout_s)
+        error = None if response.is_success else f"HTTP {response.status_code}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    if error is None:
+        job.status, job.delivered_at, job.last_error = "delivered", now, None
+        await outbox.save(job)
+        return 1
+    job.last_error = error
+    if (now - job.created_at).total_seconds() >= policy.window_s:
+        job.status = "dead"
+        await outbox.save(job)
+        reason = f"webhook {job.url} failed {job.attempts} times over {policy.window_s:.0f} s; last: {error}"
+        failure = WebhookFailure(f"webhook:{job.partner_id}", -1, job.attempts, job.referral_id.encode(), body)
+        await dead_letters.send(failure, reason)
+        return 0
+    await outbox.save(job, due=now + policy.delay(job.attempts, rng))
+    log.info("webhook attempt failed; retrying", extra={"job_id": job.job_id, "attempt": job.attempts, "error": error})
+    return 0
+
+
+async def redeliver(outbox: WebhookOutbox, job_id: str, partner_id: str, clock: Clock) -> WebhookJob | None:
+    """Schedule a job again now (a delivered one too: the receiver dedupes on the idempotency key)."""
+    job = await outbox.get(job_id)
+    if job is None or job.partner_id != partner_id:
+        return None
+    job.status, job.created_at = "pending", clock()
+    await outbox.save(job, due=clock())
+    return job

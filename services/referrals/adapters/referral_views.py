@@ -1,0 +1,124 @@
+"""The referral views in Redis: a projection of `referral.event.v1`. Applying an event twice changes
+nothing; wiping these keys and replaying the topic rebuilds them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from services.referrals.domain.lifecycle import AWAITING_ANSWER
+from services.referrals.domain.referral_view import ReferralView, apply_event, start_view
+from shared.events import ReferralEvent
+from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
+
+PREFIX = "referrals:view"
+MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")
+
+
+class OutOfOrder(Exception):
+    """An event whose predecessor has not been applied."""
+
+
+def _milestones(view: ReferralView) -> list[str]:
+    reached: list[str] = [view.status.value] if view.status.value in MILESTONES else []
+    if view.outcome in (OutcomeAtThreeMonths.EMPLOYED, OutcomeAtThreeMonths.IN_TRAINING):
+        reached.append(view.outcome.value)
+    return reached
+
+
+class ReferralViews:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    def _key(self, referral_id: str) -> str:
+        return f"{PREFIX}:referral:{referral_id}"
+
+    async def get(self, referral_id: str) -> ReferralView | None:
+        raw = await self._redis.get(self._key(referral_id))
+        return ReferralView.model_validate_json(raw) if raw else None
+
+    async def apply(self, event: ReferralEvent) -> bool:
+        """Apply `event` if it is the next one for its referral; False for one already applied."""
+        key = self._key(event.referral_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    before = ReferralView.model_validate_json(raw) if raw else None
+                    version = before.version if before else 0
+                    if event.sequence <= version:
+                        await pipe.unwatch()
+                        return False
+                    if event.sequence != version + 1:
+                        await pipe.unwatch()
+                        raise OutOfOrder(f"event {event.sequence} of {event.referral_id} after {version}")
+                    after = start_view(event) if before is None else apply_event(before, event)
+                    pipe.multi()
+                    pipe.set(key, after.model_dump_json())
+                    self._index(pipe, before, after)
+                    await pipe.execute()
+                    return True
+                except WatchError:
+                    continue
+
+    def _index(self, pipe, before: ReferralView | None, after: ReferralView) -> None:  # type: ignore[no-untyped-def]
+        rid = after.referral_id
+        pipe.sadd(f"{PREFIX}:beneficiary:{after.beneficiary_id}", rid)
+        pipe.sadd(f"{PREFIX}:all", rid)
+        if before is not None and before.status != after.status:
+            pipe.srem(f"{PREFIX}:partner:{after.partner_id}:{before.status.value}", rid)
+        pipe.sadd(f"{PREFIX}:partner:{after.partner_id}:{after.status.value}", rid)
+        if after.status in AWAITING_ANSWER and after.respond_by is not None:
+            pipe.zadd(f"{PREFIX}:deadlines", {rid: after.respond_by.timestamp()})
+        else:
+            pipe.zrem(f"{PREFIX}:deadlines", rid)
+        if after.status in AWAITING_ANSWER or after.status in (ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED):
+            pipe.sadd(f"{PREFIX}:opening:{after.opening_id}:active", rid)
+        else:
+            pipe.srem(f"{PREFIX}:opening:{after.opening_id}:active", rid)
+        for milestone in _milestones(after):
+            pipe.sadd(f"{PREFIX}:funnel:{after.programme}:{milestone}", rid)
+        pipe.sadd(f"{PREFIX}:programmes", after.programme)
+
+    async def _many(self, ids: set[str]) -> list[ReferralView]:
+        views = [await self.get(i) for i in sorted(ids)]
+        return sorted((v for v in views if v is not None), key=lambda v: v.created_at)
+
+    async def of_beneficiary(self, beneficiary_id: str) -> list[ReferralView]:
+        return await self._many({str(i) for i in await self._redis.smembers(f"{PREFIX}:beneficiary:{beneficiary_id}")})
+
+    async def of_partner(self, partner_id: str, status: ReferralStatus | None = None) -> list[ReferralView]:
+        statuses = [status] if status else list(ReferralStatus)
+        ids: set[str] = set()
+        for s in statuses:
+            ids |= {str(i) for i in await self._redis.smembers(f"{PREFIX}:partner:{partner_id}:{s.value}")}
+        return await self._many(ids)
+
+    async def active_on(self, opening_id: str) -> int:
+        return int(await self._redis.scard(f"{PREFIX}:opening:{opening_id}:active"))
+
+    async def due_before(self, moment: datetime) -> list[str]:
+        """Referrals still awaiting an answer whose deadline is before `moment`."""
+        return [str(i) for i in await self._redis.zrangebyscore(f"{PREFIX}:deadlines", "-inf", moment.timestamp())]
+
+    async def funnel(self) -> dict[str, dict[str, int]]:
+        result = {}
+        for programme in sorted(str(p) for p in await self._redis.smembers(f"{PREFIX}:programmes")):
+            result[programme] = {
+                m: int(await self._redis.scard(f"{PREFIX}:funnel:{programme}:{m}")) for m in MILESTONES
+            }
+        return result
+
+    async def snapshot(self) -> dict[str, str]:
+        """Every view, by id, as stored (to compare a rebuilt state with the live one)."""
+        ids = sorted(str(i) for i in await self._redis.smembers(f"{PREFIX}:all"))
+        return {i: str(await self._redis.get(self._key(i)) or "") for i in ids}
+
+    async def wipe(self) -> int:
+        removed = 0
+        async for key in self._redis.scan_iter(match=f"{PREFIX}:*", count=500):
+            removed += await self._redis.delete(key)
+        return removed

@@ -1,0 +1,20 @@
+"""Rules a partner said were wrong ('not eligible' declines), kept for an operator to review."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+
+class ReviewFlags:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def flag(self, opening_id: str, referral_id: str, note: str | None, at: datetime) -> None:
+        entry = {"referral_id": referral_id, "note": note, "at": at.isoformat()}
+        await self._redis.rpush(f"referrals:review:{opening_id}", json.dumps(entry))
+
+    async def of_opening(self, opening_id: str) -> list[dict[str, str | None]]:
+        return [json.loads(raw) for raw in await self._redis.lrange(f"referrals:review:{opening_id}", 0, -1)]

@@ -1,0 +1,113 @@
+"""A referral as auditors and partners see it: built only from `referral.event.v1`, event by event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.referrals.domain.lifecycle import next_step
+from shared.events import CandidateSummary, ReferralEvent
+from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sequence: int
+    kind: ReferralEventKind
+    status: ReferralStatus
+    at: datetime
+    actor: str
+    decline_reason: DeclineReason | None = None
+    note: str | None = None
+    outcome: OutcomeAtThreeMonths | None = None
+
+
+class ReferralView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    referral_id: str
+    beneficiary_id: str
+    opening_id: str
+    partner_id: str
+    programme: str
+    status: ReferralStatus
+    version: int
+    score: float | None = None
+    reasons: list[str] = Field(default_factory=list)
+    respond_by: datetime | None = None
+    reminded: bool = False
+    outcome: OutcomeAtThreeMonths | None = None
+    created_at: datetime
+    updated_at: datetime
+    next_step: str
+    candidate: CandidateSummary
+    history: list[HistoryEntry]
+
+
+def _entry(event: ReferralEvent) -> HistoryEntry:
+    return HistoryEntry(
+        sequence=event.sequence,
+        kind=event.kind,
+        status=event.status,
+        at=event.occurred_at,
+        actor=event.actor,
+        decline_reason=event.decline_reason,
+        note=event.note,
+        outcome=event.outcome,
+    )
+
+
+def start_view(event: ReferralEvent) -> ReferralView:
+    return ReferralView(
+        referral_id=event.referral_id,
+        beneficiary_id=event.beneficiary_id,
+        opening_id=event.opening_id,
+        partner_id=event.partner_id,
+        programme=event.programme,
+        status=event.status,
+        version=event.sequence,
+        score=event.score,
+        reasons=event.reasons,
+        respond_by=event.respond_by,
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+        next_step=next_step(event.status),
+        candidate=event.candidate,
+        history=[_entry(event)],
+    )
+
+
+def apply_event(view: ReferralView, event: ReferralEvent) -> ReferralView:
+    """The view after `event`, which must be the next in sequence."""
+    changes: dict[str, object] = {
+        "version": event.sequence,
+        "updated_at": event.occurred_at,
+        "history": [*view.history, _entry(event)],
+    }
+    if event.kind is ReferralEventKind.STATUS:
+        changes |= {"status": event.status, "next_step": next_step(event.status)}
+        if event.respond_by is not None:
+            changes["respond_by"] = event.respond_by
+    elif event.kind is ReferralEventKind.REMINDER:
+        changes["reminded"] = True
+    elif event.kind is ReferralEventKind.OUTCOME:
+        changes["outcome"] = event.outcome
+    return view.model_copy(update=changes)
+
+
+def event_from(view: ReferralView, **fields: object) -> dict[str, object]:
+    """The common fields of the next event about `view`."""
+    return {
+        "referral_id": view.referral_id,
+        "beneficiary_id": view.beneficiary_id,
+        "opening_id": view.opening_id,
+        "partner_id": view.partner_id,
+        "programme": view.programme,
+        "candidate": view.candidate,
+        "score": view.score,
+        "sequence": view.version + 1,
+        "status": view.status,
+        **fields,
+    }

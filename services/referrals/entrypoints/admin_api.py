@@ -1,0 +1,65 @@
+"""The administrator registers partners and issues, rotates and revokes API keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.referrals.entrypoints.dependencies import ContextDep
+from shared.access import Role
+from shared.http_auth import AdminDep
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class PartnerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["epide"])
+    name: str = Field(min_length=2, max_length=120, examples=["Epide Strasbourg"])
+
+
+class IssuedKeyPublic(BaseModel):
+    key_id: str
+    api_key: str = Field(description="Shown once: store it now; only its hash is kept")
+    role: Role
+    partner_id: str | None = None
+
+
+@router.post("/partners", status_code=status.HTTP_201_CREATED)
+async def register_partner(body: PartnerCreate, admin: AdminDep, context: ContextDep) -> dict[str, str]:
+    """Register a partner organisation (then issue it a key)."""
+    if not await context.credentials.register_partner(body.partner_id, body.name, context.clock()):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"partner {body.partner_id} is already registered")
+    return {"partner_id": body.partner_id, "name": body.name}
+
+
+@router.post("/partners/{partner_id}/keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
+async def issue_partner_key(partner_id: str, admin: AdminDep, context: ContextDep) -> IssuedKeyPublic:
+    """A new key for a partner; to rotate, issue a new one and revoke the old one."""
+    if await context.credentials.partner(partner_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"partner {partner_id} is not registered")
+    key = await context.credentials.issue_key(Role.PARTNER, partner_id, context.clock())
+    return IssuedKeyPublic(key_id=key.key_id, api_key=key.value, role=Role.PARTNER, partner_id=partner_id)
+
+
+@router.post("/auditor-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
+async def issue_auditor_key(admin: AdminDep, context: ContextDep) -> IssuedKeyPublic:
+    """A key for an integration auditor (records signings, sees newcomers' referrals)."""
+    key = await context.credentials.issue_key(Role.AUDITOR, None, context.clock())
+    return IssuedKeyPublic(key_id=key.key_id, api_key=key.value, role=Role.AUDITOR)
+
+
+@router.post("/ops-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
+async def issue_ops_key(admin: AdminDep, context: ContextDep) -> IssuedKeyPublic:
+    """A read-only key for operators (the /ops dashboard and its data)."""
+    key = await context.credentials.issue_key(Role.OPS, None, context.clock())
+    return IssuedKeyPublic(key_id=key.key_id, api_key=key.value, role=Role.OPS)
+
+
+@router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_key(key_id: str, admin: AdminDep, context: ContextDep) -> Response:
+    """Revoke a key at once."""
+    if not await context.credentials.revoke(key_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"key {key_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

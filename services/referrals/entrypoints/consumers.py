@@ -1,0 +1,39 @@
+"""Referrals' Kafka entrypoint: proposals from matching become referrals."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+
+from services.referrals.adapters.referral_views import OutOfOrder
+from services.referrals.config import ReferralsSettings
+from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.handlers import refer_from_proposal
+from shared.cloudevents import CloudEventAttributes
+from shared.consuming import PoisonMessage, subscribe
+from shared.dead_letters import DeadLetters
+from shared.events import MatchingProposal, ReferralEvent
+from shared.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
+
+PROPOSALS_GROUP = "referrals.proposals"
+PROJECTION_GROUP = "referrals.projection"
+
+
+def register_consumers(
+    broker: KafkaBroker, settings: ReferralsSettings, context: ReferralsContext, dead_letters: DeadLetters
+) -> None:
+    async def on_proposal_published(proposal: MatchingProposal, attributes: CloudEventAttributes) -> None:
+        """Create the referral for the seat matching held (once per proposal) and announce it."""
+        await refer_from_proposal(proposal, context.store, context.views, context.publishers, context.clock)
+
+    async def on_referral_event(event: ReferralEvent, attributes: CloudEventAttributes) -> None:
+        """Keep the referral views: the projection of the referral log (idempotent)."""
+        try:
+            await context.views.apply(event)
+        except OutOfOrder as exc:
+            raise PoisonMessage(str(exc)) from exc
+
+    for topic, model, handler, group in (
+        (MATCHING_PROPOSAL.name, MatchingProposal, on_proposal_published, PROPOSALS_GROUP),
+        (REFERRAL_EVENT.name, ReferralEvent, on_referral_event, PROJECTION_GROUP),
+    ):
+        subscribe(broker, settings, topic, model, handler, group, dead_letters)  # type: ignore[arg-type]

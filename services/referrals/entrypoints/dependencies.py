@@ -1,0 +1,34 @@
+"""FastAPI dependency aliases: routes ask for what they need, the composition root provides it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.store import ReferralStore
+from services.referrals.adapters.subscriptions import Subscriptions
+from services.referrals.service_layer.handlers import Clock, Publishers
+from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from shared.access import Credentials
+
+
+@dataclass
+class ReferralsContext:
+    store: ReferralStore
+    views: ReferralViews
+    publishers: Publishers
+    lifecycle: Lifecycle
+    credentials: Credentials
+    subscriptions: Subscriptions
+    clock: Clock
+
+
+def _context(request: Request) -> ReferralsContext:
+    context: ReferralsContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ReferralsContext, Depends(_context)]

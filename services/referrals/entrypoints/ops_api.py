@@ -1,0 +1,29 @@
+"""The operators' read-only view: the live dashboard at /ops and the data it refreshes from."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from shared.http_auth import OpsDep
+from shared.ops_state import collect
+
+router = APIRouter(tags=["ops"])
+PAGE = resources.files("services.referrals.entrypoints").joinpath("ops_dashboard.html").read_text()
+
+
+@router.get("/ops", response_class=HTMLResponse, include_in_schema=False)
+async def dashboard() -> HTMLResponse:
+    """The dashboard page; its data needs an ops key."""
+    return HTMLResponse(PAGE)
+
+
+@router.get("/v1/ops/state")
+async def ops_state(ops: OpsDep, request: Request) -> dict[str, Any]:
+    """Services up or down, throughput, consumer lag, dead letters (ops.* topics) and the referral funnel."""
+    state = await collect(request.app.state.kafka_bootstrap_servers)
+    state.funnel = await request.app.state.context.views.funnel()
+    return state.as_dict()

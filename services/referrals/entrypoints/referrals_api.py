@@ -1,0 +1,206 @@
+"""Referral lifecycle over HTTP: partners answer, auditors withdraw or refer by hand, everyone reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.signing import ContactDetails
+from services.referrals.entrypoints.dependencies import ContextDep
+from services.referrals.service_layer.disclosure import DisclosureRefused, disclose_contact
+from shared.access import Role
+from shared.http_auth import AuditorDep, AuditorOrPartnerDep, PartnerDep
+from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
+
+router = APIRouter(prefix="/v1", tags=["referrals"])
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(None, max_length=500)
+
+
+class Decline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: DeclineReason
+    note: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _other_needs_words(self) -> Self:
+        if self.reason is DeclineReason.OTHER and not (self.note and self.note.strip()):
+            raise ValueError("note is required when reason is 'other'")
+        return self
+
+
+class Outcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: OutcomeAtThreeMonths
+
+
+class Withdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    by: Literal["newcomer", "auditor"]
+    note: str | None = Field(None, max_length=500)
+
+
+class ManualReferral(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    beneficiary_id: str
+    opening_id: str
+    note: str = Field(min_length=3, max_length=500, description="Why the auditor overrides the matcher")
+
+
+class FunnelLine(BaseModel):
+    programme: str
+    proposed: int
+    accepted: int
+    enrolled: int
+    completed: int
+    employed: int
+    in_training: int
+    acceptance_rate: float | None
+    enrolment_rate: float | None
+    completion_rate: float | None
+    employment_rate: float | None
+
+
+async def _visible_referral(referral_id: str, caller: AuditorOrPartnerDep, context: ContextDep) -> ReferralView:
+    """The referral, if the caller may see it: auditors all, a partner its own (others look absent)."""
+    view = await context.views.get(referral_id)
+    if view is None or (caller.role is Role.PARTNER and caller.partner_id != view.partner_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} does not exist")
+    return view
+
+
+async def _partners_referral(
+    view: Annotated[ReferralView, Depends(_visible_referral)], partner: PartnerDep
+) -> ReferralView:
+    return view
+
+
+ReferralDep = Annotated[ReferralView, Depends(_visible_referral)]
+OwnReferralDep = Annotated[ReferralView, Depends(_partners_referral)]
+
+
+async def _partner_answer(
+    view: ReferralView, wanted: ReferralStatus, context: ContextDep, note: str | None
+) -> ReferralView:
+    return await context.lifecycle.change_status(view.referral_id, wanted, f"partner:{view.partner_id}", note=note)
+
+
+@router.get("/referrals/{referral_id}", response_model=ReferralView)
+async def get_referral(view: ReferralDep) -> ReferralView:
+    """One referral with its full history and the next step."""
+    return view
+
+
+@router.post("/referrals/{referral_id}/accept", response_model=ReferralView)
+async def accept(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+    """The partner accepts the candidate; the held seat is confirmed."""
+    return await _partner_answer(view, ReferralStatus.ACCEPTED, context, body.note if body else None)
+
+
+@router.post("/referrals/{referral_id}/waitlist", response_model=ReferralView)
+async def waitlist(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+    """The partner has no seat now but keeps the candidate on its waiting list."""
+    return await _partner_answer(view, ReferralStatus.WAITLISTED, context, body.note if body else None)
+
+
+@router.post("/referrals/{referral_id}/enrol", response_model=ReferralView)
+async def enrol(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+    """The newcomer started the programme."""
+    return await _partner_answer(view, ReferralStatus.ENROLLED, context, body.note if body else None)
+
+
+@router.post("/referrals/{referral_id}/complete", response_model=ReferralView)
+async def complete(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+    """The newcomer completed the programme."""
+    return await _partner_answer(view, ReferralStatus.COMPLETED, context, body.note if body else None)
+
+
+@router.post("/referrals/{referral_id}/drop-out", response_model=ReferralView)
+async def drop_out(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+    """The newcomer left the programme before its end."""
+    return await _partner_answer(view, ReferralStatus.DROPPED_OUT, context, body.note if body else None)
+
+
+@router.post("/referrals/{referral_id}/decline", response_model=ReferralView)
+async def decline(view: OwnReferralDep, body: Decline, context: ContextDep) -> ReferralView:
+    """The partner declines, with a structured reason; the newcomer is referred elsewhere."""
+    return await context.lifecycle.change_status(
+        view.referral_id,
+        ReferralStatus.DECLINED,
+        f"partner:{view.partner_id}",
+        decline_reason=body.reason,
+        note=body.note,
+    )
+
+
+@router.post("/referrals/{referral_id}/outcome", response_model=ReferralView)
+async def record_outcome(view: OwnReferralDep, body: Outcome, context: ContextDep) -> ReferralView:
+    """The situation 3 months on: employed, in training or none (teaches the matcher)."""
+    return await context.lifecycle.record_outcome(view.referral_id, body.outcome, f"partner:{view.partner_id}")
+
+
+@router.get("/referrals/{referral_id}/contact", response_model=ContactDetails)
+async def contact_details(view: OwnReferralDep, partner: PartnerDep, context: ContextDep) -> ContactDetails:
+    """The newcomer's contact details, for the partner that accepted them, if they consented (audited)."""
+    try:
+        return await disclose_contact(view, partner, context.store, context.publishers.audit, context.clock)
+    except DisclosureRefused as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+
+
+@router.post("/referrals/{referral_id}/withdraw", response_model=ReferralView)
+async def withdraw(referral_id: str, body: Withdrawal, auditor: AuditorDep, context: ContextDep) -> ReferralView:
+    """The newcomer or the auditor withdraws the referral; the seat is released."""
+    return await context.lifecycle.change_status(referral_id, ReferralStatus.WITHDRAWN, body.by, note=body.note)
+
+
+@router.post("/referrals", response_model=ReferralView, status_code=status.HTTP_201_CREATED)
+async def refer_by_hand(body: ManualReferral, auditor: AuditorDep, context: ContextDep) -> ReferralView:
+    """An auditor proposes a referral by hand, overriding the matcher, with the reason recorded."""
+    return await context.lifecycle.refer_by_hand(body.beneficiary_id, body.opening_id, body.note, "auditor")
+
+
+@router.get("/partners/{partner_id}/referrals", response_model=list[ReferralView])
+async def partner_referrals(
+    partner_id: str,
+    partner: PartnerDep,
+    context: ContextDep,
+    status_filter: Annotated[ReferralStatus | None, Query(alias="status")] = None,
+) -> list[ReferralView]:
+    """A partner's own referrals, optionally of one status."""
+    if partner.partner_id != partner_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner sees only its own referrals")
+    return await context.views.of_partner(partner_id, status_filter)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+@router.get("/stats/funnel", response_model=list[FunnelLine])
+async def funnel(auditor: AuditorDep, context: ContextDep) -> list[FunnelLine]:
+    """Per programme: proposed → accepted → enrolled → completed → employed, with rates."""
+    lines = []
+    for programme, n in (await context.views.funnel()).items():
+        lines.append(
+            FunnelLine(
+                programme=programme,
+                **n,
+                acceptance_rate=_rate(n["accepted"], n["proposed"]),
+                enrolment_rate=_rate(n["enrolled"], n["accepted"]),
+                completion_rate=_rate(n["completed"], n["enrolled"]),
+                employment_rate=_rate(n["employed"], n["completed"]),
+            )
+        )
+    return lines

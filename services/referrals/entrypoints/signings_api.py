@@ -1,0 +1,52 @@
+"""Auditors: record CIR signings and see a newcomer's proposals and referrals."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import BaseModel
+
+from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.entrypoints.dependencies import ContextDep
+from services.referrals.service_layer.handlers import record_signing
+from shared.events import MatchingProposal
+from shared.http_auth import AuditorDep
+
+router = APIRouter(prefix="/v1", tags=["signings"])
+
+
+class SigningAccepted(BaseModel):
+    beneficiary_id: str
+    created: bool
+    referrals_url: str
+
+
+class BeneficiaryReferrals(BaseModel):
+    beneficiary_id: str
+    proposal: MatchingProposal | None
+    referrals: list[ReferralView]
+
+
+@router.post("/cir-signings", status_code=status.HTTP_202_ACCEPTED, response_model=SigningAccepted)
+async def post_cir_signing(
+    signing: CirSigningCreate, auditor: AuditorDep, context: ContextDep, response: Response
+) -> SigningAccepted:
+    """Record a CIR signing and the newcomer's profile; matching answers asynchronously."""
+    created = await record_signing(signing, context.store, context.publishers)
+    url = f"/v1/beneficiaries/{signing.beneficiary_id}/referrals"
+    response.headers["Location"] = url
+    return SigningAccepted(beneficiary_id=signing.beneficiary_id, created=created, referrals_url=url)
+
+
+@router.get("/beneficiaries/{beneficiary_id}/referrals", response_model=BeneficiaryReferrals)
+async def get_beneficiary_referrals(
+    beneficiary_id: str, auditor: AuditorDep, context: ContextDep
+) -> BeneficiaryReferrals:
+    """A newcomer's latest proposal and their referrals (each with its full history), oldest first."""
+    if await context.store.get_signing(beneficiary_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {beneficiary_id}")
+    return BeneficiaryReferrals(
+        beneficiary_id=beneficiary_id,
+        proposal=await context.store.latest_proposal(beneficiary_id),
+        referrals=await context.views.of_beneficiary(beneficiary_id),
+    )

@@ -1,0 +1,205 @@
+"""Composition root of the referrals service: the FastAPI app with its broker and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+
+from services.referrals.adapters.clock import ServiceClock
+from services.referrals.adapters.locks import ReferralLocks
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.review_flags import ReviewFlags
+from services.referrals.adapters.store import ReferralStore
+from services.referrals.adapters.subscriptions import Subscriptions
+from services.referrals.config import ReferralsSettings
+from services.referrals.domain.errors import Conflict, NotFound
+from services.referrals.domain.lifecycle import IllegalTransition
+from services.referrals.entrypoints import (
+    admin_api,
+    directory_api,
+    openings_api,
+    ops_api,
+    referrals_api,
+    signings_api,
+    subscriptions_api,
+)
+from services.referrals.entrypoints.consumers import register_consumers
+from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.handlers import Clock, Publishers
+from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from shared.access import Credentials
+from shared.dead_letters import DeadLetters
+from shared.events import AuditRecord, BeneficiaryProfile, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.http_auth import AdminDep
+from shared.http_ops_routes import add_ops_routes
+from shared.http_tracing import add_tracing
+from shared.kafka_admin import ensure_topics
+from shared.kafka_broker import make_broker
+from shared.metering import Meter
+from shared.ops_reporter import OpsReporter
+from shared.publishing import EventPublisher
+from shared.redis_factory import make_redis
+from shared.topics import (
+    BENEFICIARY_PROFILE,
+    FIXED_TOPICS,
+    OPS_AUDIT,
+    PARTNER_SUBSCRIPTION,
+    PROGRAMME_OPENING,
+    REFERRAL_EVENT,
+)
+
+SERVICE = "referrals"
+SOURCE = f"/passerelle/{SERVICE}"
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastAPI:
+    broker = make_broker(settings, SERVICE)
+    redis = make_redis(settings.redis_url)
+    service_clock = ServiceClock()
+    now: Clock = clock or service_clock
+    meter = Meter(SERVICE, settings.instance_id)
+    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
+    store = ReferralStore(redis)
+    views = ReferralViews(redis)
+    publishers = Publishers(
+        profiles=EventPublisher(
+            broker,
+            BENEFICIARY_PROFILE,
+            BeneficiaryProfile,
+            SOURCE,
+            "Pseudonymous profile of a newcomer who signed the CIR",
+            meter=meter,
+        ),
+        openings=EventPublisher(
+            broker,
+            PROGRAMME_OPENING,
+            ProgrammeOpening,
+            SOURCE,
+            "A programme opening was created or changed",
+            meter=meter,
+        ),
+        referral_events=EventPublisher(
+            broker, REFERRAL_EVENT, ReferralEvent, SOURCE, "A referral changed state", meter=meter
+        ),
+        audit=EventPublisher(broker, OPS_AUDIT, AuditRecord, SOURCE, "Who saw or changed what, when", meter=meter),
+        subscriptions=EventPublisher(
+            broker,
+            PARTNER_SUBSCRIPTION,
+            PartnerSubscription,
+            SOURCE,
+            "A partner's pool subscription changed",
+            meter=meter,
+        ),
+    )
+    lifecycle = Lifecycle(store, views, ReferralLocks(redis), ReviewFlags(redis), publishers, now)
+    context = ReferralsContext(
+        store=store,
+        views=views,
+        publishers=publishers,
+        lifecycle=lifecycle,
+        credentials=Credentials(redis),
+        subscriptions=Subscriptions(redis),
+        clock=now,
+    )
+    register_consumers(broker, settings, context, DeadLetters(broker, SERVICE, meter))
+
+    async def sweep_deadlines_forever() -> None:
+        while True:
+            await asyncio.sleep(settings.deadline_sweep_interval_s)
+            try:
+                moment = now()
+                await lifecycle.send_reminders(moment)
+                await lifecycle.expire_overdue(moment)
+            except Exception:
+                log.exception("deadline sweep failed; it will run again")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.kafka_manage_topics:
+            await ensure_topics(settings.kafka_bootstrap_servers, FIXED_TOPICS, settings.kafka_replication_factor)
+        await broker.start()
+        sweeper = asyncio.create_task(sweep_deadlines_forever())
+        reporting = asyncio.create_task(reporter.run_forever())
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            reporting.cancel()
+            await broker.stop()
+            await redis.aclose()
+
+    app = FastAPI(
+        title="Passerelle referrals",
+        version="0.1.0",
+        summary="CIR signings, openings and referrals: the front door and system of record",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.state.broker = broker
+    add_tracing(app)
+    app.state.admin_token = settings.admin_token.get_secret_value()
+    app.state.credentials = context.credentials
+    app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
+    app.include_router(ops_api.router)
+    app.include_router(admin_api.router)
+    app.include_router(signings_api.router)
+    app.include_router(openings_api.router)
+    app.include_router(directory_api.router)
+    app.include_router(referrals_api.router)
+    app.include_router(subscriptions_api.router)
+    if settings.test_clock:
+
+        @app.put("/v1/ops/clock", tags=["ops"])
+        async def advance_clock(admin: AdminDep, days: float = 0, hours: float = 0) -> dict[str, str]:
+            """Move the service's clock forward (test environments only); deadlines are checked at once."""
+            try:
+                moment = service_clock.advance(timedelta(days=days, hours=hours))
+            except ValueError as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            reminded = await lifecycle.send_reminders(moment)
+            expired = await lifecycle.expire_overdue(moment)
+            return {"now": moment.isoformat(), "reminded": str(len(reminded)), "expired": str(len(expired))}
+
+    add_ops_routes(app, SERVICE, broker, meter)
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> JSONResponse:
+        """Ready when both the broker and Redis answer."""
+        broker_ok = await broker.ping(timeout=2.0)
+        redis_ok = await context.store.ping()
+        ok = broker_ok and redis_ok
+        return JSONResponse(
+            {"service": SERVICE, "status": "ok" if ok else "down", "kafka": broker_ok, "redis": redis_ok},
+            status_code=200 if ok else 503,
+        )
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(IllegalTransition)
+    async def illegal(request: Request, exc: IllegalTransition) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc), "current_status": exc.current.value}, status_code=status.HTTP_409_CONFLICT
+        )
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(KafkaError)
+    async def bus_unavailable(request: Request, exc: KafkaError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"message bus unavailable, retry: {exc}"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+
+    return app

@@ -1,0 +1,46 @@
+"""Contact details leave referrals only to the partner that accepted the newcomer, with their consent,
+and every disclosure is recorded on `ops.audit.v1`."""
+
+from __future__ import annotations
+
+from services.referrals.adapters.store import ReferralStore
+from services.referrals.domain.errors import DomainError
+from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.signing import ContactDetails
+from services.referrals.service_layer.handlers import Clock
+from shared.access import Principal
+from shared.events import AuditRecord
+from shared.publishing import EventPublisher
+from shared.vocabulary import ReferralStatus
+
+DISCLOSABLE_FROM = frozenset(
+    {ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED, ReferralStatus.COMPLETED, ReferralStatus.DROPPED_OUT}
+)
+
+
+class DisclosureRefused(DomainError):
+    pass
+
+
+async def disclose_contact(
+    view: ReferralView, partner: Principal, store: ReferralStore, audit: EventPublisher, clock: Clock
+) -> ContactDetails:
+    if view.status not in DISCLOSABLE_FROM:
+        raise DisclosureRefused(f"contact details are shared once the referral is accepted (it is {view.status.value})")
+    signing = await store.get_signing(view.beneficiary_id)
+    if signing is None or not signing.consent_to_share:
+        raise DisclosureRefused("the newcomer has not consented to share contact details")
+    if signing.contact is None:
+        raise DisclosureRefused("no contact details were recorded for this newcomer")
+    fields = [name for name, value in signing.contact.model_dump().items() if value is not None]
+    record = AuditRecord(
+        actor=partner.actor,
+        action="contact_disclosed",
+        subject=view.beneficiary_id,
+        referral_id=view.referral_id,
+        fields=fields,
+        at=clock(),
+    )
+    # The record is written before the data is returned: no disclosure without its trace.
+    await audit.publish(record, key=view.beneficiary_id)
+    return signing.contact

@@ -1,0 +1,118 @@
+"""Referrals' use cases: plain functions over the store and the publishers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.store import ReferralStore
+from services.referrals.domain.errors import Conflict, NotFound
+from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
+from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.signing import CirSigningCreate
+from shared.consuming import PoisonMessage
+from shared.events import MatchingProposal, ProgrammeOpening, ReferralEvent
+from shared.publishing import EventPublisher
+from shared.vocabulary import ReferralStatus
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Publishers:
+    profiles: EventPublisher
+    openings: EventPublisher
+    referral_events: EventPublisher
+    audit: EventPublisher
+    subscriptions: EventPublisher
+
+
+async def record_signing(signing: CirSigningCreate, store: ReferralStore, publishers: Publishers) -> bool:
+    """Store the signing and publish its pseudonymous profile; False if the same signing was already there."""
+    existing = await store.get_signing(signing.beneficiary_id)
+    if existing is not None and existing != signing:
+        raise Conflict(f"beneficiary {signing.beneficiary_id} already has a different CIR signing recorded")
+    await store.save_signing(signing)
+    log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
+    marker = f"profile:{signing.beneficiary_id}"
+    if not await store.was_published(marker):
+        # A repeat of a signing whose publication failed (503) publishes it now; an answered one does not.
+        await publishers.profiles.publish(signing.profile(), key=signing.beneficiary_id)
+        await store.mark_published(marker)
+    return existing is None
+
+
+async def create_opening(opening: ProgrammeOpening, store: ReferralStore, publishers: Publishers) -> bool:
+    """Create an opening; repeating an identical create re-publishes it and returns False."""
+    existing = await store.get_opening(opening.opening_id)
+    if existing is not None and existing != opening:
+        raise Conflict(f"opening {opening.opening_id} exists with other values; use PUT to update it")
+    await store.save_opening(opening)
+    await publishers.openings.publish(opening, key=opening.opening_id)
+    return existing is None
+
+
+async def update_opening(opening: ProgrammeOpening, store: ReferralStore, publishers: Publishers) -> None:
+    existing = await store.get_opening(opening.opening_id)
+    if existing is None:
+        raise NotFound(f"opening {opening.opening_id} does not exist")
+    if existing.partner_id != opening.partner_id:
+        raise Conflict("an opening cannot move to another partner")
+    await store.save_opening(opening)
+    await publishers.openings.publish(opening, key=opening.opening_id)
+
+
+DEFAULT_RESPONSE_DAYS = 7
+
+
+async def refer_from_proposal(
+    proposal: MatchingProposal, store: ReferralStore, views: ReferralViews, publishers: Publishers, clock: Clock
+) -> ReferralView | None:
+    """Create the referral for the seat matching held (once per beneficiary and opening) and announce it."""
+    await store.save_latest_proposal(proposal)
+    if proposal.held is None:
+        log.info("no seat available for beneficiary", extra={"beneficiary_id": proposal.beneficiary_id})
+        return None
+    signing = await store.get_signing(proposal.beneficiary_id)
+    if signing is None:
+        raise PoisonMessage(f"proposal {proposal.proposal_id} names unknown beneficiary {proposal.beneficiary_id}")
+    chosen = next((r for r in proposal.ranked if r.opening_id == proposal.held.opening_id), None)
+    if chosen is None:
+        raise PoisonMessage(f"proposal {proposal.proposal_id} holds a seat on an opening it does not rank")
+    referral_id = referral_id_for(proposal.beneficiary_id, chosen.opening_id)
+    existing = await views.get(referral_id)
+    if existing is not None:
+        return existing  # published and applied before: a redelivered or repeated proposal
+    opening = await store.get_opening(chosen.opening_id)
+    now = clock()
+    days = opening.response_days if opening else DEFAULT_RESPONSE_DAYS
+    event = ReferralEvent(
+        referral_id=referral_id,
+        beneficiary_id=proposal.beneficiary_id,
+        opening_id=chosen.opening_id,
+        partner_id=chosen.partner_id,
+        programme=chosen.programme,
+        status=ReferralStatus.PROPOSED,
+        occurred_at=now,
+        score=chosen.score,
+        reasons=chosen.reasons,
+        candidate=candidate_summary(signing.profile(), now.date()),
+        actor="matching",
+        respond_by=now + timedelta(days=days),
+    )
+    return await publish_and_apply(event, views, publishers)
+
+
+async def publish_and_apply(event: ReferralEvent, views: ReferralViews, publishers: Publishers) -> ReferralView:
+    """The log first, then the view: a crash in between is repaired when the event is consumed back."""
+    await publishers.referral_events.publish(
+        event, key=event.beneficiary_id, event_id=referral_event_id(event.referral_id, event.sequence)
+    )
+    await views.apply(event)
+    view = await views.get(event.referral_id)
+    assert view is not None
+    return view

@@ -1,0 +1,150 @@
+"""Partners answer, auditors withdraw or refer by hand, deadlines expire: every change is an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.referrals.adapters.locks import ReferralLocks
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.review_flags import ReviewFlags
+from services.referrals.adapters.store import ReferralStore
+from services.referrals.domain.errors import Conflict, NotFound
+from services.referrals.domain.lifecycle import (
+    AWAITING_ANSWER,
+    OUTCOME_ALLOWED_FROM,
+    IllegalTransition,
+    check_transition,
+)
+from services.referrals.domain.referral import candidate_summary, referral_id_for
+from services.referrals.domain.referral_view import ReferralView, event_from
+from services.referrals.service_layer.handlers import (
+    DEFAULT_RESPONSE_DAYS,
+    Clock,
+    Publishers,
+    publish_and_apply,
+    update_opening,
+)
+from shared.events import ReferralEvent
+from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+
+REMINDER_LEAD = timedelta(days=2)
+
+
+@dataclass
+class Lifecycle:
+    store: ReferralStore
+    views: ReferralViews
+    locks: ReferralLocks
+    flags: ReviewFlags
+    publishers: Publishers
+    clock: Clock
+
+    async def _view(self, referral_id: str) -> ReferralView:
+        view = await self.views.get(referral_id)
+        if view is None:
+            raise NotFound(f"referral {referral_id} does not exist")
+        return view
+
+    async def change_status(
+        self,
+        referral_id: str,
+        wanted: ReferralStatus,
+        actor: str,
+        *,
+        decline_reason: DeclineReason | None = None,
+        note: str | None = None,
+    ) -> ReferralView:
+        async with self.locks.hold(referral_id):
+            view = await self._view(referral_id)
+            check_transition(referral_id, view.status, wanted)
+            event = ReferralEvent(
+                **event_from(view, status=wanted, actor=actor, decline_reason=decline_reason, note=note),
+                occurred_at=self.clock(),
+                reasons=view.reasons,
+            )
+            after = await publish_and_apply(event, self.views, self.publishers)
+        if decline_reason is DeclineReason.NO_CAPACITY:
+            await self._close_opening(view.opening_id)
+        elif decline_reason is DeclineReason.NOT_ELIGIBLE:
+            await self.flags.flag(view.opening_id, referral_id, note, event.occurred_at)
+        return after
+
+    async def _close_opening(self, opening_id: str) -> None:
+        """The partner has no seat left: the opening's seats become those already taken."""
+        opening = await self.store.get_opening(opening_id)
+        if opening is None:
+            return
+        taken = await self.views.active_on(opening_id)
+        if taken < opening.seats:
+            await update_opening(opening.model_copy(update={"seats": taken}), self.store, self.publishers)
+
+    async def record_outcome(self, referral_id: str, outcome: OutcomeAtThreeMonths, actor: str) -> ReferralView:
+        async with self.locks.hold(referral_id):
+            view = await self._view(referral_id)
+            if view.status not in OUTCOME_ALLOWED_FROM:
+                raise IllegalTransition(referral_id, view.status, "an outcome")
+            if view.outcome is not None:
+                raise Conflict(f"referral {referral_id} already has its outcome ({view.outcome.value})")
+            event = ReferralEvent(
+                **event_from(view, kind=ReferralEventKind.OUTCOME, actor=actor, outcome=outcome),
+                occurred_at=self.clock(),
+            )
+            return await publish_and_apply(event, self.views, self.publishers)
+
+    async def refer_by_hand(self, beneficiary_id: str, opening_id: str, note: str, actor: str) -> ReferralView:
+        """An auditor overrides the matcher; the reason is recorded on the referral."""
+        signing = await self.store.get_signing(beneficiary_id)
+        if signing is None:
+            raise NotFound(f"no CIR signing recorded for {beneficiary_id}")
+        opening = await self.store.get_opening(opening_id)
+        if opening is None:
+            raise NotFound(f"opening {opening_id} does not exist")
+        referral_id = referral_id_for(beneficiary_id, opening_id)
+        async with self.locks.hold(referral_id):
+            if await self.views.get(referral_id) is not None:
+                raise Conflict(f"{beneficiary_id} already has a referral to {opening_id}")
+            now = self.clock()
+            event = ReferralEvent(
+                referral_id=referral_id,
+                beneficiary_id=beneficiary_id,
+                opening_id=opening_id,
+                partner_id=opening.partner_id,
+                programme=opening.programme,
+                status=ReferralStatus.PROPOSED,
+                occurred_at=now,
+                reasons=[f"proposed by hand: {note}"],
+                candidate=candidate_summary(signing.profile(), now.date()),
+                actor=actor,
+                note=note,
+                respond_by=now + timedelta(days=opening.response_days or DEFAULT_RESPONSE_DAYS),
+            )
+            return await publish_and_apply(event, self.views, self.publishers)
+
+    async def expire_overdue(self, now: datetime) -> list[str]:
+        """Referrals past their deadline without an answer expire (and are then re-routed by matching)."""
+        expired = []
+        for referral_id in await self.views.due_before(now):
+            try:
+                await self.change_status(referral_id, ReferralStatus.EXPIRED, "system", note="no answer in time")
+                expired.append(referral_id)
+            except (IllegalTransition, NotFound):
+                continue  # answered meanwhile
+        return expired
+
+    async def send_reminders(self, now: datetime, lead: timedelta = REMINDER_LEAD) -> list[str]:
+        """One reminder event per referral, `lead` before its deadline."""
+        reminded = []
+        for referral_id in await self.views.due_before(now + lead):
+            async with self.locks.hold(referral_id):
+                view = await self.views.get(referral_id)
+                if view is None or view.reminded or view.status not in AWAITING_ANSWER:
+                    continue
+                event = ReferralEvent(
+                    **event_from(view, kind=ReferralEventKind.REMINDER, actor="system",
+                                 note=f"answer due by {view.respond_by:%Y-%m-%d}" if view.respond_by else None),
+                    occurred_at=now,
+                )  # fmt: skip
+                await publish_and_apply(event, self.views, self.publishers)
+                reminded.append(referral_id)
+        return reminded

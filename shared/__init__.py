@@ -1,0 +1,1 @@
+"""Passerelle's shared contracts and plumbing: events, topics, settings, broker and Redis factories."""

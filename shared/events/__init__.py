@@ -1,0 +1,28 @@
+"""Event models of the public contract: one frozen pydantic model per event type."""
+
+from shared.events.audit import AuditRecord
+from shared.events.candidate import CandidateSummary, PartnerCandidateEntry
+from shared.events.envelope import Event
+from shared.events.opening import Eligibility, ProgrammeOpening
+from shared.events.profile import BeneficiaryProfile, Preferences
+from shared.events.proposal import HeldSeat, MatchingProposal, RankedOpening
+from shared.events.referral import ReferralEvent
+from shared.events.subscription import PartnerSubscription, PoolFilters, WebhookChannel
+
+__all__ = [
+    "AuditRecord",
+    "BeneficiaryProfile",
+    "CandidateSummary",
+    "Eligibility",
+    "Event",
+    "HeldSeat",
+    "MatchingProposal",
+    "PartnerCandidateEntry",
+    "PartnerSubscription",
+    "PoolFilters",
+    "Preferences",
+    "ProgrammeOpening",
+    "RankedOpening",
+    "ReferralEvent",
+    "WebhookChannel",
+]

@@ -1,0 +1,44 @@
+"""The minimised candidate a partner may see: pseudonymous, banded, no contact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.events.profile import Department, RomeCode, Skill
+from shared.vocabulary import FrenchLevel, Mobility
+
+
+class CandidateSummary(BaseModel):
+    """Only what a partner needs to judge a fit; no name, contact, birth date or nationality."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    age_band: str = Field(examples=["18-25"])
+    french_level: FrenchLevel | None
+    diploma_level: int | None = Field(ge=0, le=8)
+    occupations: list[RomeCode]
+    skills: list[Skill]
+    department: Department
+    mobility: Mobility | None
+    needs_housing: bool | None
+    consented: bool = Field(False, description="The newcomer agreed to be shown in partners' pools")
+
+
+class PartnerCandidateEntry(Event):
+    """One entry of a partner's candidate pool, on `partner.<partner_id>.candidates.v1`."""
+
+    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "partner.candidates.v1"
+
+    referral_id: str = Field(description="Pseudonymous handle the partner answers with")
+    opening_id: str
+    programme: str
+    proposed_at: datetime
+    score: float
+    candidate: CandidateSummary
+    entry_kind: Literal["referral", "pool"] = Field(
+        "referral", description="referral: proposed to this partner; pool: matched one of its subscriptions"
+    )

@@ -1,0 +1,73 @@
+"""`beneficiary.profile.v1`: the pseudonymous profile recorded at a CIR signing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.vocabulary import FrenchLevel, Housing, Mobility, ProtectionStatus
+
+BeneficiaryId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$",
+        description="Pseudonymous identifier given by the integration office; never a name.",
+        examples=["b-67-2026-000123"],
+    ),
+]
+RomeCode = Annotated[
+    str,
+    Field(pattern=r"^[A-N][0-9]{4}$", description="ROME 4.0 occupation code", examples=["F1703"]),
+]
+Department = Annotated[
+    str,
+    Field(
+        pattern=r"^(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$",
+        description="French département code",
+        examples=["67"],
+    ),
+]
+Skill = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class Preferences(BaseModel):
+    """What the newcomer asked for: preferred programmes or départements weigh in; vetoes exclude."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    programmes: list[str] = Field(default_factory=list, max_length=20, examples=[["HOPE"]])
+    departments: list[Department] = Field(default_factory=list, max_length=20)
+    vetoes: list[str] = Field(
+        default_factory=list, max_length=50, description="Programmes or opening ids never to propose"
+    )
+
+
+class BeneficiaryProfile(Event):
+    """What matching may know about a newcomer: no name, no contact, no nationality."""
+
+    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "beneficiary.profile.v1"
+
+    beneficiary_id: BeneficiaryId
+    birth_date: date = Field(description="Date of birth; ages are computed at an opening's start date")
+    french_level: FrenchLevel | None = Field(None, description="CEFR level, or 'none'; null when not assessed")
+    diploma_level: int | None = Field(
+        None, ge=0, le=8, description="EQF level of the highest diploma, 0 = none; null when not recorded"
+    )
+    occupations: list[RomeCode] = Field(default_factory=list, max_length=20)
+    skills: list[Skill] = Field(default_factory=list, max_length=50)
+    department: Department
+    mobility: Mobility | None = Field(None, description="Willingness to move; null when not asked")
+    housing: Housing | None = Field(None, description="Housing situation; null when not recorded")
+    protection_status: ProtectionStatus | None = None
+    rsa_applicant: bool | None = Field(None, description="New applicant for the RSA income support")
+    return_country: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{2}$",
+        description="Only for returnees who asked for return assistance (ISO 3166)",
+    )
+    preferences: Preferences = Field(default_factory=Preferences)
+    consent_to_share: bool = Field(description="Consent to share contact details with partners")
+    cir_signed_on: date

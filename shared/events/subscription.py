@@ -1,0 +1,46 @@
+"""`partner.subscription.v1`: what a partner wants in its candidate pool, and how it is delivered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.events.profile import Department, RomeCode
+from shared.vocabulary import FrenchLevel
+
+
+class PoolFilters(BaseModel):
+    """Every filter is optional; a candidate matches when it passes all that are given."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    programmes: list[str] | None = None
+    departments: list[Department] | None = None
+    min_french: FrenchLevel | None = None
+    occupations: list[RomeCode] | None = Field(None, description="At least one of these past occupations")
+    skills: list[str] | None = Field(None, description="At least one of these skills")
+    age_bands: list[str] | None = Field(None, examples=[["18-25", "26-35"]])
+
+
+class WebhookChannel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: HttpUrl
+    secret: str = Field(min_length=32, description="HMAC-SHA256 signing secret (internal topic, ACL-restricted)")
+
+
+class PartnerSubscription(Event):
+    """A subscription was created, changed or cancelled (`active` false)."""
+
+    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "partner.subscription.v1"
+
+    subscription_id: str
+    partner_id: str
+    filters: PoolFilters = Field(default_factory=PoolFilters)
+    kafka: bool = True
+    webhook: WebhookChannel | None = None
+    active: bool = True
+    changed_at: datetime

@@ -1,0 +1,52 @@
+"""Authentication and roles for the HTTP APIs: a bearer key on every request that is not public.
+
+The app must set `app.state.admin_token` and `app.state.credentials` (a `shared.access.Credentials`)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.access import Principal, Role
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer psk_…`")
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None:
+        raise _unauthorised("an API key is required (Authorization: Bearer …)")
+    presented = credentials.credentials
+    admin_token: str = request.app.state.admin_token
+    if hmac.compare_digest(presented.encode(), admin_token.encode()):
+        return Principal(Role.ADMIN)
+    principal = await request.app.state.credentials.authenticate(presented)
+    if principal is None:
+        raise _unauthorised("unknown or revoked API key")
+    return principal
+
+
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {allowed} role")
+        return principal
+
+    return check
+
+
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+AuditorDep = Annotated[Principal, Depends(require(Role.AUDITOR))]
+PartnerDep = Annotated[Principal, Depends(require(Role.PARTNER))]
+OpsDep = Annotated[Principal, Depends(require(Role.OPS))]
+AuditorOrPartnerDep = Annotated[Principal, Depends(require(Role.AUDITOR, Role.PARTNER))]

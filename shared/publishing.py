@@ -1,0 +1,48 @@
+"""Publishers declared once per topic (they document AsyncAPI) that add the CloudEvents headers."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+
+from shared import tracing
+from shared.cloudevents import CloudEventAttributes, new_attributes
+from shared.events.envelope import Event
+from shared.metering import Meter
+from shared.topics import TopicSpec
+
+
+class EventPublisher:
+    """Publishes one event type to one topic, as service `source`."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        spec: TopicSpec,
+        model: type[Event],
+        source: str,
+        description: str,
+        meter: Meter | None = None,
+    ) -> None:
+        self._meter = meter
+        self._publisher = broker.publisher(spec.name, schema=model, description=description)
+        self._topic = spec.name
+        self._model = model
+        self._source = source
+
+    async def publish(
+        self, event: Event, key: str, *, event_id: str | None = None, topic: str | None = None
+    ) -> CloudEventAttributes:
+        """Send `event` keyed by `key`; a fixed `event_id` lets consumers recognise a re-send."""
+        if not isinstance(event, self._model):
+            raise TypeError(f"{self._topic} carries {self._model.__name__}, not {type(event).__name__}")
+        attributes = new_attributes(event.EVENT_TYPE, self._source, event_id=event_id, subject=key)
+        headers = attributes.as_headers() | {tracing.HEADER: tracing.child_of(tracing.current())}
+        await self._publisher.publish(
+            event.model_dump_json().encode(),
+            topic=topic or "",
+            key=key.encode(),
+            headers=headers,
+        )
+        if self._meter is not None:
+            self._meter.published(topic or self._topic)
+        return attributes

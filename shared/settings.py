@@ -1,0 +1,42 @@
+"""Settings every service shares; each service extends `ServiceSettings` with its own."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_instance_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment (KAFKA_BOOTSTRAP_SERVERS, REDIS_URL, …); fails fast when one is missing."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(description="host:port[,host:port] of the Kafka brokers")
+    redis_url: str = Field(description="redis://host:port/db")
+    instance_id: str = Field(default_factory=_default_instance_id)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=0, le=65535)
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    kafka_session_timeout_ms: int = Field(6000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(1000, ge=100)
+    kafka_replication_factor: int = Field(1, ge=1)
+    kafka_manage_topics: bool = Field(
+        True, description="Create missing topics at start-up; false where an operator (Strimzi) owns them"
+    )
+    kafka_sasl_username: str | None = Field(None, description="SCRAM-SHA-512 user (Strimzi KafkaUser)")
+    kafka_sasl_password: SecretStr | None = None
+    kafka_use_tls: bool = False
+    max_event_bytes: int = Field(256 * 1024, ge=1024, description="Larger messages are dead-lettered")
+    heartbeat_interval_s: float = Field(3.0, gt=0, description="How often ops.heartbeat.v1 and ops.metrics.v1 go out")
+    transient_retry_delay_s: float = Field(
+        0.5, ge=0, description="Pause before a message whose handler failed is redelivered"
+    )

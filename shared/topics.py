@@ -1,0 +1,66 @@
+"""Every Kafka topic of the public contract (DESIGN.md §4), defined once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic's name and the settings it must be created with."""
+
+    name: str
+    partitions: int
+    key: str
+    compacted: bool = False
+    retention_ms: int = 7 * DAY_MS
+
+    def config(self) -> dict[str, str]:
+        """Topic-level configuration as Kafka expects it."""
+        policy = "compact" if self.compacted else "delete"
+        return {"cleanup.policy": policy, "retention.ms": str(self.retention_ms)}
+
+
+BENEFICIARY_PROFILE = TopicSpec("beneficiary.profile.v1", 6, "beneficiary id", compacted=True, retention_ms=-1)
+PROGRAMME_OPENING = TopicSpec("programme.opening.v1", 3, "opening id", compacted=True, retention_ms=-1)
+MATCHING_PROPOSAL = TopicSpec("matching.proposal.v1", 6, "beneficiary id")
+REFERRAL_EVENT = TopicSpec("referral.event.v1", 6, "beneficiary id", retention_ms=-1)
+PARTNER_SUBSCRIPTION = TopicSpec("partner.subscription.v1", 3, "partner id", compacted=True, retention_ms=-1)
+OPS_HEARTBEAT = TopicSpec("ops.heartbeat.v1", 1, "service instance", retention_ms=DAY_MS)
+OPS_METRICS = TopicSpec("ops.metrics.v1", 1, "service instance", retention_ms=DAY_MS)
+OPS_DLQ = TopicSpec("ops.dlq.v1", 3, "original key", retention_ms=30 * DAY_MS)
+OPS_AUDIT = TopicSpec("ops.audit.v1", 3, "subject", retention_ms=-1)
+
+FIXED_TOPICS: tuple[TopicSpec, ...] = (
+    BENEFICIARY_PROFILE,
+    PROGRAMME_OPENING,
+    MATCHING_PROPOSAL,
+    REFERRAL_EVENT,
+    PARTNER_SUBSCRIPTION,
+    OPS_HEARTBEAT,
+    OPS_METRICS,
+    OPS_DLQ,
+    OPS_AUDIT,
+)
+
+PARTNER_CANDIDATES_PARTITIONS = 3
+PARTNER_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+class InvalidPartnerId(ValueError):
+    """A partner id that cannot be part of a topic name."""
+
+
+def partner_candidates_topic(partner_id: str) -> TopicSpec:
+    """The partner's own candidate-pool topic, `partner.<partner_id>.candidates.v1`."""
+    if not PARTNER_ID_PATTERN.match(partner_id):
+        raise InvalidPartnerId(f"partner id {partner_id!r} must be 2-63 lowercase letters, digits or '-'")
+    return TopicSpec(
+        f"partner.{partner_id}.candidates.v1",
+        PARTNER_CANDIDATES_PARTITIONS,
+        "referral id",
+        retention_ms=30 * DAY_MS,
+    )

@@ -1,0 +1,55 @@
+"""Fixtures: a real Kafka-protocol broker and Redis (embedded, or from the environment), and the services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from passerelle.infrastructure import Infrastructure
+from passerelle.stack import ServiceStack
+from shared.redis_factory import make_redis
+
+LAYERS = ("unit", "integration", "e2e")
+# Webhook retries in seconds rather than hours, so failures and dead letters show within a test.
+FAST_WEBHOOK_RETRIES = {
+    "WEBHOOK_BACKOFF_BASE_S": "0.2",
+    "WEBHOOK_MAX_DELAY_S": "1",
+    "WEBHOOK_RETRY_WINDOW_S": "4",
+    "WEBHOOK_TIMEOUT_S": "0.7",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked by its folder, so `-m unit` and friends select layers."""
+    for item in items:
+        layer = Path(str(item.fspath)).parent.name
+        if layer in LAYERS:
+            item.add_marker(getattr(pytest.mark, layer))
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    """Tansu and redis-server on free ports, or KAFKA_BOOTSTRAP_SERVERS / REDIS_URL when set."""
+    infra = Infrastructure()
+    infra.start()
+    yield infra
+    infra.stop()
+
+
+@pytest.fixture
+async def redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
+    client = make_redis(infrastructure.redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def stack(infrastructure: Infrastructure) -> Iterator[ServiceStack]:
+    """The three services as real processes, shared by the e2e tests."""
+    services = ServiceStack(infrastructure, extra_env=FAST_WEBHOOK_RETRIES)
+    services.start()
+    yield services
+    services.stop()

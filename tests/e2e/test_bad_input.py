@@ -1,0 +1,124 @@
+"""Bad input gets a clear error and damages nothing: 422 on HTTP, the dead-letter topic on Kafka."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from passerelle.stack import ServiceStack
+from shared.cloudevents import new_attributes
+from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
+from shared.events import BeneficiaryProfile, MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.ops_state import CONSUMER_GROUPS, consumer_lag
+from shared.topics import (
+    BENEFICIARY_PROFILE,
+    MATCHING_PROPOSAL,
+    OPS_DLQ,
+    PARTNER_SUBSCRIPTION,
+    PROGRAMME_OPENING,
+    REFERRAL_EVENT,
+)
+from tests.factories import signing_body
+from tests.support import collect_records, eventually, header, random_ref
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("french_level", "B7"),
+        ("department", "999"),
+        ("diploma_level", 9),
+        ("occupations", ["masonry"]),
+        ("mobility", "anywhere"),
+        ("birth_date", "not-a-date"),
+    ],
+)
+async def test_an_invalid_signing_gets_422_naming_the_field_and_stores_nothing(
+    api: httpx.AsyncClient, field: str, value: Any
+) -> None:
+    body = signing_body(**{field: value})
+
+    response = await api.post("/v1/cir-signings", json=body)
+
+    assert response.status_code == 422
+    locations = [error["loc"] for error in response.json()["detail"]]
+    assert any(field in loc for loc in locations), locations
+    assert (await api.get(f"/v1/beneficiaries/{body['beneficiary_id']}/referrals")).status_code == 404
+
+
+async def test_a_missing_field_is_named(api: httpx.AsyncClient) -> None:
+    body = signing_body()
+    del body["consent_to_share"]
+
+    response = await api.post("/v1/cir-signings", json=body)
+
+    assert response.status_code == 422
+    assert ["body", "consent_to_share"] in [e["loc"] for e in response.json()["detail"]]
+
+
+async def test_a_different_signing_for_the_same_beneficiary_is_a_conflict(api: httpx.AsyncClient) -> None:
+    body = signing_body()
+    assert (await api.post("/v1/cir-signings", json=body)).status_code == 202
+
+    again = await api.post("/v1/cir-signings", json=body)
+    changed = await api.post("/v1/cir-signings", json={**body, "french_level": "B1"})
+
+    assert again.status_code == 202 and again.json()["created"] is False
+    assert changed.status_code == 409
+
+
+CONSUMED = [
+    (BENEFICIARY_PROFILE.name, BeneficiaryProfile.EVENT_TYPE, {"matching"}),
+    (PROGRAMME_OPENING.name, ProgrammeOpening.EVENT_TYPE, {"matching"}),
+    (MATCHING_PROPOSAL.name, MatchingProposal.EVENT_TYPE, {"referrals"}),
+    (REFERRAL_EVENT.name, ReferralEvent.EVENT_TYPE, {"referrals", "matching", "notifications"}),
+    (PARTNER_SUBSCRIPTION.name, PartnerSubscription.EVENT_TYPE, {"notifications"}),
+]
+# Each kind of poison, and the words its dead letter must give as the reason.
+POISON = {
+    "invalid JSON": ("not valid JSON", b"\x00\xff{", True),
+    "wrong schema": ("does not fit", b'{"unexpected": 1}', True),
+    "unknown version": ("is not the expected", b"{}", "v2"),
+    "oversized payload": ("exceeds the limit", b"{" + b" " * (300 * 1024) + b"}", True),
+    "missing headers": ("missing CloudEvents header", b"{}", False),
+}
+
+
+@pytest.mark.parametrize(("topic", "event_type", "services"), CONSUMED)
+async def test_every_kind_of_poison_is_dead_lettered_with_its_reason_and_the_lag_returns_to_zero(
+    stack: ServiceStack, topic: str, event_type: str, services: set[str]
+) -> None:
+    bootstrap = stack.infrastructure.kafka_bootstrap_servers
+    keys = {kind: random_ref(kind.replace(" ", "-")) for kind in POISON}
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024)
+    await producer.start()
+    try:
+        for kind, (_, body, headers_wanted) in POISON.items():
+            typed = event_type.replace(".v1", ".v2") if headers_wanted == "v2" else event_type
+            attributes = new_attributes(typed, "/e2e").as_headers() if headers_wanted else {}
+            headers = [(k, v.encode()) for k, v in attributes.items()]
+            await producer.send_and_wait(topic, body, key=keys[kind].encode(), headers=headers)
+    finally:
+        await producer.stop()
+    wanted = {k.encode() for k in keys.values()}
+
+    dead = await collect_records(bootstrap, OPS_DLQ.name, lambda r: r.key in wanted, want=len(POISON) * len(services))
+
+    # Every consuming service dead-letters each poison message once, with the reason.
+    reasons = {(header(r, DLQ_SERVICE_HEADER), r.key.decode()): header(r, DLQ_ERROR_HEADER) or "" for r in dead}
+    assert len(reasons) == len(dead) == len(POISON) * len(services)
+    for service in services:
+        for kind, (expected, _, _) in POISON.items():
+            assert expected in reasons[(service, keys[kind])], (service, kind, reasons[(service, keys[kind])])
+    assert all(header(r, DLQ_TOPIC_HEADER) == topic for r in dead)
+    assert not stack.exited()
+    groups = {group: consumed for group, consumed in CONSUMER_GROUPS.items() if consumed == topic}
+
+    async def no_lag() -> bool:
+        lag = await consumer_lag(bootstrap, groups)
+        return all(value == 0 for value in lag.values())
+
+    await eventually(no_lag, what=f"the consumers of {topic} to catch up")

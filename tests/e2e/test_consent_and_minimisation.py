@@ -1,0 +1,84 @@
+"""Contact details only after acceptance and with consent, every disclosure audited; partner topics
+carry no personal field at all."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+
+from passerelle.stack import ServiceStack
+from shared.events import AuditRecord
+from shared.topics import OPS_AUDIT
+from tests.e2e.steps import open_opening, referrals_of
+from tests.factories import PERSONAL_FIELDS, signing_body
+from tests.support import all_keys, collect_records, random_ref
+
+
+async def _accepted_referral(
+    api: httpx.AsyncClient, stack: ServiceStack, department: str, consent: bool
+) -> dict[str, Any]:
+    partner = random_ref("cons")[:16].lower()
+    await open_opening(api, stack, department=department, partner_id=partner)
+    body = signing_body(department=department, birth_date="2005-01-01", consent_to_share=consent)
+    await api.post("/v1/cir-signings", json=body)
+    [referral] = await referrals_of(api, body["beneficiary_id"])
+    early = await api.get(f"/v1/referrals/{referral['referral_id']}/contact")
+    assert early.status_code == 403 and "once the referral is accepted" in early.json()["detail"]
+    assert (await api.post(f"/v1/referrals/{referral['referral_id']}/accept")).status_code == 200
+    return referral | {"signing": body}
+
+
+async def test_the_accepting_partner_gets_contact_details_and_the_disclosure_is_audited(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
+    referral = await _accepted_referral(api, stack, "971", consent=True)
+
+    response = await api.get(f"/v1/referrals/{referral['referral_id']}/contact")  # as the accepting partner
+
+    assert response.status_code == 200
+    assert response.json()["family_name"] == referral["signing"]["contact"]["family_name"]
+    [record] = await collect_records(
+        stack.infrastructure.kafka_bootstrap_servers, OPS_AUDIT.name,
+        lambda r: r.key == referral["beneficiary_id"].encode(), want=1,
+    )  # fmt: skip
+    audit = AuditRecord.model_validate_json(record.value)
+    assert audit.actor == f"partner:{referral['partner_id']}"
+    assert (audit.action, audit.referral_id) == ("contact_disclosed", referral["referral_id"])
+    assert set(audit.fields) == {"given_name", "family_name", "email"}
+
+
+async def test_without_consent_nothing_is_disclosed_and_nothing_is_audited(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
+    referral = await _accepted_referral(api, stack, "972", consent=False)
+
+    response = await api.get(f"/v1/referrals/{referral['referral_id']}/contact")  # as the accepting partner
+
+    assert response.status_code == 403 and "not consented" in response.json()["detail"]
+    audited = await collect_records(
+        stack.infrastructure.kafka_bootstrap_servers, OPS_AUDIT.name,
+        lambda r: r.key == referral["beneficiary_id"].encode(), want=1, timeout_s=3,
+    )  # fmt: skip
+    assert audited == []
+
+
+async def test_no_partner_topic_carries_a_personal_field(api: httpx.AsyncClient, stack: ServiceStack) -> None:
+    await _accepted_referral(api, stack, "973", consent=True)  # at least one entry exists
+    bootstrap = stack.infrastructure.kafka_bootstrap_servers
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith("partner.") and t.endswith(".candidates.v1")]
+    finally:
+        await admin.close()
+    scanned = 0
+    for topic in topics:
+        for record in await collect_records(bootstrap, topic, lambda r: True, want=10**9, timeout_s=2):
+            entry = json.loads(record.value)
+            assert not PERSONAL_FIELDS & all_keys(entry), (topic, entry)
+            assert "Diallo" not in record.value.decode() and "@" not in record.value.decode()
+            scanned += 1
+    assert topics and scanned >= len(topics)

@@ -1,0 +1,95 @@
+"""Partners' openings through the HTTP API; matching follows every change through the topic."""
+
+from __future__ import annotations
+
+import httpx
+
+from passerelle.stack import ServiceStack
+from shared.events import Eligibility
+from tests.e2e.steps import open_opening, referrals_of
+from tests.factories import epide_opening, signing_body
+from tests.support import eventually
+
+
+async def test_openings_can_be_listed_read_and_updated(api: httpx.AsyncClient, stack: ServiceStack) -> None:
+    opening = await open_opening(api, stack, department="29", seats=3)
+
+    listed = (await api.get("/v1/openings")).json()
+    read = await api.get(f"/v1/openings/{opening['opening_id']}")
+    updated = await api.put(f"/v1/openings/{opening['opening_id']}", json={**opening, "seats": 4})
+
+    assert opening["opening_id"] in {o["opening_id"] for o in listed}
+    assert read.json() == opening
+    assert updated.status_code == 200
+    assert (await api.get(f"/v1/openings/{opening['opening_id']}")).json()["seats"] == 4
+
+
+async def test_raising_seats_on_a_full_opening_lets_matching_refer_the_next_signing(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
+    opening = await open_opening(api, stack, department="56", seats=0)
+    first = signing_body(department="56", birth_date="2004-01-01")
+    await api.post("/v1/cir-signings", json=first)
+
+    async def proposal_without_seat() -> bool:
+        view = (await api.get(f"/v1/beneficiaries/{first['beneficiary_id']}/referrals")).json()
+        return bool(view["proposal"]) and view["proposal"]["held"] is None
+
+    await eventually(proposal_without_seat, what="a proposal with no seat")
+    await api.put(f"/v1/openings/{opening['opening_id']}", json={**opening, "seats": 1})
+
+    async def hsds_shows_one_seat() -> bool:
+        page = (await api.get("/v1/hsds/services", params={"per_page": 500})).json()
+        mine = [s for s in page["contents"] if s["name"].endswith(opening["opening_id"])]
+        return bool(mine) and mine[0]["capacities"][0]["maximum"] == 1
+
+    await eventually(hsds_shows_one_seat, what="the new capacity in the HSDS export")
+
+    async def matching_sees_one_seat() -> bool:
+        async with httpx.AsyncClient() as client:
+            seats = await client.get(f"{stack.url('matching')}/seats", params={"opening_id": opening["opening_id"]})
+        return seats.json()["available"] == 1
+
+    await eventually(matching_sees_one_seat, what="the new seat in matching's ledger")
+    second = signing_body(department="56", birth_date="2004-01-01")
+    await api.post("/v1/cir-signings", json=second)
+
+    [referral] = await referrals_of(api, second["beneficiary_id"])
+    assert referral["opening_id"] == opening["opening_id"]
+    page = (await api.get("/v1/hsds/services", params={"per_page": 500})).json()
+    [mine] = [s for s in page["contents"] if s["name"].endswith(opening["opening_id"])]
+    assert mine["capacities"][0]["available"] == 0
+
+
+async def test_unknown_openings_and_mismatched_ids_are_refused(api: httpx.AsyncClient) -> None:
+    opening = epide_opening(eligibility=Eligibility(departments=["2B"])).model_dump(mode="json")
+
+    missing_read = await api.get("/v1/openings/does-not-exist")
+    missing_update = await api.put(f"/v1/openings/{opening['opening_id']}", json=opening)
+    mismatch = await api.put("/v1/openings/another-id", json=opening)
+
+    assert missing_read.status_code == 404
+    assert missing_update.status_code == 404
+    assert mismatch.status_code == 422
+    assert mismatch.json()["detail"][0]["loc"] == ["body", "opening_id"]
+
+
+async def test_creating_an_existing_opening_with_other_values_is_a_conflict(api: httpx.AsyncClient) -> None:
+    opening = epide_opening(eligibility=Eligibility(departments=["2B"])).model_dump(mode="json")
+
+    created = await api.post("/v1/openings", json=opening)
+    repeated = await api.post("/v1/openings", json=opening)
+    changed = await api.post("/v1/openings", json={**opening, "seats": 1})
+
+    assert (created.status_code, repeated.status_code, changed.status_code) == (201, 200, 409)
+
+
+async def test_an_invalid_opening_names_the_field(api: httpx.AsyncClient) -> None:
+    body = epide_opening().model_dump(mode="json") | {"eligibility": {"min_french": "Z1", "bogus_rule": 1}}
+
+    response = await api.post("/v1/openings", json=body)
+
+    assert response.status_code == 422
+    locations = [tuple(e["loc"]) for e in response.json()["detail"]]
+    assert ("body", "eligibility", "min_french") in locations
+    assert ("body", "eligibility", "bogus_rule") in locations

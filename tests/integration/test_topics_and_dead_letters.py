@@ -1,0 +1,127 @@
+from aiokafka.admin import AIOKafkaAdminClient
+from faststream.kafka import KafkaBroker
+
+from passerelle.infrastructure import Infrastructure
+from shared.cloudevents import CloudEventAttributes
+from shared.consuming import poison_safe
+from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_OFFSET_HEADER, DLQ_TOPIC_HEADER, DeadLetters
+from shared.events import BeneficiaryProfile
+from shared.kafka_admin import ensure_topics
+from shared.kafka_broker import consumer_options
+from shared.publishing import EventPublisher
+from shared.settings import ServiceSettings
+from shared.topics import FIXED_TOPICS, OPS_DLQ, TopicSpec
+from tests.factories import profile
+from tests.support import collect_records, eventually, header, random_ref
+
+
+async def test_every_contract_topic_exists_with_its_partition_count(infrastructure: Infrastructure) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=infrastructure.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([t.name for t in FIXED_TOPICS])
+    finally:
+        await admin.close()
+    partitions = {d["topic"]: len(d["partitions"]) for d in described}
+    assert partitions == {t.name: t.partitions for t in FIXED_TOPICS}
+
+
+async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
+    infrastructure: Infrastructure,
+) -> None:
+    spec = TopicSpec(random_ref("it.profiles").lower(), 1, "beneficiary id")
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers, redis_url=infrastructure.redis_url
+    )
+    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    handled: list[BeneficiaryProfile] = []
+
+    async def on_profile_published(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        handled.append(event)
+
+    broker.subscriber(spec.name, **consumer_options(settings, random_ref("group")))(
+        poison_safe(
+            BeneficiaryProfile,
+            on_profile_published,
+            DeadLetters(broker, "it"),
+            max_bytes=settings.max_event_bytes,
+            retry_delay_s=0,
+        )
+    )
+    publisher = EventPublisher(broker, spec, BeneficiaryProfile, "/it", "profiles under test")
+    poison_key = random_ref("poison")
+    good = profile()
+    async with broker:
+        await broker.start()
+        await broker.publish(
+            b"{not json",
+            topic=spec.name,
+            key=poison_key.encode(),
+            headers={
+                "ce_id": "1",
+                "ce_type": BeneficiaryProfile.EVENT_TYPE,
+                "ce_source": "/it",
+                "ce_time": "2026-11-23T10:00:00+00:00",
+                "ce_specversion": "1.0",
+            },
+        )
+        await publisher.publish(good, key=good.beneficiary_id)
+
+        async def the_valid_profile_was_handled() -> bool:
+            return any(p.beneficiary_id == good.beneficiary_id for p in handled)
+
+        await eventually(the_valid_profile_was_handled, what="the valid profile after the poison")
+
+    dead = await collect_records(
+        infrastructure.kafka_bootstrap_servers,
+        OPS_DLQ.name,
+        lambda r: r.key == poison_key.encode(),
+        want=1,
+    )
+    assert dead[0].value == b"{not json"
+    assert header(dead[0], DLQ_TOPIC_HEADER) == spec.name
+    assert header(dead[0], DLQ_OFFSET_HEADER) == "0"
+    assert "not valid JSON" in (header(dead[0], DLQ_ERROR_HEADER) or "")
+    assert handled == [good]
+
+
+async def test_a_message_the_handler_keeps_failing_on_is_dead_lettered_after_its_attempts(
+    infrastructure: Infrastructure,
+) -> None:
+    spec = TopicSpec(random_ref("it.failing").lower(), 1, "beneficiary id")
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers, redis_url=infrastructure.redis_url
+    )
+    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    calls: list[str] = []
+
+    async def on_profile_published(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        calls.append(event.beneficiary_id)
+        if event.beneficiary_id.startswith("broken"):
+            raise RuntimeError("a bug this message always triggers")
+
+    broker.subscriber(spec.name, **consumer_options(settings, random_ref("group")))(
+        poison_safe(BeneficiaryProfile, on_profile_published, DeadLetters(broker, "it"),
+                    max_bytes=settings.max_event_bytes, retry_delay_s=0, max_attempts=3)
+    )  # fmt: skip
+    publisher = EventPublisher(broker, spec, BeneficiaryProfile, "/it", "profiles under test")
+    broken, fine = profile(beneficiary_id=random_ref("broken")), profile()
+    async with broker:
+        await broker.start()
+        await publisher.publish(broken, key=broken.beneficiary_id)
+        await publisher.publish(fine, key=fine.beneficiary_id)
+
+        async def the_next_message_got_through() -> bool:
+            return fine.beneficiary_id in calls
+
+        await eventually(the_next_message_got_through, what="the message after the failing one")
+
+    assert calls.count(broken.beneficiary_id) == 3
+    [dead] = await collect_records(
+        infrastructure.kafka_bootstrap_servers, OPS_DLQ.name, lambda r: r.key == broken.beneficiary_id.encode(), want=1
+    )
+    assert "handler failed 3 times: RuntimeError: a bug this message always triggers" in (
+        header(dead, DLQ_ERROR_HEADER) or ""
+    )
