@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
+from rich.progress import Progress
 
 from passerelle.assign_command import run_assign
 from passerelle.asyncapi_docs import DOCS_DIR, SERVICES, export, render
@@ -221,8 +222,13 @@ def cmd_replay(console: Console) -> int:
     if not bootstrap or not redis_url:
         sys.stderr.write("error: KAFKA_BOOTSTRAP_SERVERS and REDIS_URL must both be set\n")
         return EXIT_USAGE
-    with console.status("replaying referral.event.v1…"):
-        report = asyncio.run(replay_referral_views(bootstrap, redis_url))
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("replaying referral.event.v1", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = asyncio.run(replay_referral_views(bootstrap, redis_url, advance))
     console.print(
         f"read {report.read} events, applied {report.applied}, skipped {report.skipped}; {report.views} referral views"
     )

@@ -3,7 +3,6 @@ dashboard both show it)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
 from shared.events.ops import Heartbeat, MetricsSnapshot
+from shared.topic_reading import read_to_end
 from shared.topics import OPS_DLQ, OPS_HEARTBEAT, OPS_METRICS
 
 CONSUMER_GROUPS = {
@@ -64,39 +64,6 @@ class OpsState:
         return asdict(self)
 
 
-async def read_topic(bootstrap: str, topic: str, idle_s: float = 1.0, max_s: float = 5.0) -> list[Any]:
-    """The records of `topic` from the start up to its end offsets when we began (a busy topic never
-    goes quiet), or until `idle_s` without news, at most `max_s`."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        ends = await consumer.end_offsets(partitions) if partitions else {}
-        began = quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < idle_s and time.monotonic() - began < max_s:
-            batches = await consumer.getmany(timeout_ms=200)
-            fresh = [r for rs in batches.values() for r in rs]
-            if fresh:
-                records.extend(fresh)
-                quiet_since = time.monotonic()
-            positions = [await _position(consumer, tp) for tp in ends]
-            if ends and all(position >= end for position, end in zip(positions, ends.values(), strict=True)):
-                break
-    finally:
-        await consumer.stop()
-    return records
-
-
-async def _position(consumer: AIOKafkaConsumer, partition: TopicPartition) -> int:
-    try:
-        return int(await consumer.position(partition))
-    except Exception:
-        return -1
-
-
 async def consumer_lag(bootstrap: str, groups: dict[str, str] = CONSUMER_GROUPS) -> dict[str, int | None]:
     """Messages not yet consumed per group: end offset minus committed offset, summed over partitions
     (None when the broker would not say). Asking for committed offsets does not join the group."""
@@ -132,11 +99,11 @@ def _header(record: Any, name: str) -> str:
 async def collect(bootstrap: str, now: datetime | None = None) -> OpsState:
     now = now or datetime.now(UTC)
     heartbeats: dict[tuple[str, str], Heartbeat] = {}
-    for record in await read_topic(bootstrap, OPS_HEARTBEAT.name):
+    for record in await read_to_end(bootstrap, OPS_HEARTBEAT.name):
         beat = Heartbeat.model_validate_json(record.value)
         heartbeats[(beat.service, beat.instance)] = beat
     metrics: dict[tuple[str, str], MetricsSnapshot] = {}
-    for record in await read_topic(bootstrap, OPS_METRICS.name):
+    for record in await read_to_end(bootstrap, OPS_METRICS.name):
         snapshot = MetricsSnapshot.model_validate_json(record.value)
         metrics[(snapshot.service, snapshot.instance)] = snapshot
     state = OpsState(at=now.isoformat())
@@ -161,7 +128,7 @@ async def collect(bootstrap: str, now: datetime | None = None) -> OpsState:
             for topic, count in snap.messages_out.items():
                 state.throughput_out[topic] = state.throughput_out.get(topic, 0) + count
     state.lag = await consumer_lag(bootstrap)
-    dead = await read_topic(bootstrap, OPS_DLQ.name, idle_s=0.5)
+    dead = await read_to_end(bootstrap, OPS_DLQ.name)
     state.dead_letters = len(dead)
     state.last_dead_letters = [
         DeadLetterSummary(r.offset, r.partition, _header(r, DLQ_TOPIC_HEADER), _header(r, DLQ_SERVICE_HEADER),

@@ -9,7 +9,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
-from shared.ops_state import read_topic
+from shared.topic_reading import read_to_end
 from shared.topics import OPS_DLQ
 
 DLQ_HEADER_PREFIX = "dlq_"
@@ -55,7 +55,7 @@ def _from_record(record: Any) -> DeadLetter:
 
 
 async def list_dead_letters(bootstrap: str) -> list[DeadLetter]:
-    records = await read_topic(bootstrap, OPS_DLQ.name, idle_s=0.5)
+    records = await read_to_end(bootstrap, OPS_DLQ.name)
     return [_from_record(r) for r in sorted(records, key=lambda r: (r.timestamp, r.partition, r.offset))]
 
 
