@@ -21,6 +21,8 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRALS_CREDENTIAL,
+    REFERRALS_SIGNING,
     TopicSpec,
     partner_candidates_topic,
 )
@@ -36,12 +38,33 @@ OPS_OUT = (OPS_HEARTBEAT, OPS_METRICS, OPS_DLQ)
 # Least privilege: what each service writes and reads; the rest is refused by the cluster.
 ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
     "referrals": {
-        "write": (BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT, PARTNER_SUBSCRIPTION, OPS_AUDIT, *OPS_OUT),
-        "read": (MATCHING_PROPOSAL, REFERRAL_EVENT, OPS_HEARTBEAT, OPS_METRICS, OPS_DLQ),
+        "write": (
+            BENEFICIARY_PROFILE,
+            PROGRAMME_OPENING,
+            REFERRAL_EVENT,
+            PARTNER_SUBSCRIPTION,
+            OPS_AUDIT,
+            REFERRALS_SIGNING,
+            REFERRALS_CREDENTIAL,
+            *OPS_OUT,
+        ),
+        "read": (
+            MATCHING_PROPOSAL,
+            REFERRAL_EVENT,
+            OPS_HEARTBEAT,
+            OPS_METRICS,
+            OPS_DLQ,
+            # rebuilding its Redis state from the log (DESIGN §5, rebuildable state)
+            BENEFICIARY_PROFILE,
+            PROGRAMME_OPENING,
+            PARTNER_SUBSCRIPTION,
+            REFERRALS_SIGNING,
+            REFERRALS_CREDENTIAL,
+        ),
     },
     "matching": {
         "write": (MATCHING_PROPOSAL, *OPS_OUT),
-        "read": (BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT),
+        "read": (BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT, MATCHING_PROPOSAL),
     },
     "notifications": {
         "write": OPS_OUT,
@@ -107,7 +130,8 @@ def service_user(service: str) -> dict[str, Any]:
     acls += [_acl("topic", t.name, ["Read", "Describe"]) for t in access["read"]]
     acls += [_acl("group", g, ["Read"]) for g in _groups_of(service)]
     if service == "notifications":
-        acls.append(_acl("topic", "partner.", ["Write", "Describe"], pattern="prefix"))
+        # writes every partner's pool; reads them back to rebuild its delivery log after a Redis loss
+        acls.append(_acl("topic", "partner.", ["Write", "Read", "Describe"], pattern="prefix"))
     return _user(service, acls)
 
 

@@ -1,5 +1,6 @@
 """Who may call what: roles, principals, and the API keys that prove them (shared by the services that
-serve partners). A key is shown once; only its SHA-256 is stored; keys can be revoked."""
+serve partners). A key is shown once; only its SHA-256 is stored; keys can be revoked. Every change is
+written first to referrals' private log (`CredentialChange`), so the Redis copy can be rebuilt."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar, Literal
 
 from redis.asyncio import Redis
+
+from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.state_guard import state_marker
 
 
 class Role(StrEnum):
@@ -35,6 +41,7 @@ class Principal:
         return self.role.value if self.key_id is None else f"{self.role.value}:{self.key_id}"
 
 
+OWNER = "referrals"  # the service that issues keys and rebuilds them from its private log
 PREFIX = "referrals:auth"
 KEY_PREFIX = "psk"
 
@@ -53,14 +60,35 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class CredentialChange(Event):
+    """A partner registered, a key issued (its digest, never the key) or a key revoked (`record` null)."""
+
+    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.credential.v1"
+
+    kind: Literal["partner", "key"]
+    id: str
+    record: dict[str, str | None] | None
+
+
+CredentialJournal = Callable[[CredentialChange], Awaitable[None]]
+
+
+async def _no_journal(change: CredentialChange) -> None:
+    return None
+
+
 class Credentials:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, journal: CredentialJournal = _no_journal) -> None:
         self._redis = redis
+        self._journal = journal
 
     async def register_partner(self, partner_id: str, name: str, at: datetime) -> bool:
         """False when the partner exists already."""
-        record = json.dumps({"partner_id": partner_id, "name": name, "registered_at": at.isoformat()})
-        return bool(await self._redis.hsetnx(f"{PREFIX}:partners", partner_id, record))
+        if await self._redis.hexists(f"{PREFIX}:partners", partner_id):
+            return False
+        record = {"partner_id": partner_id, "name": name, "registered_at": at.isoformat()}
+        await self._journal(CredentialChange(kind="partner", id=partner_id, record=record))
+        return bool(await self._redis.hsetnx(f"{PREFIX}:partners", partner_id, json.dumps(record)))
 
     async def partner(self, partner_id: str) -> dict[str, str] | None:
         raw = await self._redis.hget(f"{PREFIX}:partners", partner_id)
@@ -70,11 +98,27 @@ class Credentials:
         key_id = secrets.token_hex(6)
         secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         record = {"role": role.value, "partner_id": partner_id, "digest": _digest(secret), "issued_at": at.isoformat()}
+        await self._journal(CredentialChange(kind="key", id=key_id, record=record))
         await self._redis.hset(f"{PREFIX}:keys", key_id, json.dumps(record))
         return IssuedKey(key_id, secret)
 
     async def revoke(self, key_id: str) -> bool:
+        if not await self._redis.hexists(f"{PREFIX}:keys", key_id):
+            return False
+        await self._journal(CredentialChange(kind="key", id=key_id, record=None))
         return bool(await self._redis.hdel(f"{PREFIX}:keys", key_id))
+
+    async def intact(self) -> bool:
+        """False while the keys are missing from Redis (lost, and not yet rebuilt by referrals)."""
+        return bool(await self._redis.exists(state_marker(OWNER)))
+
+    async def restore(self, change: CredentialChange) -> None:
+        """Apply one change read back from the log (rebuilding after a loss of Redis)."""
+        table = f"{PREFIX}:partners" if change.kind == "partner" else f"{PREFIX}:keys"
+        if change.record is None:
+            await self._redis.hdel(table, change.id)
+        else:
+            await self._redis.hset(table, change.id, json.dumps(change.record))
 
     async def keys_of(self, partner_id: str) -> list[str]:
         keys = await self._redis.hgetall(f"{PREFIX}:keys")

@@ -19,6 +19,7 @@ from shared.dead_letters import ConsumedRecord, DeadLetters
 from shared.events.envelope import Event
 from shared.kafka_broker import consumer_options
 from shared.settings import ServiceSettings
+from shared.state_guard import StateGuard, StateLost
 
 E = TypeVar("E", bound=Event)
 log = logging.getLogger(__name__)
@@ -66,10 +67,13 @@ def poison_safe(
     max_bytes: int,
     retry_delay_s: float,
     max_attempts: int = 6,
+    guard: StateGuard | None = None,
 ) -> Callable[[KafkaMessage], Awaitable[None]]:
     """Wrap `handler` so that poison is dead-lettered and acknowledged, and other failures retried with
     exponential back-off; after `max_attempts` failures of the same message it is dead-lettered too, so
-    that one message a handler cannot process never stalls its partition."""
+    that one message a handler cannot process never stalls its partition. With a `guard`, the handler
+    runs only on intact state, and a message that overlapped a loss of state is redelivered after the
+    rebuild without counting as a failure."""
     attempts: dict[tuple[str, int, int], int] = {}
 
     async def on_message(msg: KafkaMessage) -> None:
@@ -87,7 +91,16 @@ def poison_safe(
         traceparent = incoming.decode(errors="replace") if isinstance(incoming, bytes) else incoming
         try:
             with tracing.traced(traceparent, attributes.id):
-                await handler(event, attributes)
+                if guard is None:
+                    await handler(event, attributes)
+                else:
+                    async with guard.passing():
+                        await handler(event, attributes)
+        except StateLost:
+            log.warning("state lost while handling; redelivering after the rebuild", extra={"offset": record.offset})
+            assert guard is not None
+            await guard.ensure()
+            raise
         except PoisonMessage as exc:
             await dead_letters.send(record, str(exc))
         except Exception as exc:
@@ -130,8 +143,10 @@ def subscribe(
     handler: EventHandler[Any],
     group: str,
     dead_letters: DeadLetters,
+    guard: StateGuard | None = None,
 ) -> None:
-    """Register `handler` for `topic` in consumer group `group`: at-least-once, poison-safe."""
+    """Register `handler` for `topic` in consumer group `group`: at-least-once, poison-safe, and (with a
+    guard) never acting on a wiped state."""
     broker.subscriber(topic, **consumer_options(settings, group))(
         poison_safe(
             model,
@@ -139,5 +154,6 @@ def subscribe(
             dead_letters,
             max_bytes=settings.max_event_bytes,
             retry_delay_s=settings.transient_retry_delay_s,
+            guard=guard,
         )
     )

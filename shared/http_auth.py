@@ -31,6 +31,12 @@ async def current_principal(
         return Principal(Role.ADMIN)
     principal = await request.app.state.credentials.authenticate(presented)
     if principal is None:
+        if not await request.app.state.credentials.intact():
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "API keys are being rebuilt from the event log; retry shortly",
+                headers={"Retry-After": "2"},
+            )
         raise _unauthorised("unknown or revoked API key")
     return principal
 

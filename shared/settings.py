@@ -40,3 +40,6 @@ class ServiceSettings(BaseSettings):
     transient_retry_delay_s: float = Field(
         0.5, ge=0, description="Pause before a message whose handler failed is redelivered"
     )
+    state_check_interval_s: float = Field(
+        1.0, gt=0, description="How often the service checks that its Redis state is there (rebuilt if not)"
+    )

@@ -1,4 +1,5 @@
-"""Every Kafka topic of the public contract (DESIGN.md §4), defined once."""
+"""Every Kafka topic of the public contract (DESIGN.md §4), and the referrals service's two private
+topics (its own record of signings and credentials, readable by it alone), defined once."""
 
 from __future__ import annotations
 
@@ -26,13 +27,18 @@ class TopicSpec:
 
 BENEFICIARY_PROFILE = TopicSpec("beneficiary.profile.v1", 6, "beneficiary id", compacted=True, retention_ms=-1)
 PROGRAMME_OPENING = TopicSpec("programme.opening.v1", 3, "opening id", compacted=True, retention_ms=-1)
-MATCHING_PROPOSAL = TopicSpec("matching.proposal.v1", 6, "beneficiary id")
+# Kept: the proposals are the record of the seats matching held, read back when its state is rebuilt.
+MATCHING_PROPOSAL = TopicSpec("matching.proposal.v1", 6, "beneficiary id", retention_ms=-1)
 REFERRAL_EVENT = TopicSpec("referral.event.v1", 6, "beneficiary id", retention_ms=-1)
 PARTNER_SUBSCRIPTION = TopicSpec("partner.subscription.v1", 3, "partner id", compacted=True, retention_ms=-1)
 OPS_HEARTBEAT = TopicSpec("ops.heartbeat.v1", 1, "service instance", retention_ms=DAY_MS)
 OPS_METRICS = TopicSpec("ops.metrics.v1", 1, "service instance", retention_ms=DAY_MS)
 OPS_DLQ = TopicSpec("ops.dlq.v1", 3, "original key", retention_ms=30 * DAY_MS)
 OPS_AUDIT = TopicSpec("ops.audit.v1", 3, "subject", retention_ms=-1)
+# Private to referrals (ACLs grant no other principal): the signings with their contact details, and the
+# partners and API key digests, so that a wiped Redis is rebuilt from the log like every other view.
+REFERRALS_SIGNING = TopicSpec("referrals.signing.v1", 6, "beneficiary id", compacted=True, retention_ms=-1)
+REFERRALS_CREDENTIAL = TopicSpec("referrals.credential.v1", 1, "partner or key id", compacted=True, retention_ms=-1)
 
 FIXED_TOPICS: tuple[TopicSpec, ...] = (
     BENEFICIARY_PROFILE,
@@ -44,6 +50,8 @@ FIXED_TOPICS: tuple[TopicSpec, ...] = (
     OPS_METRICS,
     OPS_DLQ,
     OPS_AUDIT,
+    REFERRALS_SIGNING,
+    REFERRALS_CREDENTIAL,
 )
 
 PARTNER_CANDIDATES_PARTITIONS = 3

@@ -25,6 +25,7 @@ from services.matching.service_layer.history import OutcomeRecord, learn_from, r
 from services.matching.service_layer.live_engine import LiveEngine, reoptimise
 from services.matching.service_layer.propose import Clock, ProposalPolicy
 from services.matching.service_layer.referral_feedback import Feedback
+from services.matching.service_layer.state_rebuild import MatchingState, rebuild_matching_state
 from shared.asyncapi import asyncapi_document
 from shared.dead_letters import DeadLetters
 from shared.events import MatchingProposal
@@ -34,6 +35,7 @@ from shared.metering import Meter
 from shared.ops_reporter import OpsReporter
 from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
+from shared.state_guard import StateGuard
 from shared.topics import FIXED_TOPICS, MATCHING_PROPOSAL
 
 SERVICE = "matching"
@@ -82,7 +84,14 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
         clock=clock,
         policy=policy,
     )
-    register_consumers(broker, settings, deps)
+    state = MatchingState(openings, ledger, profiles, pending, deps.feedback)
+    guard = StateGuard(
+        redis,
+        SERVICE,
+        lambda: rebuild_matching_state(settings.kafka_bootstrap_servers, state, settings.max_event_bytes),
+        check_interval_s=settings.state_check_interval_s,
+    )
+    register_consumers(broker, settings, deps, guard)
 
     @get(include_in_schema=False)
     async def health(scope: Scope) -> AsgiResponse:
@@ -105,9 +114,10 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
         }
         return _json(body, 200)
 
-    async def create_topics() -> None:
+    async def create_topics_and_state() -> None:
         if settings.kafka_manage_topics:
             await ensure_topics(settings.kafka_bootstrap_servers, FIXED_TOPICS, settings.kafka_replication_factor)
+        await guard.ensure()  # a fresh or emptied Redis is rebuilt from the log before consuming
 
     @get(include_in_schema=False)
     async def metrics(scope: Scope) -> AsgiResponse:
@@ -127,7 +137,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
         while True:
             await asyncio.sleep(interval)
             try:
-                if await lease.acquire(int(interval * 1000 * 0.9)):
+                if await guard.intact() and await lease.acquire(int(interval * 1000 * 0.9)):
                     await reoptimise(openings, pending, prices, model, clock)
             except Exception:
                 log.exception("re-optimisation failed; the previous seat prices stay")
@@ -135,6 +145,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     async def start_background() -> None:
         background.append(asyncio.create_task(reoptimise_forever()))
         background.append(asyncio.create_task(reporter.run_forever()))
+        background.append(asyncio.create_task(guard.watch_forever()))
 
     async def stop_background() -> None:
         for task in background:
@@ -146,7 +157,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     return AsgiFastStream(
         broker,
         asgi_routes=[("/health", health), ("/seats", seats), ("/asyncapi.json", asyncapi), ("/metrics", metrics)],
-        on_startup=[create_topics],
+        on_startup=[create_topics_and_state],
         after_startup=[start_background],
         on_shutdown=[stop_background],
         after_shutdown=[close_redis],

@@ -20,11 +20,13 @@ from services.notifications.adapters.webhook_outbox import WebhookOutbox
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints import deliveries_api
 from services.notifications.entrypoints.consumers import NotificationsDependencies, register_consumers
+from services.notifications.service_layer.state_rebuild import NotificationsState, rebuild_notifications_state
 from services.notifications.service_layer.webhook_sender import Clock, RetryPolicy, send_due
 from shared.access import Credentials
 from shared.dead_letters import DeadLetters
 from shared.events import PartnerCandidateEntry
 from shared.http_ops_routes import add_ops_routes
+from shared.http_state_gate import add_state_gate
 from shared.http_tracing import add_tracing
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
@@ -32,6 +34,7 @@ from shared.metering import Meter
 from shared.ops_reporter import OpsReporter
 from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
+from shared.state_guard import StateGuard
 from shared.topics import FIXED_TOPICS, TopicSpec
 
 SERVICE = "notifications"
@@ -69,7 +72,14 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
         outbox=outbox,
         clock=clock,
     )
-    register_consumers(broker, settings, deps)
+    state = NotificationsState(subscriptions, deps.deliveries)
+    guard = StateGuard(
+        redis,
+        SERVICE,
+        lambda: rebuild_notifications_state(settings.kafka_bootstrap_servers, state, settings.max_event_bytes),
+        check_interval_s=settings.state_check_interval_s,
+    )
+    register_consumers(broker, settings, deps, guard)
     policy = RetryPolicy(
         base_s=settings.webhook_backoff_base_s,
         max_delay_s=settings.webhook_max_delay_s,
@@ -89,15 +99,18 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.kafka_manage_topics:
             await ensure_topics(settings.kafka_bootstrap_servers, FIXED_TOPICS, settings.kafka_replication_factor)
+        await guard.ensure()  # a fresh or emptied Redis is rebuilt from the log before consuming
         await broker.start()
         async with httpx.AsyncClient(follow_redirects=False) as client:
             sender = asyncio.create_task(send_webhooks_forever(client))
             reporting = asyncio.create_task(reporter.run_forever())
+            watching = asyncio.create_task(guard.watch_forever())
             try:
                 yield
             finally:
                 sender.cancel()
                 reporting.cancel()
+                watching.cancel()
                 await broker.stop()
                 await redis.aclose()
 
@@ -105,6 +118,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     app.state.credentials = Credentials(redis)
     app.state.broker = broker
     add_tracing(app)
+    add_state_gate(app, guard)
     app.state.admin_token = secrets.token_urlsafe(48)  # nothing here is for the administrator
     app.state.outbox = outbox
     app.state.subscriptions = subscriptions

@@ -21,6 +21,7 @@ from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
 from services.referrals.domain.errors import Conflict, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
+from services.referrals.domain.records import SigningRecorded
 from services.referrals.entrypoints import (
     admin_api,
     directory_api,
@@ -34,11 +35,13 @@ from services.referrals.entrypoints.consumers import register_consumers
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
-from shared.access import Credentials
+from services.referrals.service_layer.state_rebuild import ReferralsState, rebuild_referrals_state
+from shared.access import CredentialChange, Credentials
 from shared.dead_letters import DeadLetters
 from shared.events import AuditRecord, BeneficiaryProfile, PartnerSubscription, ProgrammeOpening, ReferralEvent
 from shared.http_auth import AdminDep
 from shared.http_ops_routes import add_ops_routes
+from shared.http_state_gate import add_state_gate
 from shared.http_tracing import add_tracing
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
@@ -46,6 +49,7 @@ from shared.metering import Meter
 from shared.ops_reporter import OpsReporter
 from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
+from shared.state_guard import StateGuard
 from shared.topics import (
     BENEFICIARY_PROFILE,
     FIXED_TOPICS,
@@ -53,6 +57,8 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRALS_CREDENTIAL,
+    REFERRALS_SIGNING,
 )
 
 SERVICE = "referrals"
@@ -98,23 +104,53 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             "A partner's pool subscription changed",
             meter=meter,
         ),
+        signings=EventPublisher(
+            broker,
+            REFERRALS_SIGNING,
+            SigningRecorded,
+            SOURCE,
+            "Referrals' private record of a CIR signing, contact details included (no other reader)",
+            meter=meter,
+        ),
     )
-    lifecycle = Lifecycle(store, views, ReferralLocks(redis), ReviewFlags(redis), publishers, now)
+    credential_log = EventPublisher(
+        broker,
+        REFERRALS_CREDENTIAL,
+        CredentialChange,
+        SOURCE,
+        "Referrals' private record of partners and API key digests (no other reader)",
+        meter=meter,
+    )
+
+    async def journal(change: CredentialChange) -> None:
+        await credential_log.publish(change, key=change.id)
+
+    flags = ReviewFlags(redis)
+    lifecycle = Lifecycle(store, views, ReferralLocks(redis), flags, publishers, now)
     context = ReferralsContext(
         store=store,
         views=views,
         publishers=publishers,
         lifecycle=lifecycle,
-        credentials=Credentials(redis),
+        credentials=Credentials(redis, journal),
         subscriptions=Subscriptions(redis),
         clock=now,
     )
-    register_consumers(broker, settings, context, DeadLetters(broker, SERVICE, meter))
+    state = ReferralsState(store, views, context.credentials, context.subscriptions, flags)
+    guard = StateGuard(
+        redis,
+        SERVICE,
+        lambda: rebuild_referrals_state(settings.kafka_bootstrap_servers, state, settings.max_event_bytes),
+        check_interval_s=settings.state_check_interval_s,
+    )
+    register_consumers(broker, settings, context, DeadLetters(broker, SERVICE, meter), guard)
 
     async def sweep_deadlines_forever() -> None:
         while True:
             await asyncio.sleep(settings.deadline_sweep_interval_s)
             try:
+                if not await guard.intact():
+                    continue  # the rebuild comes first
                 moment = now()
                 await lifecycle.send_reminders(moment)
                 await lifecycle.expire_overdue(moment)
@@ -125,14 +161,17 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.kafka_manage_topics:
             await ensure_topics(settings.kafka_bootstrap_servers, FIXED_TOPICS, settings.kafka_replication_factor)
+        await guard.ensure()  # a fresh or emptied Redis is rebuilt from the log before anything is served
         await broker.start()
         sweeper = asyncio.create_task(sweep_deadlines_forever())
         reporting = asyncio.create_task(reporter.run_forever())
+        watching = asyncio.create_task(guard.watch_forever())
         try:
             yield
         finally:
             sweeper.cancel()
             reporting.cancel()
+            watching.cancel()
             await broker.stop()
             await redis.aclose()
 
@@ -145,6 +184,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.context = context
     app.state.broker = broker
     add_tracing(app)
+    add_state_gate(app, guard)
     app.state.admin_token = settings.admin_token.get_secret_value()
     app.state.credentials = context.credentials
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers

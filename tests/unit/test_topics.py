@@ -5,13 +5,19 @@ from shared.topics import FIXED_TOPICS, InvalidPartnerId, partner_candidates_top
 
 def test_every_contract_topic_is_versioned_and_unique() -> None:
     names = [t.name for t in FIXED_TOPICS]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 11
     assert all(name.endswith(".v1") for name in names)
 
 
-def test_profile_and_opening_topics_are_compacted() -> None:
+def test_topics_that_hold_current_records_are_compacted() -> None:
     compacted = {t.name for t in FIXED_TOPICS if t.compacted}
-    assert compacted == {"beneficiary.profile.v1", "programme.opening.v1", "partner.subscription.v1"}
+    assert compacted == {
+        "beneficiary.profile.v1",
+        "programme.opening.v1",
+        "partner.subscription.v1",
+        "referrals.signing.v1",
+        "referrals.credential.v1",
+    }
     assert all(t.config()["cleanup.policy"] == "compact" for t in FIXED_TOPICS if t.compacted)
 
 

@@ -91,5 +91,12 @@ class SeatLedger:
     async def release(self, opening_id: str, holder: str) -> bool:
         return bool(await self._release(keys=self._keys(opening_id), args=[holder]))
 
+    async def restore_hold(self, opening_id: str, holder: str, expires_at: datetime) -> None:
+        """Put back a hold the log says was granted (rebuilding after a loss of Redis): no capacity check,
+        since capacity was checked when it was granted."""
+        keys = self._keys(opening_id)
+        if not await self._redis.sismember(keys[2], holder):
+            await self._redis.zadd(keys[1], {holder: _ms(expires_at)})
+
     async def available(self, opening_id: str, now: datetime) -> int:
         return int(await self._available(keys=self._keys(opening_id), args=[_ms(now)]))

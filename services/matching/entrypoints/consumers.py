@@ -19,6 +19,7 @@ from shared.consuming import subscribe
 from shared.dead_letters import DeadLetters
 from shared.events import BeneficiaryProfile, ProgrammeOpening, ReferralEvent
 from shared.publishing import EventPublisher
+from shared.state_guard import StateGuard
 from shared.topics import BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT
 
 PROFILES_GROUP = "matching.profiles"
@@ -40,7 +41,9 @@ class MatchingDependencies:
     policy: ProposalPolicy
 
 
-def register_consumers(broker: KafkaBroker, settings: MatchingSettings, deps: MatchingDependencies) -> None:
+def register_consumers(
+    broker: KafkaBroker, settings: MatchingSettings, deps: MatchingDependencies, guard: StateGuard | None = None
+) -> None:
     async def on_profile_published(profile: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
         """Rank the openings a newcomer is eligible for, hold a seat, and publish the proposal."""
         await deps.profiles.remember(profile)
@@ -66,4 +69,4 @@ def register_consumers(broker: KafkaBroker, settings: MatchingSettings, deps: Ma
         (PROGRAMME_OPENING, ProgrammeOpening, on_opening_published, OPENINGS_GROUP),
         (REFERRAL_EVENT, ReferralEvent, on_referral_event, REFERRALS_GROUP),
     ):
-        subscribe(broker, settings, spec.name, model, handler, group, deps.dead_letters)  # type: ignore[arg-type]
+        subscribe(broker, settings, spec.name, model, handler, group, deps.dead_letters, guard)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.matching.adapters.batch_state import PendingProfiles
 from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
@@ -39,11 +40,18 @@ class Feedback:
     async def on_referral(self, event: ReferralEvent) -> MatchingProposal | None:
         """Apply one referral event; return the re-routing proposal to publish, if any."""
         if event.kind is ReferralEventKind.OUTCOME:
-            await self._learn(event)
+            if await self.record_outcome(event) and await self.outcomes.count() % RETRAIN_EVERY == 0:
+                await self.retrain()
             return None
         if event.kind is not ReferralEventKind.STATUS:
             return None
-        now = self.clock()
+        await self.apply_to_seats(event, self.clock())
+        if event.status in REROUTE_AFTER:
+            return await self._reroute(event)
+        return None
+
+    async def apply_to_seats(self, event: ReferralEvent, now: datetime) -> None:
+        """What a status change does to the seat ledger and the openings tried (also used by the rebuild)."""
         if event.status is ReferralStatus.PROPOSED:
             await self.tried.add(event.beneficiary_id, event.opening_id)
             if event.actor == "auditor":  # a referral by hand: hold a seat if one is left
@@ -52,9 +60,6 @@ class Feedback:
             await self.seats.confirm(event.opening_id, event.beneficiary_id, now)
         elif event.status in RELEASES_SEAT:
             await self.seats.release(event.opening_id, event.beneficiary_id)
-        if event.status in REROUTE_AFTER:
-            return await self._reroute(event)
-        return None
 
     async def _reroute(self, event: ReferralEvent) -> MatchingProposal | None:
         profile = await self.profiles.get(event.beneficiary_id)
@@ -72,16 +77,16 @@ class Feedback:
             await self.pending.add(profile, proposal.held.expires_at)
         return proposal
 
-    async def _learn(self, event: ReferralEvent) -> None:
+    async def record_outcome(self, event: ReferralEvent) -> bool:
+        """Keep an outcome once per referral; False for a repeat or when the profile or opening is unknown."""
         profile = await self.profiles.get(event.beneficiary_id)
         opening = next((o for o in await self.openings.all() if o.opening_id == event.opening_id), None)
         if profile is None or opening is None or event.outcome is None:
-            return
+            return False
         record = OutcomeRecord(profile=profile, opening=opening, success=event.outcome in SUCCESSFUL_OUTCOMES)
-        if not await self.outcomes.add(event.referral_id, record):
-            return
-        count = await self.outcomes.count()
-        if count % RETRAIN_EVERY == 0:
-            report = await asyncio.to_thread(learn_from, await self.outcomes.all())
-            self.engine.use_model(report.model)
-            log.info("success model retrained", extra={"outcomes": count, "model": report.note})
+        return await self.outcomes.add(event.referral_id, record)
+
+    async def retrain(self) -> None:
+        report = await asyncio.to_thread(learn_from, await self.outcomes.all())
+        self.engine.use_model(report.model)
+        log.info("success model retrained", extra={"outcomes": await self.outcomes.count(), "model": report.note})

@@ -17,6 +17,7 @@ from shared.consuming import subscribe
 from shared.dead_letters import DeadLetters
 from shared.events import PartnerSubscription, ReferralEvent
 from shared.publishing import EventPublisher
+from shared.state_guard import StateGuard
 from shared.topics import PARTNER_SUBSCRIPTION, REFERRAL_EVENT
 
 REFERRAL_EVENTS_GROUP = "notifications.referral-events"
@@ -34,7 +35,12 @@ class NotificationsDependencies:
     clock: Clock
 
 
-def register_consumers(broker: KafkaBroker, settings: NotificationsSettings, deps: NotificationsDependencies) -> None:
+def register_consumers(
+    broker: KafkaBroker,
+    settings: NotificationsSettings,
+    deps: NotificationsDependencies,
+    guard: StateGuard | None = None,
+) -> None:
     async def on_referral_event(event: ReferralEvent, attributes: CloudEventAttributes) -> None:
         """Send a new referral to its partner, and to the pools whose subscriptions it fits, once each."""
         await fan_out(event, deps.subscriptions, deps.topics, deps.deliveries, deps.entries, deps.outbox, deps.clock)
@@ -47,4 +53,4 @@ def register_consumers(broker: KafkaBroker, settings: NotificationsSettings, dep
         (REFERRAL_EVENT.name, ReferralEvent, on_referral_event, REFERRAL_EVENTS_GROUP),
         (PARTNER_SUBSCRIPTION.name, PartnerSubscription, on_subscription_changed, SUBSCRIPTIONS_GROUP),
     ):
-        subscribe(broker, settings, topic, model, handler, group, deps.dead_letters)  # type: ignore[arg-type]
+        subscribe(broker, settings, topic, model, handler, group, deps.dead_letters, guard)  # type: ignore[arg-type]

@@ -13,8 +13,11 @@ class ReviewFlags:
         self._redis = redis
 
     async def flag(self, opening_id: str, referral_id: str, note: str | None, at: datetime) -> None:
+        """One flag per referral (a repeat overwrites it), so the flags do not depend on arrival order."""
         entry = {"referral_id": referral_id, "note": note, "at": at.isoformat()}
-        await self._redis.rpush(f"referrals:review:{opening_id}", json.dumps(entry))
+        await self._redis.hset(f"referrals:review:{opening_id}", referral_id, json.dumps(entry))
 
     async def of_opening(self, opening_id: str) -> list[dict[str, str | None]]:
-        return [json.loads(raw) for raw in await self._redis.lrange(f"referrals:review:{opening_id}", 0, -1)]
+        """Oldest first."""
+        raw = await self._redis.hgetall(f"referrals:review:{opening_id}")
+        return sorted((json.loads(value) for value in raw.values()), key=lambda entry: entry["at"])

@@ -21,7 +21,7 @@ class ContactDetails(BaseModel):
 class CirSigningCreate(BeneficiaryProfile):
     """Body of `POST /v1/cir-signings`: the profile contract plus optional contact details."""
 
-    contact: ContactDetails | None = Field(None, description="Kept by referrals only; never on a topic")
+    contact: ContactDetails | None = Field(None, description="Kept by referrals only: never on a shared topic")
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> Self:

@@ -12,6 +12,7 @@ from shared.cloudevents import CloudEventAttributes
 from shared.consuming import PoisonMessage, subscribe
 from shared.dead_letters import DeadLetters
 from shared.events import MatchingProposal, ReferralEvent
+from shared.state_guard import StateGuard
 from shared.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
 
 PROPOSALS_GROUP = "referrals.proposals"
@@ -19,7 +20,11 @@ PROJECTION_GROUP = "referrals.projection"
 
 
 def register_consumers(
-    broker: KafkaBroker, settings: ReferralsSettings, context: ReferralsContext, dead_letters: DeadLetters
+    broker: KafkaBroker,
+    settings: ReferralsSettings,
+    context: ReferralsContext,
+    dead_letters: DeadLetters,
+    guard: StateGuard,
 ) -> None:
     async def on_proposal_published(proposal: MatchingProposal, attributes: CloudEventAttributes) -> None:
         """Create the referral for the seat matching held (once per proposal) and announce it."""
@@ -36,4 +41,4 @@ def register_consumers(
         (MATCHING_PROPOSAL.name, MatchingProposal, on_proposal_published, PROPOSALS_GROUP),
         (REFERRAL_EVENT.name, ReferralEvent, on_referral_event, PROJECTION_GROUP),
     ):
-        subscribe(broker, settings, topic, model, handler, group, dead_letters)  # type: ignore[arg-type]
+        subscribe(broker, settings, topic, model, handler, group, dead_letters, guard)  # type: ignore[arg-type]

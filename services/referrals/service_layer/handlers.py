@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.errors import Conflict, NotFound
+from services.referrals.domain.records import SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
@@ -29,6 +30,7 @@ class Publishers:
     referral_events: EventPublisher
     audit: EventPublisher
     subscriptions: EventPublisher
+    signings: EventPublisher  # referrals' private log of signings (personal data)
 
 
 async def record_signing(signing: CirSigningCreate, store: ReferralStore, publishers: Publishers) -> bool:
@@ -36,6 +38,8 @@ async def record_signing(signing: CirSigningCreate, store: ReferralStore, publis
     existing = await store.get_signing(signing.beneficiary_id)
     if existing is not None and existing != signing:
         raise Conflict(f"beneficiary {signing.beneficiary_id} already has a different CIR signing recorded")
+    if existing is None:  # the private log first: Redis can always be rebuilt from it
+        await publishers.signings.publish(SigningRecorded(signing=signing), key=signing.beneficiary_id)
     await store.save_signing(signing)
     log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
     marker = f"profile:{signing.beneficiary_id}"

@@ -1,0 +1,251 @@
+"""Rebuildable state (DESIGN §5): Redis is wiped — once while the system is quiet, once while signings
+flow — and the services rebuild their state from the topics by themselves.
+
+Quiet wipe: the state after the rebuild equals, key by key, the state before the wipe. Wipe under load:
+every signing still ends with one referral, no opening is over its seats, matching's seat ledger agrees
+with the referrals, every referral reaches its partner and the pool under one ce_id; then a second wipe
+shows that this final state is the one the log rebuilds. Keys, signings with their contact details and
+subscriptions survive the wipes (they are on referrals' private topics)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from passerelle.stack import ServiceStack
+from shared.events import Eligibility
+from shared.ops_state import consumer_lag
+from shared.redis_factory import make_redis
+from shared.topics import partner_candidates_topic
+from tests.e2e.access import ActAs
+from tests.e2e.isolated import isolated_stack
+from tests.factories import epide_opening, signing_body
+from tests.support import collect_records, eventually, header, random_ref
+
+SERVICES = ("referrals", "matching", "notifications")
+SEATS = 120  # per opening; two openings, 400 signings: some are left without a seat
+PER_PHASE = 200
+CONCURRENCY = 8
+# Keys that are not state: short-lived locks and leases, the markers themselves, a counter that only
+# tells an in-memory engine to refresh, and seat prices the next re-optimisation recomputes.
+NOT_STATE = (":state:", "referrals:lock:", "matching:reoptimise-lease", "matching:openings:version", "matching:prices")
+
+
+@pytest.fixture(scope="module")
+def wipe_stack() -> Iterator[ServiceStack]:
+    with isolated_stack({"LOG_LEVEL": "WARNING", "STATE_CHECK_INTERVAL_S": "0.5"}) as stack:
+        yield stack
+
+
+async def snapshot(redis: Redis) -> dict[str, Any]:
+    """Every key that is state, with its value, whatever its type."""
+    state: dict[str, Any] = {}
+    async for key in redis.scan_iter(count=1000):
+        if any(part in key for part in NOT_STATE):
+            continue
+        kind = await redis.type(key)
+        if kind == "string":
+            state[key] = await redis.get(key)
+        elif kind == "hash":
+            state[key] = await redis.hgetall(key)
+        elif kind == "set":
+            state[key] = sorted(await redis.smembers(key))
+        elif kind == "zset":
+            state[key] = await redis.zrange(key, 0, -1, withscores=True)
+        elif kind == "list":
+            state[key] = await redis.lrange(key, 0, -1)
+        else:
+            raise AssertionError(f"{key}: unexpected Redis type {kind}")
+    return state
+
+
+async def quiet(stack: ServiceStack, redis: Redis) -> None:
+    """Nothing is moving: every consumer group has caught up and the state is the same twice in a row
+    (both, because the embedded broker's end offsets can run short — see shared/topic_reading.py)."""
+    bootstrap = stack.infrastructure.kafka_bootstrap_servers
+    last: dict[str, Any] | None = None
+
+    async def settled() -> bool:
+        nonlocal last
+        lag = await consumer_lag(bootstrap)
+        state = await snapshot(redis)
+        same, last = state == last, state
+        return same and all(value == 0 for value in lag.values())
+
+    await eventually(settled, timeout_s=120, what="every consumer group caught up and the state still")
+
+
+async def rebuilt(redis: Redis) -> bool:
+    return all([await redis.exists(f"{service}:state:built") for service in SERVICES])
+
+
+async def post(api: httpx.AsyncClient, body: dict[str, Any]) -> None:
+    """Like a real caller: a 503 while a service rebuilds is retried with the same, idempotent, signing."""
+    delay = 0.1
+    for _ in range(60):
+        response = await api.post("/v1/cir-signings", json=body)
+        if response.status_code == 202:
+            return
+        assert response.status_code == 503, response.text
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)
+    raise AssertionError(f"signing {body['beneficiary_id']} never accepted")
+
+
+async def referrals_of(api: httpx.AsyncClient, bodies: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    views: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(bodies), 100):
+        chunk = bodies[start : start + 100]
+        answers = await asyncio.gather(*(api.get(f"/v1/beneficiaries/{b['beneficiary_id']}/referrals") for b in chunk))
+        for body, answer in zip(chunk, answers, strict=True):
+            assert answer.status_code == 200, answer.text
+            views[body["beneficiary_id"]] = answer.json()
+    return views
+
+
+async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack) -> None:
+    base_url = wipe_stack.url("referrals")
+    bootstrap = wipe_stack.infrastructure.kafka_bootstrap_servers
+    redis = make_redis(wipe_stack.infrastructure.redis_url)
+    owners = [random_ref("wipe")[:14].lower() for _ in range(2)]
+    watcher = random_ref("pool")[:14].lower()
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30, auth=ActAs(base_url)) as api:
+            openings = []
+            for owner in owners:
+                opening = epide_opening(partner_id=owner, department="29", seats=SEATS,
+                                        eligibility=Eligibility(departments=["29"]))  # fmt: skip
+                assert (await api.post("/v1/openings", json=opening.model_dump(mode="json"))).status_code == 201
+                openings.append(opening.opening_id)
+            pool = {"filters": {"departments": ["29"]}}
+            subscribed = await api.post(f"/v1/partners/{watcher}/subscriptions", json=pool)
+            assert subscribed.status_code == 201, subscribed.text
+
+            async def matching_knows_the_openings() -> bool:
+                async with httpx.AsyncClient() as client:
+                    health = (await client.get(f"{wipe_stack.url('matching')}/health")).json()
+                return int(health["openings_known"]) >= 2
+
+            await eventually(matching_knows_the_openings, what="the openings in matching")
+
+            # Phase 1: signings, partner answers (seats confirmed, released, re-routed), then a quiet wipe.
+            first = [signing_body(department="29", birth_date="2004-05-05", consent_to_share=True)
+                     for _ in range(PER_PHASE)]  # fmt: skip
+            await _post_all(api, first)
+            await eventually(lambda: _all_answered(api, first), timeout_s=120, what="proposals for phase 1")
+            placed = [v["referrals"][0] for v in (await referrals_of(api, first)).values() if v["referrals"]]
+            for referral in placed[:15]:
+                assert (await api.post(f"/v1/referrals/{referral['referral_id']}/accept")).status_code == 200
+            for referral in placed[15:25]:
+                declined = await api.post(f"/v1/referrals/{referral['referral_id']}/decline",
+                                          json={"reason": "not_eligible", "note": "needs A2 first"})  # fmt: skip
+                assert declined.status_code == 200, declined.text
+            await quiet(wipe_stack, redis)
+            before = await snapshot(redis)
+
+            await redis.flushall()
+            await eventually(lambda: rebuilt(redis), timeout_s=60, what="every service rebuilt its state")
+            await quiet(wipe_stack, redis)
+            after = await snapshot(redis)
+            assert after.keys() == before.keys(), {
+                "lost": sorted(before.keys() - after.keys())[:10],
+                "extra": sorted(after.keys() - before.keys())[:10],
+            }
+            differing = [key for key in before if before[key] != after[key]]
+            assert not differing, {key: (before[key], after[key]) for key in differing[:3]}
+
+            # What lives only on referrals' private topics came back: signings (a repeat is recognised,
+            # a different one refused) and the API keys issued before the wipe (ActAs still uses them).
+            repeat = await api.post("/v1/cir-signings", json=first[0])
+            assert repeat.status_code == 202 and repeat.json()["created"] is False, repeat.text
+            changed = dict(first[0], contact={"given_name": "Other", "family_name": "Person"})
+            assert (await api.post("/v1/cir-signings", json=changed)).status_code == 409
+
+            # Phase 2: wipe while signings flow.
+            second = [signing_body(department="29", birth_date="2004-05-05", consent_to_share=True)
+                      for _ in range(PER_PHASE)]  # fmt: skip
+            posted = 0
+
+            async def wipe_midway() -> None:
+                while posted < PER_PHASE // 2:
+                    await asyncio.sleep(0.02)
+                await redis.flushall()
+
+            async def count_posts() -> None:
+                nonlocal posted
+                queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+                for body in second:
+                    queue.put_nowait(body)
+
+                async def worker() -> None:
+                    nonlocal posted
+                    while not queue.empty():
+                        await post(api, queue.get_nowait())
+                        posted += 1
+
+                await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+            await asyncio.gather(wipe_midway(), count_posts())
+            await eventually(lambda: rebuilt(redis), timeout_s=60, what="every service rebuilt its state")
+            everyone = first + second
+            await eventually(lambda: _all_answered(api, everyone), timeout_s=120, what="proposals for everyone")
+            await quiet(wipe_stack, redis)
+
+            views = await referrals_of(api, everyone)
+            active: dict[str, int] = defaultdict(int)
+            for view in views.values():
+                live = [r for r in view["referrals"] if r["status"] in ("proposed", "accepted")]
+                assert len(live) <= 1, f"{view['beneficiary_id']} holds two seats"
+                for referral in live:
+                    active[referral["opening_id"]] += 1
+            async with httpx.AsyncClient(base_url=wipe_stack.url("matching")) as matching:
+                for opening_id in openings:
+                    seats = (await matching.get("/seats", params={"opening_id": opening_id})).json()
+                    assert active[opening_id] <= SEATS, f"{opening_id} over its seats"
+                    assert seats["available"] == SEATS - active[opening_id], (opening_id, seats, active[opening_id])
+            assert sum(active.values()) == 2 * SEATS, f"{dict(active)}: seats left while people wait"
+
+            referral_ids = {r["referral_id"]: r["partner_id"] for v in views.values() for r in v["referrals"]}
+            for partner in (*owners, watcher):
+                expected = {r for r, owner in referral_ids.items() if partner in (owner, watcher)}
+                records = await collect_records(bootstrap, partner_candidates_topic(partner).name, lambda r: True,
+                                                want=len(expected), timeout_s=60, settle_s=1.0)  # fmt: skip
+                ids_by_referral: dict[str, set[str]] = defaultdict(set)
+                for record in records:
+                    ids_by_referral[record.key.decode()].add(header(record, "ce_id") or "")
+                assert set(ids_by_referral) == expected, f"{partner}: entries missing or unexpected"
+                assert all(len(ids) == 1 for ids in ids_by_referral.values()), f"{partner}: an entry sent twice"
+
+            # The final state is the one the log rebuilds.
+            final = await snapshot(redis)
+            await redis.flushall()
+            await eventually(lambda: rebuilt(redis), timeout_s=60, what="every service rebuilt its state again")
+            await quiet(wipe_stack, redis)
+            assert await snapshot(redis) == final
+            lag = await consumer_lag(bootstrap)
+            assert all(value == 0 for value in lag.values()), lag
+    finally:
+        await redis.aclose()
+
+
+async def _post_all(api: httpx.AsyncClient, bodies: list[dict[str, Any]]) -> None:
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await post(api, queue.get_nowait())
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+async def _all_answered(api: httpx.AsyncClient, bodies: list[dict[str, Any]]) -> bool:
+    views = await referrals_of(api, bodies)
+    return all(view["proposal"] is not None for view in views.values())
