@@ -24,6 +24,9 @@ class ServiceSettings(BaseSettings):
     instance_id: str = Field(default_factory=_default_instance_id)
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
+    http_keep_alive_s: int = Field(
+        75, ge=1, description="Idle keep-alive connections are closed after this; longer than clients' and proxies' own"
+    )
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     kafka_session_timeout_ms: int = Field(6000, ge=1000)

@@ -8,4 +8,10 @@ from shared.logging_setup import configure_logging
 
 settings = MatchingSettings()
 configure_logging(SERVICE, settings.instance_id, settings.log_format, settings.log_level)
-uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)
+uvicorn.run(
+    create_app(settings),
+    host=settings.http_host,
+    port=settings.http_port,
+    log_config=None,
+    timeout_keep_alive=settings.http_keep_alive_s,
+)
