@@ -61,6 +61,11 @@ class StateGuard:
     def ready(self) -> bool:
         return self._open.is_set()
 
+    @property
+    def in_flight(self) -> int:
+        """Handlers past the gate and not yet finished."""
+        return self._in_flight
+
     async def intact(self) -> bool:
         return bool(await self._redis.exists(self.marker))
 
