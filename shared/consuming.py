@@ -45,6 +45,8 @@ def decode_event(
         json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PoisonMessage(f"body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise PoisonMessage("body is JSON nested too deeply to parse") from exc
     try:
         event = model.model_validate_json(body)
     except ValidationError as exc:

@@ -111,7 +111,12 @@ class StateGuard:
         try:
             if not await self.intact():
                 raise StateLost(f"{self._service} state is missing from Redis")
-            yield
+            try:
+                yield
+            except Exception as exc:
+                if not await self.intact():  # it failed because the state vanished under it
+                    raise StateLost(f"{self._service} state vanished while handling a message") from exc
+                raise
             if not await self.intact():
                 raise StateLost(f"{self._service} state vanished while handling a message")
         finally:

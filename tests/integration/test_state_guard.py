@@ -108,3 +108,17 @@ async def test_the_rebuild_waits_for_handlers_already_past_the_gate(redis: Redis
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def test_a_handler_that_failed_because_the_state_vanished_is_a_loss_not_a_failure(redis: Redis) -> None:
+    service = random_ref("svc")
+    guard = StateGuard(redis, service, CountingRebuild())
+    await guard.ensure()
+    with pytest.raises(StateLost):
+        async with guard.passing():
+            await redis.delete(state_marker(service))
+            raise KeyError("the view it just wrote is gone")
+    await guard.ensure()
+    with pytest.raises(KeyError):  # with the state intact, a failure stays a failure (retried, then DLQ)
+        async with guard.passing():
+            raise KeyError("a real bug")
