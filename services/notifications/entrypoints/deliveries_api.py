@@ -11,8 +11,9 @@ from services.notifications.adapters.webhook_outbox import WebhookOutbox
 from services.notifications.service_layer.webhook_sender import Clock, redeliver
 from shared.access import Principal
 from shared.http_auth import PartnerDep
+from shared.http_errors import KEYED, UNAVAILABLE, errors
 
-router = APIRouter(prefix="/v1/partners/{partner_id}", tags=["deliveries"])
+router = APIRouter(prefix="/v1/partners/{partner_id}", tags=["deliveries"], responses=errors(*KEYED, *UNAVAILABLE))
 
 
 def _outbox(request: Request) -> WebhookOutbox:
@@ -35,7 +36,7 @@ async def delivery_log(partner_id: str, partner: PartnerDep, outbox: OutboxDep) 
     return [job.public() for job in await outbox.log_of(partner_id)]
 
 
-@router.post("/deliveries/{job_id}/redeliver", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/deliveries/{job_id}/redeliver", status_code=status.HTTP_202_ACCEPTED, responses=errors(404))
 async def ask_redelivery(
     partner_id: str, job_id: str, partner: PartnerDep, outbox: OutboxDep, request: Request
 ) -> dict[str, Any]:

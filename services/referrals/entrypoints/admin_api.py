@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.referrals.entrypoints.dependencies import ContextDep
 from shared.access import Role
 from shared.http_auth import AdminDep
+from shared.http_errors import KEYED, UNAVAILABLE, errors
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(*KEYED, *UNAVAILABLE))
 
 
 class PartnerCreate(BaseModel):
@@ -26,7 +27,7 @@ class IssuedKeyPublic(BaseModel):
     partner_id: str | None = None
 
 
-@router.post("/partners", status_code=status.HTTP_201_CREATED)
+@router.post("/partners", status_code=status.HTTP_201_CREATED, responses=errors(400, 409))
 async def register_partner(body: PartnerCreate, admin: AdminDep, context: ContextDep) -> dict[str, str]:
     """Register a partner organisation (then issue it a key)."""
     if not await context.credentials.register_partner(body.partner_id, body.name, context.clock()):
@@ -34,7 +35,12 @@ async def register_partner(body: PartnerCreate, admin: AdminDep, context: Contex
     return {"partner_id": body.partner_id, "name": body.name}
 
 
-@router.post("/partners/{partner_id}/keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
+@router.post(
+    "/partners/{partner_id}/keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IssuedKeyPublic,
+    responses=errors(404),
+)
 async def issue_partner_key(partner_id: str, admin: AdminDep, context: ContextDep) -> IssuedKeyPublic:
     """A new key for a partner; to rotate, issue a new one and revoke the old one."""
     if await context.credentials.partner(partner_id) is None:
@@ -57,7 +63,7 @@ async def issue_ops_key(admin: AdminDep, context: ContextDep) -> IssuedKeyPublic
     return IssuedKeyPublic(key_id=key.key_id, api_key=key.value, role=Role.OPS)
 
 
-@router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def revoke_key(key_id: str, admin: AdminDep, context: ContextDep) -> Response:
     """Revoke a key at once."""
     if not await context.credentials.revoke(key_id):

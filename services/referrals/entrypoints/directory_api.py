@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from services.referrals.domain.hsds import hsds_page, hsds_service
 from services.referrals.entrypoints.dependencies import ContextDep
+from shared.http_errors import UNAVAILABLE, errors
 
-router = APIRouter(prefix="/v1/hsds", tags=["directory"])
+router = APIRouter(prefix="/v1/hsds", tags=["directory"], responses=errors(*UNAVAILABLE))
 
 
 @router.get("/services")

@@ -9,8 +9,9 @@ from services.referrals.service_layer.handlers import create_opening, update_ope
 from shared.access import Principal, Role
 from shared.events import ProgrammeOpening
 from shared.http_auth import AuditorOrPartnerDep, PartnerDep
+from shared.http_errors import KEYED, UNAVAILABLE, errors
 
-router = APIRouter(prefix="/v1/openings", tags=["openings"])
+router = APIRouter(prefix="/v1/openings", tags=["openings"], responses=errors(*UNAVAILABLE))
 
 
 def _own(opening: ProgrammeOpening, partner: Principal) -> None:
@@ -20,7 +21,15 @@ def _own(opening: ProgrammeOpening, partner: Principal) -> None:
         )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProgrammeOpening)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProgrammeOpening,
+    responses={
+        200: {"model": ProgrammeOpening, "description": "The same opening was already there: nothing changed"},
+        **errors(400, *KEYED, 409),
+    },
+)
 async def post_opening(
     opening: ProgrammeOpening, partner: PartnerDep, context: ContextDep, response: Response
 ) -> ProgrammeOpening:
@@ -39,7 +48,7 @@ async def list_openings(context: ContextDep) -> list[ProgrammeOpening]:
     return await context.store.list_openings()
 
 
-@router.get("/{opening_id}", response_model=ProgrammeOpening)
+@router.get("/{opening_id}", response_model=ProgrammeOpening, responses=errors(404))
 async def get_opening(opening_id: str, context: ContextDep) -> ProgrammeOpening:
     """One opening."""
     opening = await context.store.get_opening(opening_id)
@@ -48,7 +57,7 @@ async def get_opening(opening_id: str, context: ContextDep) -> ProgrammeOpening:
     return opening
 
 
-@router.put("/{opening_id}", response_model=ProgrammeOpening)
+@router.put("/{opening_id}", response_model=ProgrammeOpening, responses=errors(400, *KEYED, 404, 409))
 async def put_opening(
     opening_id: str, opening: ProgrammeOpening, partner: PartnerDep, context: ContextDep
 ) -> ProgrammeOpening:
@@ -63,7 +72,7 @@ async def put_opening(
     return opening
 
 
-@router.get("/{opening_id}/review-flags")
+@router.get("/{opening_id}/review-flags", responses=errors(*KEYED, 404))
 async def review_flags(
     opening_id: str, caller: AuditorOrPartnerDep, context: ContextDep
 ) -> list[dict[str, str | None]]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from shared.http_auth import OpsDep
+from shared.http_errors import KEYED, errors
 from shared.ops_state import collect
 
 router = APIRouter(tags=["ops"])
@@ -21,7 +22,7 @@ async def dashboard() -> HTMLResponse:
     return HTMLResponse(PAGE)
 
 
-@router.get("/v1/ops/state")
+@router.get("/v1/ops/state", responses=errors(*KEYED))
 async def ops_state(ops: OpsDep, request: Request) -> dict[str, Any]:
     """Services up or down, throughput, consumer lag, dead letters (ops.* topics) and the referral funnel."""
     state = await collect(request.app.state.kafka_bootstrap_servers)

@@ -13,9 +13,11 @@ from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.disclosure import DisclosureRefused, disclose_contact
 from shared.access import Role
 from shared.http_auth import AuditorDep, AuditorOrPartnerDep, PartnerDep
+from shared.http_errors import KEYED, UNAVAILABLE, errors
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 
-router = APIRouter(prefix="/v1", tags=["referrals"])
+router = APIRouter(prefix="/v1", tags=["referrals"], responses=errors(*KEYED, *UNAVAILABLE))
+ANSWER_ERRORS = errors(400, 404, 409)  # malformed body; no such referral (or another's); not from this status
 
 
 class Note(BaseModel):
@@ -96,43 +98,43 @@ async def _partner_answer(
     return await context.lifecycle.change_status(view.referral_id, wanted, f"partner:{view.partner_id}", note=note)
 
 
-@router.get("/referrals/{referral_id}", response_model=ReferralView)
+@router.get("/referrals/{referral_id}", response_model=ReferralView, responses=errors(404))
 async def get_referral(view: ReferralDep) -> ReferralView:
     """One referral with its full history and the next step."""
     return view
 
 
-@router.post("/referrals/{referral_id}/accept", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/accept", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def accept(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
     """The partner accepts the candidate; the held seat is confirmed."""
     return await _partner_answer(view, ReferralStatus.ACCEPTED, context, body.note if body else None)
 
 
-@router.post("/referrals/{referral_id}/waitlist", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/waitlist", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def waitlist(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
     """The partner has no seat now but keeps the candidate on its waiting list."""
     return await _partner_answer(view, ReferralStatus.WAITLISTED, context, body.note if body else None)
 
 
-@router.post("/referrals/{referral_id}/enrol", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/enrol", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def enrol(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
     """The newcomer started the programme."""
     return await _partner_answer(view, ReferralStatus.ENROLLED, context, body.note if body else None)
 
 
-@router.post("/referrals/{referral_id}/complete", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/complete", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def complete(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
     """The newcomer completed the programme."""
     return await _partner_answer(view, ReferralStatus.COMPLETED, context, body.note if body else None)
 
 
-@router.post("/referrals/{referral_id}/drop-out", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/drop-out", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def drop_out(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
     """The newcomer left the programme before its end."""
     return await _partner_answer(view, ReferralStatus.DROPPED_OUT, context, body.note if body else None)
 
 
-@router.post("/referrals/{referral_id}/decline", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/decline", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def decline(view: OwnReferralDep, body: Decline, context: ContextDep) -> ReferralView:
     """The partner declines, with a structured reason; the newcomer is referred elsewhere."""
     return await context.lifecycle.change_status(
@@ -144,13 +146,13 @@ async def decline(view: OwnReferralDep, body: Decline, context: ContextDep) -> R
     )
 
 
-@router.post("/referrals/{referral_id}/outcome", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/outcome", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def record_outcome(view: OwnReferralDep, body: Outcome, context: ContextDep) -> ReferralView:
     """The situation 3 months on: employed, in training or none (teaches the matcher)."""
     return await context.lifecycle.record_outcome(view.referral_id, body.outcome, f"partner:{view.partner_id}")
 
 
-@router.get("/referrals/{referral_id}/contact", response_model=ContactDetails)
+@router.get("/referrals/{referral_id}/contact", response_model=ContactDetails, responses=errors(404))
 async def contact_details(view: OwnReferralDep, partner: PartnerDep, context: ContextDep) -> ContactDetails:
     """The newcomer's contact details, for the partner that accepted them, if they consented (audited)."""
     try:
@@ -159,13 +161,15 @@ async def contact_details(view: OwnReferralDep, partner: PartnerDep, context: Co
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
 
 
-@router.post("/referrals/{referral_id}/withdraw", response_model=ReferralView)
+@router.post("/referrals/{referral_id}/withdraw", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def withdraw(referral_id: str, body: Withdrawal, auditor: AuditorDep, context: ContextDep) -> ReferralView:
     """The newcomer or the auditor withdraws the referral; the seat is released."""
     return await context.lifecycle.change_status(referral_id, ReferralStatus.WITHDRAWN, body.by, note=body.note)
 
 
-@router.post("/referrals", response_model=ReferralView, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/referrals", response_model=ReferralView, status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 409)
+)
 async def refer_by_hand(body: ManualReferral, auditor: AuditorDep, context: ContextDep) -> ReferralView:
     """An auditor proposes a referral by hand, overriding the matcher, with the reason recorded."""
     return await context.lifecycle.refer_by_hand(body.beneficiary_id, body.opening_id, body.note, "auditor")

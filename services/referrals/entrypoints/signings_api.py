@@ -11,8 +11,9 @@ from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.handlers import record_signing
 from shared.events import MatchingProposal
 from shared.http_auth import AuditorDep
+from shared.http_errors import KEYED, UNAVAILABLE, errors
 
-router = APIRouter(prefix="/v1", tags=["signings"])
+router = APIRouter(prefix="/v1", tags=["signings"], responses=errors(*KEYED, *UNAVAILABLE))
 
 
 class SigningAccepted(BaseModel):
@@ -27,7 +28,9 @@ class BeneficiaryReferrals(BaseModel):
     referrals: list[ReferralView]
 
 
-@router.post("/cir-signings", status_code=status.HTTP_202_ACCEPTED, response_model=SigningAccepted)
+@router.post(
+    "/cir-signings", status_code=status.HTTP_202_ACCEPTED, response_model=SigningAccepted, responses=errors(400, 409)
+)
 async def post_cir_signing(
     signing: CirSigningCreate, auditor: AuditorDep, context: ContextDep, response: Response
 ) -> SigningAccepted:
@@ -38,7 +41,7 @@ async def post_cir_signing(
     return SigningAccepted(beneficiary_id=signing.beneficiary_id, created=created, referrals_url=url)
 
 
-@router.get("/beneficiaries/{beneficiary_id}/referrals", response_model=BeneficiaryReferrals)
+@router.get("/beneficiaries/{beneficiary_id}/referrals", response_model=BeneficiaryReferrals, responses=errors(404))
 async def get_beneficiary_referrals(
     beneficiary_id: str, auditor: AuditorDep, context: ContextDep
 ) -> BeneficiaryReferrals:

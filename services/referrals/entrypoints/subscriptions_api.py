@@ -12,8 +12,11 @@ from services.referrals.entrypoints.dependencies import ContextDep
 from shared.access import Principal
 from shared.events import PartnerSubscription, PoolFilters, WebhookChannel
 from shared.http_auth import PartnerDep
+from shared.http_errors import KEYED, UNAVAILABLE, errors
 
-router = APIRouter(prefix="/v1/partners/{partner_id}/subscriptions", tags=["subscriptions"])
+router = APIRouter(
+    prefix="/v1/partners/{partner_id}/subscriptions", tags=["subscriptions"], responses=errors(*KEYED, *UNAVAILABLE)
+)
 
 
 class SubscriptionCreate(BaseModel):
@@ -51,7 +54,7 @@ def _own(partner_id: str, partner: Principal) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner manages only its own subscriptions")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SubscriptionPublic)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SubscriptionPublic, responses=errors(400))
 async def subscribe(
     partner_id: str, body: SubscriptionCreate, partner: PartnerDep, context: ContextDep
 ) -> SubscriptionPublic:
@@ -83,7 +86,7 @@ async def list_subscriptions(partner_id: str, partner: PartnerDep, context: Cont
     return [_public(s) for s in await context.subscriptions.of(partner_id)]
 
 
-@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def unsubscribe(partner_id: str, subscription_id: str, partner: PartnerDep, context: ContextDep) -> Response:
     """Cancel a subscription: nothing more is delivered for it."""
     _own(partner_id, partner)
