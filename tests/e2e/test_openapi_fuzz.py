@@ -74,7 +74,6 @@ REFUSED = {401, 403}
 UNDOCUMENTED: dict[str, set[int]] = {}
 
 
-
 # Rules across fields that the OpenAPI document does not express, so a schema-valid body can get a 422.
 # (POST /v1/cir-signings has one too, "birth_date must be before cir_signed_on": see _birth_before_signing.)
 CROSS_FIELD_RULES = {
