@@ -1,17 +1,7 @@
 """`python -m services.notifications`: run the notifications service."""
 
-import uvicorn
-
 from services.notifications.config import NotificationsSettings
 from services.notifications.main import SERVICE, create_app
-from shared.logging_setup import configure_logging
+from shared.http_server import serve
 
-settings = NotificationsSettings()
-configure_logging(SERVICE, settings.instance_id, settings.log_format, settings.log_level)
-uvicorn.run(
-    create_app(settings),
-    host=settings.http_host,
-    port=settings.http_port,
-    log_config=None,
-    timeout_keep_alive=settings.http_keep_alive_s,
-)
+serve(SERVICE, NotificationsSettings(), create_app)
