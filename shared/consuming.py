@@ -20,6 +20,7 @@ from shared.events.envelope import Event
 from shared.kafka_broker import consumer_options
 from shared.settings import ServiceSettings
 from shared.state_guard import StateGuard, StateLost
+from shared.topics import FIXED_TOPICS
 
 E = TypeVar("E", bound=Event)
 log = logging.getLogger(__name__)
@@ -149,7 +150,8 @@ def subscribe(
 ) -> None:
     """Register `handler` for `topic` in consumer group `group`: at-least-once, poison-safe, and (with a
     guard) never acting on a wiped state."""
-    broker.subscriber(topic, **consumer_options(settings, group))(
+    spec = next((t for t in FIXED_TOPICS if t.name == topic), None)
+    broker.subscriber(topic, **consumer_options(settings, group, spec.partitions if spec else 1))(
         poison_safe(
             model,
             handler,

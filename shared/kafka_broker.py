@@ -36,10 +36,13 @@ async def keep_raw_body(msg: StreamMessage[Any]) -> bytes:
     return msg.body
 
 
-def consumer_options(settings: ServiceSettings, group_id: str) -> dict[str, Any]:
-    """At-least-once: commit after the handler succeeds, rewind on an exception."""
+def consumer_options(settings: ServiceSettings, group_id: str, partitions: int = 1) -> dict[str, Any]:
+    """At-least-once: commit after the handler succeeds, rewind on an exception. With several partitions,
+    up to `kafka_consumers_per_topic` consumers of the group share them in this process (FastStream's
+    concurrent-between-partitions subscriber), each committing its own partitions' offsets."""
     return {
         "group_id": group_id,
+        "max_workers": max(1, min(settings.kafka_consumers_per_topic, partitions)),
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,

@@ -31,6 +31,13 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     kafka_session_timeout_ms: int = Field(6000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(1000, ge=100)
+    kafka_consumers_per_topic: int = Field(
+        3,
+        ge=1,
+        le=32,
+        description="Consumers per subscribed topic in each process, each owning some partitions: handlers wait on "
+        "the broker and Redis, so partitions are worked on side by side (order within a partition is kept)",
+    )
     kafka_replication_factor: int = Field(1, ge=1)
     kafka_manage_topics: bool = Field(
         True, description="Create missing topics at start-up; false where an operator (Strimzi) owns them"
