@@ -43,6 +43,7 @@ def consumer_options(settings: ServiceSettings, group_id: str, partitions: int =
     return {
         "group_id": group_id,
         "max_workers": max(1, min(settings.kafka_consumers_per_topic, partitions)),
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,

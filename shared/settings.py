@@ -31,6 +31,13 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     kafka_session_timeout_ms: int = Field(6000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(1000, ge=100)
+    kafka_fetch_max_wait_ms: int = Field(
+        100,
+        ge=0,
+        le=5000,
+        description="How long the broker may hold a fetch waiting for data; the embedded Tansu answers only when it "
+        "expires, so this is added to every hop at low load (aiokafka's default 500 ms made a signing take ~2 s)",
+    )
     kafka_consumers_per_topic: int = Field(
         3,
         ge=1,
