@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench clean
+.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench bench-e2e clean
 
 help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
@@ -12,6 +12,7 @@ help:
 	@echo "make up     run the stack in the foreground; Ctrl-C stops it"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  matching engine benchmarks (latency, batch scale, quality)"
+	@echo "make bench-e2e  end-to-end load on the embedded stack: saturation (1000/s) and 200/s latency"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,9 @@ clean:
 
 bench: install
 	$(PY) bench/matching.py
+
+bench-e2e: install
+	$(PY) bench/e2e_load.py
 
 asyncapi: install
 	$(VENV)/bin/passerelle asyncapi
