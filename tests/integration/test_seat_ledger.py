@@ -67,9 +67,14 @@ async def test_a_confirmed_seat_does_not_expire_and_a_released_one_returns(redis
     assert await ledger.available(opening, NOW + timedelta(days=30)) == 1
 
 
-async def test_confirming_an_expired_hold_fails(redis) -> None:  # type: ignore[no-untyped-def]
+async def test_an_expired_hold_is_confirmed_only_while_a_seat_is_free(redis) -> None:  # type: ignore[no-untyped-def]
     ledger, opening = SeatLedger(redis), random_ref("fle")
     await ledger.set_capacity(opening, 1)
     await ledger.hold(opening, "b-1", NOW, WEEK)
+    after_expiry = NOW + WEEK + timedelta(minutes=1)
+    assert await ledger.hold(opening, "b-2", after_expiry, WEEK) is not None  # b-1's seat went to b-2
 
-    assert not await ledger.confirm(opening, "b-1", NOW + WEEK + timedelta(minutes=1))
+    assert not await ledger.confirm(opening, "b-1", after_expiry), "no seat left: never more than capacity"
+    assert await ledger.release(opening, "b-2")
+    assert await ledger.confirm(opening, "b-1", after_expiry), "a free seat is taken by the late acceptance"
+    assert await ledger.available(opening, after_expiry) == 0

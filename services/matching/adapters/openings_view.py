@@ -20,6 +20,10 @@ class OpeningsView:
         """Grows with every change, so an in-memory engine knows when to rebuild."""
         return int(await self._redis.get(f"{self._key}:version") or 0)
 
+    async def get(self, opening_id: str) -> ProgrammeOpening | None:
+        raw = await self._redis.hget(self._key, opening_id)
+        return ProgrammeOpening.model_validate_json(raw) if raw else None
+
     async def all(self) -> list[ProgrammeOpening]:
         raw = await self._redis.hgetall(self._key)
         return [ProgrammeOpening.model_validate_json(value) for value in raw.values()]

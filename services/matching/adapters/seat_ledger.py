@@ -21,11 +21,17 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return tonumber(ARGV[3])
 """
 
-# Returns 1 when the holder now has a confirmed seat, 0 when its hold had expired or never existed.
+# Returns 1 when the holder now has a confirmed seat: its hold becomes a confirmed seat or, when the hold
+# has expired (an answer after a long waitlist), a seat still free is taken; 0 when none is left.
 _CONFIRM = """
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
 if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 1 end
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+  redis.call('SADD', KEYS[3], ARGV[1])
+  return 1
+end
+local capacity = tonumber(redis.call('GET', KEYS[1]) or '0')
+if redis.call('ZCARD', KEYS[2]) + redis.call('SCARD', KEYS[3]) < capacity then
   redis.call('SADD', KEYS[3], ARGV[1])
   return 1
 end

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.domain.eligibility import RULESET_VERSION
-from shared.events import BeneficiaryProfile, HeldSeat, MatchingProposal, RankedOpening
+from shared.events import BeneficiaryProfile, HeldSeat, MatchingProposal, ProgrammeOpening, RankedOpening
 
 if TYPE_CHECKING:
     from services.matching.service_layer.engine import MatchingEngine
@@ -24,6 +24,11 @@ Clock = Callable[[], datetime]
 class ProposalPolicy:
     max_ranked: int = 5
     hold_for: timedelta = timedelta(days=7)
+
+    def hold_on(self, opening: ProgrammeOpening) -> timedelta:
+        """A seat is held at least until the partner's time to answer is over (a day's margin): SPIE answers
+        within 30 days, and a hold that lapsed first would let the seat go to someone else meanwhile."""
+        return max(self.hold_for, timedelta(days=opening.response_days + 1))
 
 
 def proposal_id_for(profile_event_id: str) -> str:
@@ -48,9 +53,10 @@ async def propose(
     for candidate in candidates:
         if not candidate.worth_a_seat:
             continue
-        hold = await seats.hold(candidate.opening.opening_id, profile.beneficiary_id, now, policy.hold_for)
+        ttl = policy.hold_on(candidate.opening)
+        hold = await seats.hold(candidate.opening.opening_id, profile.beneficiary_id, now, ttl)
         if hold is not None:
-            held = HeldSeat(opening_id=hold.opening_id, expires_at=hold.expires_at or now + policy.hold_for)
+            held = HeldSeat(opening_id=hold.opening_id, expires_at=hold.expires_at or now + ttl)
             break
     shown = candidates[: policy.max_ranked]
     if held is not None and all(c.opening.opening_id != held.opening_id for c in shown):

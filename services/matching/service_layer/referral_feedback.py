@@ -55,7 +55,9 @@ class Feedback:
         if event.status is ReferralStatus.PROPOSED:
             await self.tried.add(event.beneficiary_id, event.opening_id)
             if event.actor == "auditor":  # a referral by hand: hold a seat if one is left
-                await self.seats.hold(event.opening_id, event.beneficiary_id, now, self.policy.hold_for)
+                opening = await self.openings.get(event.opening_id)
+                ttl = self.policy.hold_on(opening) if opening else self.policy.hold_for
+                await self.seats.hold(event.opening_id, event.beneficiary_id, now, ttl)
         elif event.status in CONFIRMS_SEAT:
             await self.seats.confirm(event.opening_id, event.beneficiary_id, now)
         elif event.status in RELEASES_SEAT:
@@ -80,7 +82,7 @@ class Feedback:
     async def record_outcome(self, event: ReferralEvent) -> bool:
         """Keep an outcome once per referral; False for a repeat or when the profile or opening is unknown."""
         profile = await self.profiles.get(event.beneficiary_id)
-        opening = next((o for o in await self.openings.all() if o.opening_id == event.opening_id), None)
+        opening = await self.openings.get(event.opening_id)
         if profile is None or opening is None or event.outcome is None:
             return False
         record = OutcomeRecord(profile=profile, opening=opening, success=event.outcome in SUCCESSFUL_OUTCOMES)
