@@ -83,8 +83,7 @@ class StateGuard:
                 if not await self.intact():  # another instance may have rebuilt it meanwhile
                     started = time.monotonic()
                     log.warning("state missing in Redis: rebuilding from the log", extra={"service": self._service})
-                    self.last_report = await self._rebuild()
-                    await self._redis.set(self.marker, datetime.now(UTC).isoformat())
+                    await self._rebuild_until_whole()
                     self.rebuilds += 1
                     log.warning(
                         "state rebuilt from the log",
@@ -92,6 +91,18 @@ class StateGuard:
                                **self.last_report},
                     )  # fmt: skip
             self._open.set()
+
+    async def _rebuild_until_whole(self) -> None:
+        """Rebuild, and again if Redis was emptied while rebuilding (the pending key is gone): the marker
+        is never written over half a state."""
+        pending = f"{self.marker}:pending"
+        while True:
+            await self._redis.set(pending, datetime.now(UTC).isoformat())
+            self.last_report = await self._rebuild()
+            if await self._redis.delete(pending):
+                await self._redis.set(self.marker, datetime.now(UTC).isoformat())
+                return
+            log.warning("Redis was emptied during the rebuild: rebuilding again", extra={"service": self._service})
 
     async def watch_forever(self) -> None:
         """Check the marker every `check_interval_s`; rebuild when it has gone."""

@@ -122,3 +122,19 @@ async def test_a_handler_that_failed_because_the_state_vanished_is_a_loss_not_a_
     with pytest.raises(KeyError):  # with the state intact, a failure stays a failure (retried, then DLQ)
         async with guard.passing():
             raise KeyError("a real bug")
+
+
+async def test_a_state_emptied_during_its_rebuild_is_rebuilt_again_before_being_marked(redis: Redis) -> None:
+    service = random_ref("svc")
+    calls = 0
+
+    async def rebuild_while_redis_is_wiped_once() -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await redis.delete(f"{state_marker(service)}:pending")  # what a FLUSHALL mid-rebuild does to it
+        return {"calls": calls}
+
+    guard = StateGuard(redis, service, rebuild_while_redis_is_wiped_once)
+    await guard.ensure()
+    assert calls == 2 and await redis.exists(state_marker(service))
