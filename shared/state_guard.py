@@ -50,7 +50,6 @@ class StateGuard:
         self._idle.set()
         self._in_flight = 0
         self._rebuilding = asyncio.Lock()
-        self.rebuilds = 0
         self.last_report: dict[str, int] = {}
 
     @property
@@ -84,7 +83,6 @@ class StateGuard:
                     started = time.monotonic()
                     log.warning("state missing in Redis: rebuilding from the log", extra={"service": self._service})
                     await self._rebuild_until_whole()
-                    self.rebuilds += 1
                     log.warning(
                         "state rebuilt from the log",
                         extra={"service": self._service, "seconds": round(time.monotonic() - started, 2),
