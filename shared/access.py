@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
+from pydantic import Field
 from redis.asyncio import Redis
 
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
@@ -66,8 +67,10 @@ class CredentialChange(Event):
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.credential.v1"
 
     kind: Literal["partner", "key"]
-    id: str
-    record: dict[str, str | None] | None
+    id: str = Field(max_length=64)
+    record: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)] | None] | None = Field(
+        max_length=12
+    )
 
 
 CredentialJournal = Callable[[CredentialChange], Awaitable[None]]

@@ -57,16 +57,16 @@ def new_attributes(
 
 
 def read_attributes(headers: Mapping[str, str | bytes]) -> CloudEventAttributes:
-    """Parse the `ce_*` headers of a consumed message; raise when one is missing or malformed. Only the
-    `ce_*` headers are read; other headers (tracing, dead-letter provenance) may hold any bytes."""
+    """Parse the `ce_*` headers of a consumed message; raise when one is missing or malformed. Every header
+    must be UTF-8 text (the Kafka binding of CloudEvents says so; tracing and provenance headers too)."""
     text: dict[str, str] = {}
     for name, value in headers.items():
-        if not name.startswith("ce_"):
-            continue
         try:
-            text[name] = value.decode() if isinstance(value, bytes) else value
+            decoded = value.decode() if isinstance(value, bytes) else value
         except UnicodeDecodeError as exc:
             raise MissingCloudEventHeader(f"header {name} is not UTF-8: {exc}") from exc
+        if name.startswith("ce_"):
+            text[name] = decoded
     missing = [name for name in REQUIRED_HEADERS if not text.get(name)]
     if missing:
         raise MissingCloudEventHeader(f"missing CloudEvents header(s): {', '.join(missing)}")

@@ -47,7 +47,8 @@ class DeadLetters:
         self.meter = meter
 
     async def send(self, record: ConsumedRecord, reason: str) -> None:
-        headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
+        # Header values must be text to be published: bytes that are not UTF-8 are kept visible, escaped.
+        headers = {name: value.decode(errors="backslashreplace") for name, value in record.headers or ()}
         headers.update(
             {
                 DLQ_TOPIC_HEADER: record.topic,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
@@ -31,6 +34,24 @@ def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
     )
 
 
+async def parse_any_headers(
+    record: ConsumerRecord[Any, Any], parse: Callable[[ConsumerRecord[Any, Any]], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream's parser decodes every header as UTF-8 and drops the record (offset committed, no handler
+    call) when one is not: parse a copy whose headers are made text, and hand the handler the original
+    record, so that our poison check sees the real bytes and dead-letters it with the reason."""
+    try:
+        return await parse(record)
+    except UnicodeDecodeError:
+        readable = [(name, value.decode(errors="backslashreplace").encode()) for name, value in record.headers]
+        copy = dataclasses.replace(record, headers=readable)
+        if hasattr(record, "consumer"):  # set by FastStream on each record: the consumer that commits it
+            copy.consumer = record.consumer  # type: ignore[attr-defined]
+        message = await parse(copy)
+        message.raw_message = record
+        return message
+
+
 async def keep_raw_body(msg: StreamMessage[Any]) -> bytes:
     """Decoder that leaves the body as bytes, so poison is judged by our code, not the framework."""
     return msg.body
@@ -48,5 +69,6 @@ def consumer_options(settings: ServiceSettings, group_id: str, partitions: int =
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
         "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "parser": parse_any_headers,
         "decoder": keep_raw_body,
     }

@@ -4,13 +4,14 @@ from pathlib import Path
 
 from pydantic import Field
 
+from shared.events.bounded import MAX_RANKED
 from shared.settings import ServiceSettings
 
 
 class MatchingSettings(ServiceSettings):
     http_port: int = Field(8001, ge=0, le=65535)
     seat_hold_days: int = Field(7, ge=1, le=90, description="How long a proposed seat stays held")
-    max_ranked: int = Field(5, ge=1, le=50, description="Openings listed in a proposal")
+    max_ranked: int = Field(5, ge=1, le=MAX_RANKED, description="Openings listed in a proposal")
     reoptimise_interval_s: float = Field(
         30.0, ge=0.5, description="How often the pending batch is re-solved for fresh seat prices"
     )

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events.bounded import Identifier, ProgrammeName
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 from shared.events.profile import Department, RomeCode, Skill
 from shared.vocabulary import FrenchLevel, Mobility
@@ -17,11 +18,11 @@ class CandidateSummary(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    age_band: str = Field(examples=["18-25"])
+    age_band: str = Field(max_length=10, examples=["18-25"])
     french_level: FrenchLevel | None
     diploma_level: int | None = Field(ge=0, le=8)
-    occupations: list[RomeCode]
-    skills: list[Skill]
+    occupations: list[RomeCode] = Field(max_length=20)
+    skills: list[Skill] = Field(max_length=50)
     department: Department
     mobility: Mobility | None
     needs_housing: bool | None
@@ -33,11 +34,12 @@ class PartnerCandidateEntry(Event):
 
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "partner.candidates.v1"
 
-    referral_id: str = Field(description="Pseudonymous handle the partner answers with")
-    opening_id: str
-    programme: str
+    referral_id: Identifier = Field(description="Pseudonymous handle the partner answers with")
+    opening_id: Identifier
+    programme: ProgrammeName
     proposed_at: datetime
-    score: float
+    score: float | None = Field(description="The matcher's score, as the referral shows it; null when referred by hand")
+    respond_by: datetime | None = Field(None, description="The partner's answer is due by then")
     candidate: CandidateSummary
     entry_kind: Literal["referral", "pool"] = Field(
         "referral", description="referral: proposed to this partner; pool: matched one of its subscriptions"

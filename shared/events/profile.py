@@ -7,6 +7,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events.bounded import ProgrammeName
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 from shared.vocabulary import FrenchLevel, Housing, Mobility, ProtectionStatus
 
@@ -14,18 +15,20 @@ BeneficiaryId = Annotated[
     str,
     Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$",
+        max_length=64,
         description="Pseudonymous identifier given by the integration office; never a name.",
         examples=["b-67-2026-000123"],
     ),
 ]
 RomeCode = Annotated[
     str,
-    Field(pattern=r"^[A-N][0-9]{4}$", description="ROME 4.0 occupation code", examples=["F1703"]),
+    Field(pattern=r"^[A-N][0-9]{4}$", max_length=5, description="ROME 4.0 occupation code", examples=["F1703"]),
 ]
 Department = Annotated[
     str,
     Field(
         pattern=r"^(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$",
+        max_length=3,
         description="French département code",
         examples=["67"],
     ),
@@ -38,9 +41,9 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    programmes: list[str] = Field(default_factory=list, max_length=20, examples=[["HOPE"]])
+    programmes: list[ProgrammeName] = Field(default_factory=list, max_length=20, examples=[["HOPE"]])
     departments: list[Department] = Field(default_factory=list, max_length=20)
-    vetoes: list[str] = Field(
+    vetoes: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=50, description="Programmes or opening ids never to propose"
     )
 
@@ -66,6 +69,7 @@ class BeneficiaryProfile(Event):
     return_country: str | None = Field(
         None,
         pattern=r"^[A-Z]{2}$",
+        max_length=2,
         description="Only for returnees who asked for return assistance (ISO 3166)",
     )
     preferences: Preferences = Field(default_factory=Preferences)

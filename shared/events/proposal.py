@@ -7,23 +7,24 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events.bounded import MAX_RANKED, MAX_REASONS, Identifier, MatcherReason, ProgrammeName
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 
 
 class RankedOpening(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    opening_id: str
-    partner_id: str
-    programme: str
+    opening_id: Identifier
+    partner_id: Identifier
+    programme: ProgrammeName
     score: float = Field(ge=0.0, le=1.0)
-    reasons: list[str] = Field(description="Why this opening fits, in plain words")
+    reasons: list[MatcherReason] = Field(max_length=MAX_REASONS, description="Why this opening fits, in plain words")
 
 
 class HeldSeat(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    opening_id: str
+    opening_id: Identifier
     expires_at: datetime
 
 
@@ -32,10 +33,10 @@ class MatchingProposal(Event):
 
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "matching.proposal.v1"
 
-    proposal_id: str = Field(description="Stable for a given profile event: re-sent proposals share it")
-    beneficiary_id: str
-    profile_event_id: str
-    ruleset_version: str
+    proposal_id: Identifier = Field(description="Stable for a given profile event: re-sent proposals share it")
+    beneficiary_id: Identifier
+    profile_event_id: Identifier
+    ruleset_version: Identifier
     decided_at: datetime
-    ranked: list[RankedOpening] = Field(default_factory=list)
+    ranked: list[RankedOpening] = Field(default_factory=list, max_length=MAX_RANKED)
     held: HeldSeat | None = Field(None, description="The seat held for the top opening that had one")

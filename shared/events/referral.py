@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from shared.events.bounded import MAX_REASONS, Identifier, ProgrammeName, Reason
 from shared.events.candidate import CandidateSummary
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
@@ -17,20 +18,20 @@ class ReferralEvent(Event):
 
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referral.event.v1"
 
-    referral_id: str
-    beneficiary_id: str
-    opening_id: str
-    partner_id: str
-    programme: str
+    referral_id: Identifier
+    beneficiary_id: Identifier
+    opening_id: Identifier
+    partner_id: Identifier
+    programme: ProgrammeName
     status: ReferralStatus
     previous_status: ReferralStatus | None = None
     occurred_at: datetime
     score: float | None = None
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[Reason] = Field(default_factory=list, max_length=MAX_REASONS)
     candidate: CandidateSummary
     sequence: int = Field(1, ge=1, description="Position in the referral's history: 1 is its creation")
     kind: ReferralEventKind = ReferralEventKind.STATUS
-    actor: str = Field("system", description="partner:<id>, auditor, newcomer or system")
+    actor: str = Field("system", max_length=100, description="partner:<id>, auditor, newcomer or system")
     decline_reason: DeclineReason | None = None
     note: str | None = Field(None, max_length=500, description="Free text: the 'other' reason, an override's why")
     outcome: OutcomeAtThreeMonths | None = None

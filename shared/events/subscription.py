@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from shared.events.bounded import MAX_DEPARTMENTS, Identifier, ProgrammeName
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
-from shared.events.profile import Department, RomeCode
+from shared.events.profile import Department, RomeCode, Skill
 from shared.vocabulary import FrenchLevel
 
 
@@ -17,19 +18,25 @@ class PoolFilters(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    programmes: list[str] | None = None
-    departments: list[Department] | None = None
+    programmes: list[ProgrammeName] | None = Field(None, max_length=50)
+    departments: list[Department] | None = Field(None, max_length=MAX_DEPARTMENTS)
     min_french: FrenchLevel | None = None
-    occupations: list[RomeCode] | None = Field(None, description="At least one of these past occupations")
-    skills: list[str] | None = Field(None, description="At least one of these skills")
-    age_bands: list[str] | None = Field(None, examples=[["18-25", "26-35"]])
+    occupations: list[RomeCode] | None = Field(
+        None, max_length=100, description="At least one of these past occupations"
+    )
+    skills: list[Skill] | None = Field(None, max_length=100, description="At least one of these skills")
+    age_bands: list[Annotated[str, Field(max_length=10)]] | None = Field(
+        None, max_length=10, examples=[["18-25", "26-35"]]
+    )
 
 
 class WebhookChannel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     url: HttpUrl
-    secret: str = Field(min_length=32, description="HMAC-SHA256 signing secret (internal topic, ACL-restricted)")
+    secret: str = Field(
+        min_length=32, max_length=100, description="HMAC-SHA256 signing secret (internal topic, ACL-restricted)"
+    )
 
 
 class PartnerSubscription(Event):
@@ -37,8 +44,8 @@ class PartnerSubscription(Event):
 
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "partner.subscription.v1"
 
-    subscription_id: str
-    partner_id: str
+    subscription_id: Identifier
+    partner_id: Identifier
     filters: PoolFilters = Field(default_factory=PoolFilters)
     kafka: bool = True
     webhook: WebhookChannel | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from shared.topics import (
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
 )
+from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import signing_body
 from tests.support import collect_records, eventually, header, random_ref
 
@@ -77,30 +79,48 @@ CONSUMED = [
     (REFERRAL_EVENT.name, ReferralEvent.EVENT_TYPE, {"referrals", "matching", "notifications"}),
     (PARTNER_SUBSCRIPTION.name, PartnerSubscription.EVENT_TYPE, {"notifications"}),
 ]
-# Each kind of poison, and the words its dead letter must give as the reason.
+# Each kind of poison, and the words its dead letter must give as the reason. The headers: True for valid
+# CloudEvents headers, False for none, "v2" for an unknown version, "bytes" for valid ones plus a header
+# whose value is not UTF-8 (FastStream's own parser used to drop such a record without a trace).
 POISON = {
     "invalid JSON": ("not valid JSON", b"\x00\xff{", True),
     "wrong schema": ("does not fit", b'{"unexpected": 1}', True),
+    "wrong types": ("does not fit", b'{"beneficiary_id": 12, "referral_id": [], "opening_id": {}}', True),
     "unknown version": ("is not the expected", b"{}", "v2"),
     "oversized payload": ("exceeds the limit", b"{" + b" " * (300 * 1024) + b"}", True),
+    "deep JSON": ("nested too deeply", b"[" * 100_000 + b"]" * 100_000, True),
     "missing headers": ("missing CloudEvents header", b"{}", False),
+    "undecodable header": ("header traceparent is not UTF-8", b"{}", "bytes"),
 }
+VALID_TRAFFIC_DEPARTMENT = "09"  # signings that must still go through while the poison is handled
+
+
+def _poison_headers(event_type: str, headers_wanted: bool | str) -> list[tuple[str, bytes]]:
+    typed = event_type.replace(".v1", ".v2") if headers_wanted == "v2" else event_type
+    attributes = new_attributes(typed, "/e2e").as_headers() if headers_wanted else {}
+    headers = [(k, v.encode()) for k, v in attributes.items()]
+    if headers_wanted == "bytes":
+        headers.append(("traceparent", b"\xff\xfe\xfd"))
+    return headers
 
 
 @pytest.mark.parametrize(("topic", "event_type", "services"), CONSUMED)
 async def test_every_kind_of_poison_is_dead_lettered_with_its_reason_and_the_lag_returns_to_zero(
-    stack: ServiceStack, topic: str, event_type: str, services: set[str]
+    api: httpx.AsyncClient, stack: ServiceStack, topic: str, event_type: str, services: set[str]
 ) -> None:
     bootstrap = stack.infrastructure.kafka_bootstrap_servers
+    await open_opening(api, stack, department=VALID_TRAFFIC_DEPARTMENT)
     keys = {kind: random_ref(kind.replace(" ", "-")) for kind in POISON}
+    valid = [signing_body(department=VALID_TRAFFIC_DEPARTMENT) for _ in range(3)]
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024)
     await producer.start()
     try:
-        for kind, (_, body, headers_wanted) in POISON.items():
-            typed = event_type.replace(".v1", ".v2") if headers_wanted == "v2" else event_type
-            attributes = new_attributes(typed, "/e2e").as_headers() if headers_wanted else {}
-            headers = [(k, v.encode()) for k, v in attributes.items()]
-            await producer.send_and_wait(topic, body, key=keys[kind].encode(), headers=headers)
+        for signing, (kind, (_, body, headers_wanted)) in zip_longest(valid, POISON.items()):
+            if signing is not None:
+                assert (await api.post("/v1/cir-signings", json=signing)).status_code == 202
+            if kind is not None:
+                headers = _poison_headers(event_type, headers_wanted)
+                await producer.send_and_wait(topic, body, key=keys[kind].encode(), headers=headers)
     finally:
         await producer.stop()
     wanted = {k.encode() for k in keys.values()}
@@ -117,8 +137,15 @@ async def test_every_kind_of_poison_is_dead_lettered_with_its_reason_and_the_lag
     assert not stack.exited()
     groups = {group: consumed for group, consumed in CONSUMER_GROUPS.items() if consumed == topic}
 
-    async def no_lag() -> bool:
-        lag = await consumer_lag(bootstrap, groups)
-        return all(value == 0 for value in lag.values())
+    last: dict[str, int | None] = {}
 
-    await eventually(no_lag, what=f"the consumers of {topic} to catch up")
+    async def no_lag() -> bool:
+        last.update(await consumer_lag(bootstrap, groups))
+        return all(value == 0 for value in last.values())
+
+    try:
+        await eventually(no_lag, what=f"the consumers of {topic} to catch up")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; lag {last}") from None
+    for signing in valid:  # the valid traffic went through all the while
+        assert await referrals_of(api, signing["beneficiary_id"])

@@ -45,7 +45,7 @@ async def test_a_valid_event_with_an_undecodable_header_is_dead_lettered_with_it
 
     assert "traceparent" in (header(dead, DLQ_ERROR_HEADER) or "")
     assert dead.value == body
-    assert ("traceparent", b"\xff\xfe\xfd") in dead.headers  # the original bytes, as they came
+    assert header(dead, "traceparent") == "\\xff\\xfe\\xfd"  # the bytes, shown escaped
 
 
 # 2. Accepted with 202/201, then dead-lettered by the consumer for being over its size limit.
@@ -184,7 +184,9 @@ async def test_a_key_carries_its_expiry(api: httpx.AsyncClient) -> None:
     endless = await api.post("/v1/admin/auditor-keys", json={"valid_days": 0})
 
     assert default.status_code == 201 and short.status_code == 201
-    issued = {name: date.fromisoformat(r.json()["expires_at"][:10]) for name, r in (("default", default), ("short", short))}
+    issued = {
+        name: date.fromisoformat(r.json()["expires_at"][:10]) for name, r in (("default", default), ("short", short))
+    }
     assert issued["default"] - date.today() in (timedelta(days=365), timedelta(days=366))
     assert issued["short"] - date.today() in (timedelta(days=1), timedelta(days=2))
     assert endless.status_code == 422
@@ -217,13 +219,19 @@ async def test_a_retried_post_with_its_idempotency_key_gets_the_first_answer(
     assert [h["status"] for h in history] == ["proposed", "accepted"]
 
 
-async def test_a_partner_entry_says_what_http_says_score_and_deadline(api: httpx.AsyncClient, stack: ServiceStack) -> None:
+async def test_a_partner_entry_says_what_http_says_score_and_deadline(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
     opening = await open_opening(api, stack, department="08", seats=0)
     signing = signing_body(department="08")
     assert (await api.post("/v1/cir-signings", json=signing)).status_code == 202
     by_hand = await api.post(
         "/v1/referrals",
-        json={"beneficiary_id": signing["beneficiary_id"], "opening_id": opening["opening_id"], "note": "vu en entretien"},
+        json={
+            "beneficiary_id": signing["beneficiary_id"],
+            "opening_id": opening["opening_id"],
+            "note": "vu en entretien",
+        },
     )
     assert by_hand.status_code == 201, by_hand.text
     referral = by_hand.json()

@@ -37,6 +37,7 @@ def test_every_valid_department_code_is_in_the_geography_table() -> None:
     from services.matching.domain.geography import DEPARTMENTS
     from shared.events.profile import Department
 
-    pattern = re.compile(Department.__metadata__[0].metadata[0].pattern)  # type: ignore[attr-defined]
+    field = Department.__metadata__[0]  # type: ignore[attr-defined]
+    pattern = re.compile(next(m.pattern for m in field.metadata if hasattr(m, "pattern")))
     candidates = [f"{n:02d}" for n in range(100)] + ["2A", "2B"] + [str(n) for n in range(970, 980)]
     assert {c for c in candidates if pattern.match(c)} == set(DEPARTMENTS)

@@ -7,6 +7,8 @@ import numpy as np
 from services.matching.domain.features import FEATURES
 from services.matching.domain.success_model import SuccessModel
 from shared.events import BeneficiaryProfile, ProgrammeOpening
+from shared.events.bounded import MATCHER_REASON_CHARS
+from shared.events.bounded import MAX_REASONS as MAX_REASONS_IN_EVENT
 
 MAX_REASONS = 3
 
@@ -57,4 +59,4 @@ def top_reasons(
             reasons.append(phrase)
     if features[FEATURES.index("relocation")] > 0:
         reasons.append(f"means moving to département {opening.department}, as they said they would")
-    return reasons
+    return [reason[:MATCHER_REASON_CHARS] for reason in reasons[:MAX_REASONS_IN_EVENT]]

@@ -19,7 +19,8 @@ def candidate_entry_for(event: ReferralEvent) -> PartnerCandidateEntry | None:
         opening_id=event.opening_id,
         programme=event.programme,
         proposed_at=event.occurred_at,
-        score=event.score if event.score is not None else 0.0,
+        score=event.score,
+        respond_by=event.respond_by,
         candidate=event.candidate,
     )
 

@@ -14,8 +14,8 @@ class ContactDetails(BaseModel):
 
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    email: EmailStr | None = None
-    phone: str | None = Field(None, pattern=r"^\+?[0-9 ().-]{6,20}$")
+    email: EmailStr | None = Field(None, max_length=254)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9 ().-]{6,20}$", max_length=21)
 
 
 class CirSigningCreate(BeneficiaryProfile):
