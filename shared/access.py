@@ -10,7 +10,7 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
@@ -47,10 +47,23 @@ PREFIX = "referrals:auth"
 KEY_PREFIX = "psk"
 
 
+DEFAULT_KEY_VALIDITY = timedelta(days=365)
+
+
+class KeyExpired(Exception):
+    """A key past its expiry: refused (401) with the date, so its holder knows to ask for a new one."""
+
+    def __init__(self, key_id: str, expired_at: datetime) -> None:
+        self.key_id = key_id
+        self.expired_at = expired_at
+        super().__init__(f"key {key_id} expired at {expired_at.isoformat()}")
+
+
 @dataclass(frozen=True)
 class IssuedKey:
     key_id: str
     secret: str  # the whole key, returned once
+    expires_at: datetime
 
     @property
     def value(self) -> str:
@@ -80,10 +93,17 @@ async def _no_journal(change: CredentialChange) -> None:
     return None
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Credentials:
-    def __init__(self, redis: Redis, journal: CredentialJournal = _no_journal) -> None:
+    def __init__(
+        self, redis: Redis, journal: CredentialJournal = _no_journal, clock: Callable[[], datetime] = _now
+    ) -> None:
         self._redis = redis
         self._journal = journal
+        self._clock = clock
 
     async def register_partner(self, partner_id: str, name: str, at: datetime) -> bool:
         """False when the partner exists already."""
@@ -97,13 +117,22 @@ class Credentials:
         raw = await self._redis.hget(f"{PREFIX}:partners", partner_id)
         return json.loads(raw) if raw else None
 
-    async def issue_key(self, role: Role, partner_id: str | None, at: datetime) -> IssuedKey:
+    async def issue_key(
+        self, role: Role, partner_id: str | None, at: datetime, valid_for: timedelta = DEFAULT_KEY_VALIDITY
+    ) -> IssuedKey:
         key_id = secrets.token_hex(6)
         secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-        record = {"role": role.value, "partner_id": partner_id, "digest": _digest(secret), "issued_at": at.isoformat()}
+        expires_at = at + valid_for
+        record = {
+            "role": role.value,
+            "partner_id": partner_id,
+            "digest": _digest(secret),
+            "issued_at": at.isoformat(),
+            "expires_at": expires_at.isoformat(),
+        }
         await self._journal(CredentialChange(kind="key", id=key_id, record=record))
         await self._redis.hset(f"{PREFIX}:keys", key_id, json.dumps(record))
-        return IssuedKey(key_id, secret)
+        return IssuedKey(key_id, secret, expires_at)
 
     async def revoke(self, key_id: str) -> bool:
         if not await self._redis.hexists(f"{PREFIX}:keys", key_id):
@@ -128,7 +157,8 @@ class Credentials:
         return sorted(str(k) for k, raw in keys.items() if json.loads(raw).get("partner_id") == partner_id)
 
     async def authenticate(self, presented: str) -> Principal | None:
-        """The principal a key belongs to, or None for an unknown, malformed or revoked key."""
+        """The principal a key belongs to, or None for an unknown, malformed or revoked key; KeyExpired for
+        a key past its expiry (keys issued before expiries existed have none)."""
         parts = presented.split("_", 2)
         if len(parts) != 3 or parts[0] != KEY_PREFIX:
             return None
@@ -138,4 +168,6 @@ class Credentials:
         record = json.loads(raw)
         if not hmac.compare_digest(record["digest"], _digest(presented)):
             return None
+        if record.get("expires_at") and self._clock() >= datetime.fromisoformat(record["expires_at"]):
+            raise KeyExpired(parts[1], datetime.fromisoformat(record["expires_at"]))
         return Principal(Role(record["role"]), record.get("partner_id"), parts[1])

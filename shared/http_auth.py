@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.access import Principal, Role
+from shared.access import KeyExpired, Principal, Role
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer psk_…`")
 
@@ -29,7 +29,13 @@ async def current_principal(
     admin_token: str = request.app.state.admin_token
     if hmac.compare_digest(presented.encode(), admin_token.encode()):
         return Principal(Role.ADMIN)
-    principal = await request.app.state.credentials.authenticate(presented)
+    try:
+        principal = await request.app.state.credentials.authenticate(presented)
+    except KeyExpired as exc:
+        raise _unauthorised(
+            f"clé d'API expirée le {exc.expired_at:%d/%m/%Y} : demandez-en une nouvelle"
+            f" / API key expired on {exc.expired_at.date().isoformat()}: ask for a new one"
+        ) from exc
     if principal is None:
         if not await request.app.state.credentials.intact():
             raise HTTPException(

@@ -21,6 +21,7 @@ MEANING = {
     403: "The key's role, or its partner, may not do this",
     404: "No such resource (or not one this caller may see)",
     409: "In conflict with what is recorded (exists with other values, or not possible from the current status)",
+    413: "The request body is over the size limit (MAX_REQUEST_BYTES), or its event over the message bus's",
     503: "The message bus is unavailable, or the service is rebuilding its state: retry after Retry-After",
 }
 
@@ -31,4 +32,4 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 KEYED = (401, 403)  # every operation behind an API key
-UNAVAILABLE = (503,)  # every /v1 operation: the state gate, and the bus for those that publish
+UNAVAILABLE = (413, 503)  # every /v1 operation: the body limit, the state gate, and the bus for those that publish

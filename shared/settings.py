@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.webhook_targets import WebhookTargetPolicy, parse_networks
+
 
 def _default_instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
@@ -26,6 +28,12 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(8000, ge=0, le=65535)
     http_keep_alive_s: int = Field(
         75, ge=1, description="Idle keep-alive connections are closed after this; longer than clients' and proxies' own"
+    )
+    environment: Literal["development", "test", "production"] = "development"
+    webhook_allowed_networks: str = Field(
+        "",
+        description="Networks webhooks may reach although internal (intranet receivers, tests), comma-separated: "
+        "'10.20.0.0/16,127.0.0.2'; every other loopback, private, link-local or multicast target is refused",
     )
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -53,6 +61,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     kafka_use_tls: bool = False
     max_event_bytes: int = Field(256 * 1024, ge=1024, description="Larger messages are dead-lettered")
+    max_request_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Larger HTTP request bodies are refused with 413 before they are read"
+    )
     heartbeat_interval_s: float = Field(3.0, gt=0, description="How often ops.heartbeat.v1 and ops.metrics.v1 go out")
     transient_retry_delay_s: float = Field(
         0.5, ge=0, description="Pause before a message whose handler failed is redelivered"
@@ -60,3 +71,8 @@ class ServiceSettings(BaseSettings):
     state_check_interval_s: float = Field(
         1.0, gt=0, description="How often the service checks that its Redis state is there (rebuilt if not)"
     )
+
+    def webhook_target_policy(self) -> WebhookTargetPolicy:
+        return WebhookTargetPolicy(
+            https_only=self.environment == "production", allowed=parse_networks(self.webhook_allowed_networks)
+        )

@@ -15,6 +15,7 @@ from shared.redis_factory import make_redis
 LAYERS = ("unit", "integration", "e2e")
 # Webhook retries in seconds rather than hours, so failures and dead letters show within a test.
 FAST_WEBHOOK_RETRIES = {
+    "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.2/32",  # the test receivers' loopback address (webhook_receiver.py)
     "WEBHOOK_BACKOFF_BASE_S": "0.2",
     "WEBHOOK_MAX_DELAY_S": "1",
     "WEBHOOK_RETRY_WINDOW_S": "4",

@@ -25,7 +25,9 @@ from services.notifications.service_layer.webhook_sender import Clock, RetryPoli
 from shared.access import Credentials
 from shared.dead_letters import DeadLetters
 from shared.events import PartnerCandidateEntry
+from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
+from shared.http_request_limits import add_request_limits
 from shared.http_state_gate import add_state_gate
 from shared.http_tracing import add_tracing
 from shared.kafka_admin import ensure_topics
@@ -87,10 +89,12 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
         timeout_s=settings.webhook_timeout_s,
     )
 
+    targets = settings.webhook_target_policy()
+
     async def send_webhooks_forever(client: httpx.AsyncClient) -> None:
         while True:
             try:
-                await send_due(outbox, client, clock, policy, dead_letters)
+                await send_due(outbox, client, clock, policy, dead_letters, targets)
             except Exception:
                 log.exception("webhook sending failed; it will run again")
             await asyncio.sleep(settings.webhook_poll_interval_s)
@@ -115,10 +119,12 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
                 await redis.aclose()
 
     app = FastAPI(title="Passerelle notifications", version="0.1.0", lifespan=lifespan)
-    app.state.credentials = Credentials(redis)
+    app.state.credentials = Credentials(redis, clock=clock)
     app.state.broker = broker
     add_tracing(app)
     add_state_gate(app, guard)
+    add_request_limits(app, settings.max_request_bytes, redis, SERVICE)
+    add_bus_error_answers(app)
     app.state.admin_token = secrets.token_urlsafe(48)  # nothing here is for the administrator
     app.state.outbox = outbox
     app.state.subscriptions = subscriptions

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -11,7 +11,8 @@ DEVELOPMENT_ADMIN_TOKEN = "development-admin-token"
 
 class ReferralsSettings(ServiceSettings):
     http_port: int = Field(8000, ge=0, le=65535)
-    environment: Literal["development", "test", "production"] = "development"
+    min_age_at_signing: int = Field(16, ge=0, le=120, description="A signing by someone younger is refused (422)")
+    max_age_at_signing: int = Field(100, ge=0, le=130, description="A signing by someone older is refused (422)")
     deadline_sweep_interval_s: float = Field(60.0, ge=0.2, description="How often deadlines are checked")
     test_clock: bool = Field(False, description="Expose PUT /v1/ops/clock to move time forward (tests only)")
     admin_token: SecretStr = Field(

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from aiokafka.errors import KafkaError
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
@@ -19,9 +18,10 @@ from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
-from services.referrals.domain.errors import Conflict, NotFound
+from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.records import SigningRecorded
+from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints import (
     admin_api,
     directory_api,
@@ -40,7 +40,9 @@ from shared.access import CredentialChange, Credentials
 from shared.dead_letters import DeadLetters
 from shared.events import AuditRecord, BeneficiaryProfile, PartnerSubscription, ProgrammeOpening, ReferralEvent
 from shared.http_auth import AdminDep
+from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
+from shared.http_request_limits import add_request_limits
 from shared.http_state_gate import add_state_gate
 from shared.http_tracing import add_tracing
 from shared.kafka_admin import ensure_topics
@@ -132,9 +134,11 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         views=views,
         publishers=publishers,
         lifecycle=lifecycle,
-        credentials=Credentials(redis, journal),
+        credentials=Credentials(redis, journal, now),
         subscriptions=Subscriptions(redis),
         clock=now,
+        webhook_targets=settings.webhook_target_policy(),
+        signing_dates=SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing),
     )
     state = ReferralsState(store, views, context.credentials, context.subscriptions, flags)
     guard = StateGuard(
@@ -185,6 +189,8 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.broker = broker
     add_tracing(app)
     add_state_gate(app, guard)
+    add_request_limits(app, settings.max_request_bytes, redis, SERVICE)
+    add_bus_error_answers(app)
     app.state.admin_token = settings.admin_token.get_secret_value()
     app.state.credentials = context.credentials
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
@@ -231,15 +237,12 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             {"detail": str(exc), "current_status": exc.current.value}, status_code=status.HTTP_409_CONFLICT
         )
 
+    @app.exception_handler(InvalidFields)
+    async def invalid_fields(request: Request, exc: InvalidFields) -> JSONResponse:
+        return JSONResponse({"detail": exc.as_detail()}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
-
-    @app.exception_handler(KafkaError)
-    async def bus_unavailable(request: Request, exc: KafkaError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": f"message bus unavailable, retry: {exc}"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
 
     return app

@@ -33,6 +33,6 @@ class ReferralEvent(Event):
     kind: ReferralEventKind = ReferralEventKind.STATUS
     actor: str = Field("system", max_length=100, description="partner:<id>, auditor, newcomer or system")
     decline_reason: DeclineReason | None = None
-    note: str | None = Field(None, max_length=500, description="Free text: the 'other' reason, an override's why")
+    note: str | None = Field(None, max_length=600, description="Free text: the 'other' reason, an override's why")
     outcome: OutcomeAtThreeMonths | None = None
     respond_by: datetime | None = Field(None, description="The partner's answer is due by then")

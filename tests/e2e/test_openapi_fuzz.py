@@ -47,6 +47,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance, status_c
 
 from passerelle.stack import ServiceStack
 from shared.events import Eligibility
+from shared.vocabulary import FrenchLevel
 from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
 from tests.e2e.steps import openings_known
 from tests.factories import epide_opening, signing_body
@@ -54,7 +55,7 @@ from tests.support import eventually, random_ref
 
 FUZZ_DEPARTMENT = "976"
 FUZZ_PARTNER = "fuzz-partner"
-CLOSED_PORT_URL = "http://127.0.0.1:9/fuzz"
+CLOSED_PORT_URL = "http://127.0.0.2:9/fuzz"  # an allowed receiver address (tests/conftest.py), closed port
 EXAMPLES_PER_OPERATION = 25
 FEWER_EXAMPLES = {"GET /v1/ops/state": 8}  # no parameters to vary, and each call reads the ops topics (~0.3 s)
 EXCLUDED = {"PUT /v1/ops/clock"}
@@ -75,10 +76,12 @@ UNDOCUMENTED: dict[str, set[int]] = {}
 
 
 # Rules across fields that the OpenAPI document does not express, so a schema-valid body can get a 422.
-# (POST /v1/cir-signings has one too, "birth_date must be before cir_signed_on": see _birth_before_signing.)
+# (POST /v1/cir-signings has its date rules and the openings their min ≤ max: see _plausible_dates and
+# _rules_in_order, which make the positive cases follow them.)
 CROSS_FIELD_RULES = {
     "POST /v1/referrals/{referral_id}/decline": "note is required when reason is 'other'",
     "POST /v1/partners/{partner_id}/subscriptions": "give a webhook_url or keep kafka true",
+    "POST /v1/referrals/{referral_id}/enrol": "note is required when started_early is true",
 }
 
 
@@ -160,17 +163,28 @@ def _departments(value: Any) -> Any:
     return value
 
 
-def _birth_before_signing(body: dict[str, Any]) -> None:
-    """A valid signing is born before it signs (the document cannot say so): without this almost every
-    generated signing is refused with 422 and the success path is hardly fuzzed."""
+def _plausible_dates(body: dict[str, Any]) -> None:
+    """A valid signing is in the past, by someone aged 16 to 100 at the time (the document cannot say so):
+    without this almost every generated signing is refused with 422 and the success path is hardly fuzzed.
+    The generated dates still choose where in that window the case falls."""
     try:
         born, signed = date.fromisoformat(body["birth_date"]), date.fromisoformat(body["cir_signed_on"])
     except (KeyError, TypeError, ValueError):
         return
-    born, signed = min(born, signed), max(born, signed)
-    if born == signed:
-        born, signed = (born, signed + timedelta(days=1)) if signed < date.max else (born - timedelta(days=1), signed)
+    signed = date.today() - timedelta(days=signed.toordinal() % 3650)
+    born = signed - timedelta(days=17 * 366 + born.toordinal() % (80 * 365))
     body["birth_date"], body["cir_signed_on"] = born.isoformat(), signed.isoformat()
+
+
+def _rules_in_order(rules: dict[str, Any]) -> None:
+    """A valid opening's minimum is not above its maximum (age, French level): the document cannot say so."""
+    low, high = rules.get("min_age"), rules.get("max_age")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        rules["min_age"], rules["max_age"] = high, low
+    order = [level.value for level in FrenchLevel]
+    low, high = rules.get("min_french"), rules.get("max_french")
+    if low in order and high in order and order.index(low) > order.index(high):
+        rules["min_french"], rules["max_french"] = high, low
 
 
 def _confine(case: schemathesis.Case) -> None:
@@ -192,6 +206,8 @@ def _confine(case: schemathesis.Case) -> None:
         rules = body.setdefault("eligibility", {})
         if isinstance(rules, dict):
             rules["departments"] = _departments(rules.get("departments"))
+            if positive:
+                _rules_in_order(rules)
     if path.endswith("/subscriptions"):
         filters = body.setdefault("filters", {})
         if isinstance(filters, dict):
@@ -199,7 +215,7 @@ def _confine(case: schemathesis.Case) -> None:
         if isinstance(webhook_url, str) and "://" in webhook_url:
             body["webhook_url"] = CLOSED_PORT_URL
     if case.operation.label == "POST /v1/cir-signings" and positive:
-        _birth_before_signing(body)
+        _plausible_dates(body)
     if case.operation.label == "PUT /v1/openings/{opening_id}" and isinstance(body.get("opening_id"), str):
         # The path and the body name the same opening (the schema cannot say so): the body's id wins.
         case.path_parameters["opening_id"] = body["opening_id"]

@@ -12,6 +12,10 @@ from typing import Any
 from passerelle.embedded.processes import free_port
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, verify
 
+# Receivers listen on their own loopback address, the one the test stack allows webhooks to reach
+# (WEBHOOK_ALLOWED_NETWORKS); every other internal address, 127.0.0.1 included, stays refused.
+RECEIVER_HOST = "127.0.0.2"
+
 
 @dataclass
 class Attempt:
@@ -33,7 +37,7 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/passerelle"
+        return f"http://{RECEIVER_HOST}:{self.port}/hooks/passerelle"
 
     def delivered(self) -> list[Attempt]:
         """Accepted deliveries with a valid signature, one per idempotency key (as a receiver dedupes)."""
@@ -64,7 +68,7 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((RECEIVER_HOST, self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ import httpx
 from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, sign
 from shared.dead_letters import DeadLetters
+from shared.webhook_targets import WebhookTargetPolicy, WebhookTargetRefused
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -50,14 +51,28 @@ async def send_due(
     clock: Clock,
     policy: RetryPolicy,
     dead_letters: DeadLetters,
+    targets: WebhookTargetPolicy,
     rng: random.Random | None = None,
 ) -> int:
-    """Attempt every due job once; return how many were delivered."""
+    """Attempt every due job once; return how many were delivered. A target that now resolves inside the
+    platform (re-pointed since it was subscribed) is dead-lettered at once, with nothing sent."""
     rng = rng or random.Random()
     delivered = 0
     for job in await outbox.claim_due(clock()):
+        try:
+            await targets.check(job.url)
+        except WebhookTargetRefused as exc:
+            await _give_up(job, outbox, dead_letters, f"webhook {job.url} refused before sending: {exc}")
+            continue
         delivered += await _attempt(job, outbox, client, clock, policy, dead_letters, rng)
     return delivered
+
+
+async def _give_up(job: WebhookJob, outbox: WebhookOutbox, dead_letters: DeadLetters, reason: str) -> None:
+    job.status = "dead"
+    await outbox.save(job)
+    failure = WebhookFailure(f"webhook:{job.partner_id}", -1, job.attempts, job.referral_id.encode(), job.body.encode())
+    await dead_letters.send(failure, reason)
 
 
 async def _attempt(
@@ -88,11 +103,8 @@ async def _attempt(
         return 1
     job.last_error = error
     if (now - job.created_at).total_seconds() >= policy.window_s:
-        job.status = "dead"
-        await outbox.save(job)
         reason = f"webhook {job.url} failed {job.attempts} times over {policy.window_s:.0f} s; last: {error}"
-        failure = WebhookFailure(f"webhook:{job.partner_id}", -1, job.attempts, job.referral_id.encode(), body)
-        await dead_letters.send(failure, reason)
+        await _give_up(job, outbox, dead_letters, reason)
         return 0
     await outbox.save(job, due=now + policy.delay(job.attempts, rng))
     log.info("webhook attempt failed; retrying", extra={"job_id": job.job_id, "attempt": job.attempts, "error": error})

@@ -11,3 +11,14 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class InvalidFields(DomainError):
+    """Values that pass the schema but break a rule that needs the clock or the records: 422 per field."""
+
+    def __init__(self, problems: list[tuple[tuple[str, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(loc)}: {message}" for loc, message in problems))
+
+    def as_detail(self) -> list[dict[str, object]]:
+        return [{"loc": ["body", *loc], "msg": message, "type": "value_error"} for loc, message in self.problems]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.vocabulary import ReferralStatus as S
 
 AWAITING_ANSWER = frozenset({S.PROPOSED, S.SENT, S.WAITLISTED})
@@ -24,6 +26,18 @@ class IllegalTransition(Exception):
         self.current = current
         self.wanted = wanted
         super().__init__(f"referral {referral_id} is {current.value}; it cannot become {wanted}")
+
+
+class NotBeforeStart(IllegalTransition):
+    """Enrolment before the cohort's start date, without the partner saying it started early."""
+
+    def __init__(self, referral_id: str, current: S, starts_on: date) -> None:
+        super().__init__(referral_id, current, "enrolled")
+        self.args = (
+            f"la session commence le {starts_on.isoformat()} : une inscription plus tôt demande started_early"
+            f" et une note / the cohort starts on {starts_on.isoformat()}: enrolling earlier needs"
+            " started_early and a note",
+        )
 
 
 def check_transition(referral_id: str, current: S, wanted: S) -> None:

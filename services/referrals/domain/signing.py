@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from shared.age import age_on
 from shared.events import BeneficiaryProfile
+
+
+@dataclass(frozen=True)
+class SigningDateRules:
+    """Ages at which a CIR can plausibly be signed (settings MIN_AGE_AT_SIGNING, MAX_AGE_AT_SIGNING)."""
+
+    min_age: int = 16
+    max_age: int = 100
 
 
 class ContactDetails(BaseModel):
@@ -28,6 +39,24 @@ class CirSigningCreate(BeneficiaryProfile):
         if self.birth_date >= self.cir_signed_on:
             raise ValueError("birth_date must be before cir_signed_on")
         return self
+
+    def implausible_dates(self, today: date, rules: SigningDateRules) -> list[tuple[tuple[str, ...], str]]:
+        """What the clock says cannot be: a date in the future, or an age at signing outside the rules."""
+        problems: list[tuple[tuple[str, ...], str]] = []
+        if self.birth_date > today:
+            problems.append((("birth_date",), "date de naissance dans le futur / birth_date is in the future"))
+        if self.cir_signed_on > today:
+            problems.append((("cir_signed_on",), "signature du CIR dans le futur / cir_signed_on is in the future"))
+        age = age_on(self.birth_date, self.cir_signed_on)
+        if age < rules.min_age:
+            problems.append(
+                (("birth_date",), f"moins de {rules.min_age} ans à la signature / under {rules.min_age} at signing")
+            )
+        if age > rules.max_age:
+            problems.append(
+                (("birth_date",), f"plus de {rules.max_age} ans à la signature / over {rules.max_age} at signing")
+            )
+        return problems
 
     def profile(self) -> BeneficiaryProfile:
         """The pseudonymous part that may be published."""

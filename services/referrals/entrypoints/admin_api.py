@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep
-from shared.access import Role
+from shared.access import DEFAULT_KEY_VALIDITY, IssuedKey, Role
 from shared.http_auth import AdminDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
 
@@ -20,11 +22,24 @@ class PartnerCreate(BaseModel):
     name: str = Field(min_length=2, max_length=120, examples=["Epide Strasbourg"])
 
 
+class KeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    valid_days: int = Field(
+        DEFAULT_KEY_VALIDITY.days, ge=1, le=3650, description="Days until the key expires (401 after that)"
+    )
+
+
 class IssuedKeyPublic(BaseModel):
     key_id: str
     api_key: str = Field(description="Shown once: store it now; only its hash is kept")
     role: Role
     partner_id: str | None = None
+    expires_at: datetime = Field(description="After this the key is refused: issue a new one before")
+
+
+def _validity(body: KeyRequest | None) -> timedelta:
+    return timedelta(days=(body or KeyRequest()).valid_days)
 
 
 @router.post("/partners", status_code=status.HTTP_201_CREATED, responses=errors(400, 409))
@@ -41,26 +56,34 @@ async def register_partner(body: PartnerCreate, admin: AdminDep, context: Contex
     response_model=IssuedKeyPublic,
     responses=errors(404),
 )
-async def issue_partner_key(partner_id: str, admin: AdminDep, context: ContextDep) -> IssuedKeyPublic:
+async def issue_partner_key(
+    partner_id: str, admin: AdminDep, context: ContextDep, body: KeyRequest | None = None
+) -> IssuedKeyPublic:
     """A new key for a partner; to rotate, issue a new one and revoke the old one."""
     if await context.credentials.partner(partner_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"partner {partner_id} is not registered")
-    key = await context.credentials.issue_key(Role.PARTNER, partner_id, context.clock())
-    return IssuedKeyPublic(key_id=key.key_id, api_key=key.value, role=Role.PARTNER, partner_id=partner_id)
+    key = await context.credentials.issue_key(Role.PARTNER, partner_id, context.clock(), _validity(body))
+    return _public(key, Role.PARTNER, partner_id)
 
 
 @router.post("/auditor-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
-async def issue_auditor_key(admin: AdminDep, context: ContextDep) -> IssuedKeyPublic:
+async def issue_auditor_key(admin: AdminDep, context: ContextDep, body: KeyRequest | None = None) -> IssuedKeyPublic:
     """A key for an integration auditor (records signings, sees newcomers' referrals)."""
-    key = await context.credentials.issue_key(Role.AUDITOR, None, context.clock())
-    return IssuedKeyPublic(key_id=key.key_id, api_key=key.value, role=Role.AUDITOR)
+    key = await context.credentials.issue_key(Role.AUDITOR, None, context.clock(), _validity(body))
+    return _public(key, Role.AUDITOR)
 
 
 @router.post("/ops-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
-async def issue_ops_key(admin: AdminDep, context: ContextDep) -> IssuedKeyPublic:
+async def issue_ops_key(admin: AdminDep, context: ContextDep, body: KeyRequest | None = None) -> IssuedKeyPublic:
     """A read-only key for operators (the /ops dashboard and its data)."""
-    key = await context.credentials.issue_key(Role.OPS, None, context.clock())
-    return IssuedKeyPublic(key_id=key.key_id, api_key=key.value, role=Role.OPS)
+    key = await context.credentials.issue_key(Role.OPS, None, context.clock(), _validity(body))
+    return _public(key, Role.OPS)
+
+
+def _public(key: IssuedKey, role: Role, partner_id: str | None = None) -> IssuedKeyPublic:
+    return IssuedKeyPublic(
+        key_id=key.key_id, api_key=key.value, role=role, partner_id=partner_id, expires_at=key.expires_at
+    )
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))

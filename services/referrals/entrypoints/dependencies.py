@@ -10,9 +10,11 @@ from fastapi import Depends, Request
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
+from services.referrals.domain.signing import SigningDateRules
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from shared.access import Credentials
+from shared.webhook_targets import WebhookTargetPolicy
 
 
 @dataclass
@@ -24,6 +26,8 @@ class ReferralsContext:
     credentials: Credentials
     subscriptions: Subscriptions
     clock: Clock
+    webhook_targets: WebhookTargetPolicy
+    signing_dates: SigningDateRules
 
 
 def _context(request: Request) -> ReferralsContext:

@@ -39,6 +39,21 @@ class Decline(BaseModel):
         return self
 
 
+class Enrolment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(None, max_length=500)
+    started_early: bool = Field(
+        False, description="The cohort started before its announced date: enrolling earlier needs this and a note"
+    )
+
+    @model_validator(mode="after")
+    def _early_needs_words(self) -> Self:
+        if self.started_early and not (self.note and self.note.strip()):
+            raise ValueError("une note est requise avec started_early / note is required when started_early is true")
+        return self
+
+
 class Outcome(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -117,9 +132,16 @@ async def waitlist(view: OwnReferralDep, context: ContextDep, body: Note | None 
 
 
 @router.post("/referrals/{referral_id}/enrol", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def enrol(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
-    """The newcomer started the programme."""
-    return await _partner_answer(view, ReferralStatus.ENROLLED, context, body.note if body else None)
+async def enrol(view: OwnReferralDep, context: ContextDep, body: Enrolment | None = None) -> ReferralView:
+    """The newcomer started the programme (not before the cohort's start date, unless it started early)."""
+    body = body or Enrolment()
+    return await context.lifecycle.change_status(
+        view.referral_id,
+        ReferralStatus.ENROLLED,
+        f"partner:{view.partner_id}",
+        note=body.note,
+        started_early=body.started_early,
+    )
 
 
 @router.post("/referrals/{referral_id}/complete", response_model=ReferralView, responses=ANSWER_ERRORS)

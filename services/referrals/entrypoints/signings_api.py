@@ -35,7 +35,9 @@ async def post_cir_signing(
     signing: CirSigningCreate, auditor: AuditorDep, context: ContextDep, response: Response
 ) -> SigningAccepted:
     """Record a CIR signing and the newcomer's profile; matching answers asynchronously."""
-    created = await record_signing(signing, context.store, context.publishers)
+    created = await record_signing(
+        signing, context.store, context.publishers, context.clock().date(), context.signing_dates
+    )
     url = f"/v1/beneficiaries/{signing.beneficiary_id}/referrals"
     response.headers["Location"] = url
     return SigningAccepted(beneficiary_id=signing.beneficiary_id, created=created, referrals_url=url)

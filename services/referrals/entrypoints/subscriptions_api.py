@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-import uuid
-
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, HttpUrl
 
 from services.referrals.entrypoints.dependencies import ContextDep
+from services.referrals.service_layer import subscriptions
 from shared.access import Principal
-from shared.events import PartnerSubscription, PoolFilters, WebhookChannel
+from shared.events import PartnerSubscription, PoolFilters
 from shared.http_auth import PartnerDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.webhook_targets import WebhookTargetRefused
 
 router = APIRouter(
     prefix="/v1/partners/{partner_id}/subscriptions", tags=["subscriptions"], responses=errors(*KEYED, *UNAVAILABLE)
@@ -65,17 +64,22 @@ async def subscribe(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "webhook_url"], "msg": "give a webhook_url or keep kafka true", "type": "value_error"}],
         )
-    secret = f"whsec_{secrets.token_urlsafe(32)}" if body.webhook_url else None
-    subscription = PartnerSubscription(
-        subscription_id=str(uuid.uuid4()),
-        partner_id=partner_id,
-        filters=body.filters,
-        kafka=body.kafka,
-        webhook=WebhookChannel(url=body.webhook_url, secret=secret) if body.webhook_url and secret else None,
-        changed_at=context.clock(),
-    )
-    await context.subscriptions.save(subscription)
-    await context.publishers.subscriptions.publish(subscription, key=partner_id)
+    try:
+        subscription, secret = await subscriptions.subscribe(
+            partner_id,
+            body.filters,
+            body.kafka,
+            str(body.webhook_url) if body.webhook_url else None,
+            context.subscriptions,
+            context.publishers.subscriptions,
+            context.webhook_targets,
+            context.clock,
+        )
+    except WebhookTargetRefused as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["body", "webhook_url"], "msg": str(exc), "type": "webhook_target"}],
+        ) from exc
     return _public(subscription, secret)
 
 
@@ -90,10 +94,7 @@ async def list_subscriptions(partner_id: str, partner: PartnerDep, context: Cont
 async def unsubscribe(partner_id: str, subscription_id: str, partner: PartnerDep, context: ContextDep) -> Response:
     """Cancel a subscription: nothing more is delivered for it."""
     _own(partner_id, partner)
-    subscription = await context.subscriptions.get(partner_id, subscription_id)
-    if subscription is None or not subscription.active:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"subscription {subscription_id} does not exist")
-    cancelled = subscription.model_copy(update={"active": False, "changed_at": context.clock()})
-    await context.subscriptions.save(cancelled)
-    await context.publishers.subscriptions.publish(cancelled, key=partner_id)
+    await subscriptions.unsubscribe(
+        partner_id, subscription_id, context.subscriptions, context.publishers.subscriptions, context.clock
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.store import ReferralStore
-from services.referrals.domain.errors import Conflict, NotFound
+from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
 from services.referrals.domain.records import SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
-from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
 from shared.consuming import PoisonMessage
 from shared.events import MatchingProposal, ProgrammeOpening, ReferralEvent
 from shared.publishing import EventPublisher
@@ -33,8 +33,13 @@ class Publishers:
     signings: EventPublisher  # referrals' private log of signings (personal data)
 
 
-async def record_signing(signing: CirSigningCreate, store: ReferralStore, publishers: Publishers) -> bool:
+async def record_signing(
+    signing: CirSigningCreate, store: ReferralStore, publishers: Publishers, today: date, rules: SigningDateRules
+) -> bool:
     """Store the signing and publish its pseudonymous profile; False if the same signing was already there."""
+    problems = signing.implausible_dates(today, rules)
+    if problems:
+        raise InvalidFields(problems)
     existing = await store.get_signing(signing.beneficiary_id)
     if existing is not None and existing != signing:
         raise Conflict(f"beneficiary {signing.beneficiary_id} already has a different CIR signing recorded")
@@ -55,8 +60,8 @@ async def create_opening(opening: ProgrammeOpening, store: ReferralStore, publis
     existing = await store.get_opening(opening.opening_id)
     if existing is not None and existing != opening:
         raise Conflict(f"opening {opening.opening_id} exists with other values; use PUT to update it")
+    await publishers.openings.publish(opening, key=opening.opening_id)  # the log first, then the view
     await store.save_opening(opening)
-    await publishers.openings.publish(opening, key=opening.opening_id)
     return existing is None
 
 
@@ -66,8 +71,8 @@ async def update_opening(opening: ProgrammeOpening, store: ReferralStore, publis
         raise NotFound(f"opening {opening.opening_id} does not exist")
     if existing.partner_id != opening.partner_id:
         raise Conflict("an opening cannot move to another partner")
-    await store.save_opening(opening)
     await publishers.openings.publish(opening, key=opening.opening_id)
+    await store.save_opening(opening)
 
 
 DEFAULT_RESPONSE_DAYS = 7

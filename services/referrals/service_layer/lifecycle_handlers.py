@@ -14,6 +14,7 @@ from services.referrals.domain.lifecycle import (
     AWAITING_ANSWER,
     OUTCOME_ALLOWED_FROM,
     IllegalTransition,
+    NotBeforeStart,
     check_transition,
 )
 from services.referrals.domain.referral import candidate_summary, referral_id_for
@@ -29,6 +30,7 @@ from shared.events import ReferralEvent
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
 
 REMINDER_LEAD = timedelta(days=2)
+STARTED_EARLY = "[session commencée plus tôt / cohort started early]"
 
 
 @dataclass
@@ -54,10 +56,13 @@ class Lifecycle:
         *,
         decline_reason: DeclineReason | None = None,
         note: str | None = None,
+        started_early: bool = False,
     ) -> ReferralView:
         async with self.locks.hold(referral_id):
             view = await self._view(referral_id)
             check_transition(referral_id, view.status, wanted)
+            if wanted is ReferralStatus.ENROLLED:
+                note = await self._check_cohort_started(view, started_early, note)
             event = ReferralEvent(
                 **event_from(view, status=wanted, actor=actor, decline_reason=decline_reason, note=note),
                 occurred_at=self.clock(),
@@ -69,6 +74,15 @@ class Lifecycle:
         elif decline_reason is DeclineReason.NOT_ELIGIBLE:
             await self.flags.flag(view.opening_id, referral_id, note, event.occurred_at)
         return after
+
+    async def _check_cohort_started(self, view: ReferralView, started_early: bool, note: str | None) -> str | None:
+        """Nobody enrols before the cohort starts, unless the partner says it started early and why."""
+        opening = await self.store.get_opening(view.opening_id)
+        if opening is None or self.clock().date() >= opening.starts_on:
+            return note
+        if not started_early:
+            raise NotBeforeStart(view.referral_id, view.status, opening.starts_on)
+        return f"{STARTED_EARLY} {note}"
 
     async def _close_opening(self, opening_id: str) -> None:
         """The partner has no seat left: the opening's seats become those already taken."""

@@ -1,0 +1,52 @@
+"""A partner's pool subscriptions: checked, written to `partner.subscription.v1` first, then kept."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from services.referrals.adapters.subscriptions import Subscriptions
+from services.referrals.domain.errors import NotFound
+from services.referrals.service_layer.handlers import Clock
+from shared.events import PartnerSubscription, PoolFilters, WebhookChannel
+from shared.publishing import EventPublisher
+from shared.webhook_targets import WebhookTargetPolicy
+
+
+async def subscribe(
+    partner_id: str,
+    filters: PoolFilters,
+    kafka: bool,
+    webhook_url: str | None,
+    subscriptions: Subscriptions,
+    publisher: EventPublisher,
+    targets: WebhookTargetPolicy,
+    clock: Clock,
+) -> tuple[PartnerSubscription, str | None]:
+    """A new subscription and, with a webhook, its signing secret (shown this once). Raises
+    WebhookTargetRefused for a target inside the platform."""
+    if webhook_url is not None:
+        await targets.check(webhook_url)
+    secret = f"whsec_{secrets.token_urlsafe(32)}" if webhook_url else None
+    subscription = PartnerSubscription(
+        subscription_id=str(uuid.uuid4()),
+        partner_id=partner_id,
+        filters=filters,
+        kafka=kafka,
+        webhook=WebhookChannel(url=webhook_url, secret=secret) if webhook_url and secret else None,  # type: ignore[arg-type]
+        changed_at=clock(),
+    )
+    await publisher.publish(subscription, key=partner_id)  # the log first: a failed publish leaves nothing
+    await subscriptions.save(subscription)
+    return subscription, secret
+
+
+async def unsubscribe(
+    partner_id: str, subscription_id: str, subscriptions: Subscriptions, publisher: EventPublisher, clock: Clock
+) -> None:
+    subscription = await subscriptions.get(partner_id, subscription_id)
+    if subscription is None or not subscription.active:
+        raise NotFound(f"subscription {subscription_id} does not exist")
+    cancelled = subscription.model_copy(update={"active": False, "changed_at": clock()})
+    await publisher.publish(cancelled, key=partner_id)
+    await subscriptions.save(cancelled)

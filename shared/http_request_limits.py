@@ -1,0 +1,100 @@
+"""The HTTP door's own limits: a request body over `max_bytes` is a 413 before anything parses it, and a
+422 names the field and the rule without repeating what was sent (no `input`, no personal data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.http_idempotency import IdempotentPosts
+
+MAX_ERRORS = 50
+MAX_MESSAGE_CHARS = 200
+PERSONAL = frozenset({"contact"})  # errors below these fields say only what kind of rule failed
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"corps de requête trop volumineux : {max_bytes} octets au plus"
+            f" / request body over the limit of {max_bytes} bytes",
+        )
+
+
+class BodyLimit:
+    """ASGI middleware: refuse by Content-Length at once, and count the bytes of a body sent without one."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        detail = BodyTooLarge(self.max_bytes).detail
+        await JSONResponse({"detail": detail}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)(
+            {"type": "http"}, _no_body, send
+        )
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def field_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One validation error as answered: where and which rule, never the value."""
+    loc = list(error.get("loc", ()))
+    message = str(error.get("msg", ""))
+    value = error.get("input")
+    if any(part in PERSONAL for part in loc):
+        message = f"valeur refusée ({error.get('type')}) / value refused"
+    elif isinstance(value, str) and len(value) >= 3 and value in message:
+        message = message.replace(value, "…")
+    return {"loc": loc, "msg": message[:MAX_MESSAGE_CHARS], "type": error.get("type", "value_error")}
+
+
+def add_request_limits(app: FastAPI, max_bytes: int, redis: Redis, service: str) -> None:
+    """The body limit first (outermost), then `Idempotency-Key` on POST, then the app; 422s without echo."""
+    app.add_middleware(IdempotentPosts, redis=redis, prefix=service)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [field_error(dict(error)) for error in exc.errors()[:MAX_ERRORS]]
+        return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

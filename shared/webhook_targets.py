@@ -1,0 +1,77 @@
+"""Where a webhook may be sent: not into the platform itself. A target that resolves to a loopback,
+link-local (cloud metadata), private, shared, reserved or multicast address is refused, at subscription
+time and again before each delivery (the name may have been re-pointed since); `https` only in production.
+Intranet receivers and tests name their networks in an explicit allow-list."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+import httpx
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], Awaitable[list[IpAddress]]]
+
+
+class WebhookTargetRefused(ValueError):
+    """The URL may not receive webhooks; the message says why, in French then English."""
+
+
+async def resolve(host: str, port: int) -> list[IpAddress]:
+    """Every address `host` resolves to (the system resolver, as the HTTP client will use it)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+def parse_networks(text: str) -> tuple[IpNetwork, ...]:
+    """`"127.0.0.2/32, 10.20.0.0/16"` → networks; a bare address is its own /32 or /128."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+def _internal(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
+@dataclass(frozen=True)
+class WebhookTargetPolicy:
+    https_only: bool = False
+    allowed: tuple[IpNetwork, ...] = ()
+    resolver: Resolver = resolve
+
+    def _allowed(self, address: IpAddress) -> bool:
+        return any(address in network for network in self.allowed)
+
+    async def check(self, url: str) -> None:
+        """Raise WebhookTargetRefused unless `url` may receive webhooks now."""
+        parsed = httpx.URL(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise WebhookTargetRefused("adresse http(s) attendue / an http(s) URL is expected")
+        if self.https_only and parsed.scheme != "https":
+            raise WebhookTargetRefused("https obligatoire en production / https is required in production")
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            addresses = [ipaddress.ip_address(parsed.host)]
+        except ValueError:
+            try:
+                addresses = await self.resolver(parsed.host, port)
+            except OSError as exc:
+                raise WebhookTargetRefused(
+                    f"le nom {parsed.host} ne se résout pas / the host name does not resolve"
+                ) from exc
+        refused = _refused(addresses, self._allowed)
+        if refused:
+            raise WebhookTargetRefused(
+                f"{parsed.host} désigne une adresse interne ({refused}) : refusée"
+                f" / {parsed.host} points at an internal address, refused"
+            )
+
+
+def _refused(addresses: Iterable[IpAddress], allowed: Callable[[IpAddress], bool]) -> str:
+    return ", ".join(str(a) for a in addresses if _internal(a) and not allowed(a))
