@@ -112,6 +112,12 @@ def print_capacity(stack: ServiceStack, console: Console) -> None:
     console.print(table)
 
 
+EARLY_START = {
+    "started_early": True,
+    "note": "démo : la session est avancée pour suivre le parcours jusqu'au bout / demo: cohort brought forward",
+}
+
+
 def close_some_loops(
     stack: ServiceStack,
     referrals: list[dict[str, Any]],
@@ -144,6 +150,10 @@ def close_some_loops(
                 elif action == "outcome":
                     response = client.post(
                         f"/v1/referrals/{referral['referral_id']}/outcome", json={"outcome": value}, headers=as_partner
+                    )
+                elif action == "enrol":  # the seed cohorts start in 2027: the demo enrols ahead, and says so
+                    response = client.post(
+                        f"/v1/referrals/{referral['referral_id']}/enrol", json=EARLY_START, headers=as_partner
                     )
                 else:
                     response = client.post(f"/v1/referrals/{referral['referral_id']}/{action}", headers=as_partner)

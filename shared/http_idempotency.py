@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import Any
 
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -73,7 +74,7 @@ class IdempotentPosts:
 
     async def _repeat(self, record_key: str, request: str, send: Send) -> None:
         raw = await self.redis.get(record_key)
-        record = json.loads(raw) if raw else {"state": PENDING, "request": request}
+        record: dict[str, Any] = json.loads(raw) if raw else {"state": PENDING, "request": request}
         if record["request"] != request:
             await _answer(send, 422, _key_error(KEY_REUSED))
         elif record["state"] == PENDING:

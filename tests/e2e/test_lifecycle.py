@@ -4,6 +4,7 @@ their own whose referrals service has a clock the tests move forward (no sleeps)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -69,7 +70,7 @@ async def test_a_referral_goes_from_proposal_to_employment_and_the_funnel_shows_
     api: httpx.AsyncClient, clock_stack: ServiceStack
 ) -> None:
     programme = random_ref("Programme")
-    opening = await _open(api, clock_stack, "01", programme=programme, seats=3)
+    opening = await _open(api, clock_stack, "01", programme=programme, seats=3, starts_on=date.today())
     [referral] = await _referrals(api, await _sign(api, "01"), 1)
     rid = referral["referral_id"]
     assert referral["status"] == "proposed" and referral["next_step"] == "partner to review and answer"

@@ -179,7 +179,8 @@ def _plausible_dates(body: dict[str, Any]) -> None:
 def _rules_in_order(rules: dict[str, Any]) -> None:
     """A valid opening's minimum is not above its maximum (age, French level): the document cannot say so."""
     low, high = rules.get("min_age"), rules.get("max_age")
-    if isinstance(low, int) and isinstance(high, int) and low > high:
+    numbers = (int, float)  # JSON numbers: the generator writes 55.0 as readily as 55
+    if isinstance(low, numbers) and isinstance(high, numbers) and low > high:
         rules["min_age"], rules["max_age"] = high, low
     order = [level.value for level in FrenchLevel]
     low, high = rules.get("min_french"), rules.get("max_french")
@@ -332,3 +333,36 @@ def _assert_confined(stack: ServiceStack, world: FuzzWorld) -> None:
             assert subscription["webhook_url"] in (None, CLOSED_PORT_URL), subscription
     for name in stack.services:
         assert httpx.get(f"{stack.url(name)}/health", timeout=10).status_code == 200, f"{name} is down after the fuzz"
+
+
+MAX_REQUEST_BYTES = 1024 * 1024  # the services' default (MAX_REQUEST_BYTES)
+
+
+@pytest.mark.parametrize(("size", "expected"), [(MAX_REQUEST_BYTES - 512, 422), (MAX_REQUEST_BYTES + 1, 413)])
+def test_every_body_near_and_over_the_limit_gets_a_documented_4xx(
+    stack: ServiceStack, fuzz_world: FuzzWorld, size: int, expected: int
+) -> None:
+    """A body just under the limit is read and refused by its schema (422), one byte over is refused unread
+    (413): never a 5xx, always a status the document declares, and the answer stays small."""
+    schema = schemathesis.openapi.from_url(f"{stack.url('referrals')}/openapi.json")
+    operations = [r.ok() for r in schema.get_all_operations() if isinstance(r, Ok)]
+    with_body = [op for op in operations if op.body and op.label not in EXCLUDED]
+    assert len(with_body) >= 15, [op.label for op in with_body]
+    padding = "x" * (size - len('{"padding": ""}'))
+    wrong: list[str] = []
+    for operation in with_body:
+        path_parameters = {
+            p.name: (fuzz_world.known.get(p.name) or ["nothing-here"])[0] for p in operation.path_parameters
+        }
+        if "partner_id" in path_parameters:
+            path_parameters["partner_id"] = FUZZ_PARTNER
+        case = operation.Case(path_parameters=path_parameters, body={"padding": padding}, media_type="application/json")
+        headers = fuzz_world.keys[_role(case.method.upper(), operation.path)]
+        response = case.call(headers=headers)
+        if response.status_code != expected or len(response.content) > 2_000:
+            wrong.append(f"{operation.label}: {response.status_code} {response.text[:200]}")
+            continue
+        case.validate_response(
+            response, headers=headers, checks=[status_code_conformance], transport_kwargs={"headers": headers}
+        )
+    assert not wrong, "\n".join(wrong)

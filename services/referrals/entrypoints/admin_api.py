@@ -54,7 +54,7 @@ async def register_partner(body: PartnerCreate, admin: AdminDep, context: Contex
     "/partners/{partner_id}/keys",
     status_code=status.HTTP_201_CREATED,
     response_model=IssuedKeyPublic,
-    responses=errors(404),
+    responses=errors(400, 404),
 )
 async def issue_partner_key(
     partner_id: str, admin: AdminDep, context: ContextDep, body: KeyRequest | None = None
@@ -66,14 +66,16 @@ async def issue_partner_key(
     return _public(key, Role.PARTNER, partner_id)
 
 
-@router.post("/auditor-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
+@router.post(
+    "/auditor-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic, responses=errors(400)
+)
 async def issue_auditor_key(admin: AdminDep, context: ContextDep, body: KeyRequest | None = None) -> IssuedKeyPublic:
     """A key for an integration auditor (records signings, sees newcomers' referrals)."""
     key = await context.credentials.issue_key(Role.AUDITOR, None, context.clock(), _validity(body))
     return _public(key, Role.AUDITOR)
 
 
-@router.post("/ops-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic)
+@router.post("/ops-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyPublic, responses=errors(400))
 async def issue_ops_key(admin: AdminDep, context: ContextDep, body: KeyRequest | None = None) -> IssuedKeyPublic:
     """A read-only key for operators (the /ops dashboard and its data)."""
     key = await context.credentials.issue_key(Role.OPS, None, context.clock(), _validity(body))
