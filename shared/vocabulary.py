@@ -60,11 +60,17 @@ class ReferralStatus(StrEnum):
 class DeclineReason(StrEnum):
     """Why a partner declined, after the reasons seen in closed-loop referral platforms."""
 
-    NO_CAPACITY = "no_capacity"
+    NO_CAPACITY = "no_capacity"  # the session is full
     NOT_ELIGIBLE = "not_eligible"
     MISSING_DOCUMENTS = "missing_documents"
     OUT_OF_AREA = "out_of_area"
     NOT_INTERESTED = "not_interested"
+    UNREACHABLE = "unreachable"
+    DID_NOT_COME = "did_not_come"
+    HIRED_ELSEWHERE = "hired_elsewhere"
+    ALREADY_IN_TRAINING = "already_in_training"
+    NOT_MOBILE = "not_mobile"
+    DUPLICATE = "duplicate"
     OTHER = "other"
 
 

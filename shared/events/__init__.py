@@ -5,7 +5,7 @@ from shared.events.candidate import CandidateSummary, PartnerCandidateEntry
 from shared.events.envelope import Event
 from shared.events.opening import Eligibility, ProgrammeOpening
 from shared.events.profile import BeneficiaryProfile, Preferences
-from shared.events.proposal import HeldSeat, MatchingProposal, RankedOpening
+from shared.events.proposal import HeldSeat, MatchingProposal, NotEligible, RankedOpening
 from shared.events.referral import ReferralEvent
 from shared.events.subscription import PartnerSubscription, PoolFilters, WebhookChannel
 
@@ -17,6 +17,7 @@ __all__ = [
     "Event",
     "HeldSeat",
     "MatchingProposal",
+    "NotEligible",
     "PartnerCandidateEntry",
     "PartnerSubscription",
     "PoolFilters",

@@ -14,4 +14,7 @@ MATCHER_REASON_CHARS = 300
 MatcherReason = Annotated[str, Field(max_length=MATCHER_REASON_CHARS, description="One of the matcher's reasons")]
 MAX_REASONS = 8
 MAX_RANKED = 10
+WHY_NOT_CHARS = 200
+WhyNotReason = Annotated[str, Field(max_length=WHY_NOT_CHARS, description="A rule that failed, or its remedy")]
+MAX_NOT_ELIGIBLE = 12  # programmes explained per proposal
 MAX_DEPARTMENTS = 110  # France has 101 départements

@@ -75,3 +75,6 @@ class BeneficiaryProfile(Event):
     preferences: Preferences = Field(default_factory=Preferences)
     consent_to_share: bool = Field(description="Consent to share contact details with partners")
     cir_signed_on: date
+    version: int = Field(
+        1, ge=1, le=10_000, description="1 at the signing; each amendment by the auditor publishes the next version"
+    )

@@ -7,7 +7,15 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events.bounded import MAX_RANKED, MAX_REASONS, Identifier, MatcherReason, ProgrammeName
+from shared.events.bounded import (
+    MAX_NOT_ELIGIBLE,
+    MAX_RANKED,
+    MAX_REASONS,
+    Identifier,
+    MatcherReason,
+    ProgrammeName,
+    WhyNotReason,
+)
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 
 
@@ -28,6 +36,19 @@ class HeldSeat(BaseModel):
     expires_at: datetime
 
 
+class NotEligible(BaseModel):
+    """A programme the newcomer cannot be proposed, judged on its closest opening: what failed, and what
+    would lift it ("éligible dès que le niveau A2 est certifié")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    programme: ProgrammeName
+    opening_id: Identifier
+    partner_id: Identifier
+    failures: list[WhyNotReason] = Field(max_length=3)
+    remedies: list[WhyNotReason] = Field(default_factory=list, max_length=2)
+
+
 class MatchingProposal(Event):
     """The matcher's answer to one profile: the eligible openings, best first."""
 
@@ -40,3 +61,7 @@ class MatchingProposal(Event):
     decided_at: datetime
     ranked: list[RankedOpening] = Field(default_factory=list, max_length=MAX_RANKED)
     held: HeldSeat | None = Field(None, description="The seat held for the top opening that had one")
+    profile_version: int = Field(1, ge=1, le=10_000, description="The profile version this answers")
+    not_eligible: list[NotEligible] = Field(
+        default_factory=list, max_length=MAX_NOT_ELIGIBLE, description="Programmes ruled out, with the rule and remedy"
+    )

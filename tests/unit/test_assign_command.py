@@ -41,7 +41,7 @@ def test_every_profile_gets_a_line_and_seats_are_respected(tmp_path: Path) -> No
     assert placed, "somebody should be placed"
     assert all(placed.count(o) <= seats[o] for o in set(placed))
     assert all(line["score"] is None and line["reasons"] == [] for line in lines if line["opening_id"] is None)
-    assert all(line["reasons"][0].startswith("predicted success") for line in lines if line["opening_id"])
+    assert all(line["reasons"][0].startswith("réussite estimée") for line in lines if line["opening_id"])
     assert "expected successes" in result.stderr
 
 

@@ -46,7 +46,7 @@ def test_french_below_the_minimum_says_what_is_missing() -> None:
     decision = decide(profile(birth_date=date(2006, 1, 1), french_level="A1"), epide_opening())
 
     assert not decision.eligible
-    assert any("eligible once French A2 is certified" in reason for reason in decision.failures)
+    assert any("éligible dès que le niveau A2 est certifié" in reason for reason in decision.failures)
 
 
 def test_department_list_refuses_a_newcomer_living_elsewhere() -> None:

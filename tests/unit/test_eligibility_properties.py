@@ -44,7 +44,7 @@ def test_only_french_missing_makes_a_newcomer_near_eligible_with_the_remedy() ->
     decision = decide(profile(birth_date=date(2006, 1, 1), french_level="A1"), epide_opening())
 
     assert decision.near_eligible
-    assert decision.remedies == ["eligible once French A2 is certified"]
+    assert decision.remedies == ["éligible dès que le niveau A2 est certifié"]
 
 
 def test_a_refusal_without_remedy_is_not_near_eligibility() -> None:

@@ -120,7 +120,7 @@ def test_every_proposal_carries_its_top_reasons_in_words() -> None:
 
     reasons = engine.reasons(person, engine.candidates(person)[0])
 
-    assert reasons[0].startswith("predicted success")
+    assert reasons[0].startswith("réussite estimée")
     assert "past occupation G1602 is one Epide trains for" in reasons
 
 

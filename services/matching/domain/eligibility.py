@@ -1,10 +1,12 @@
 """Eligibility as data: each key of an opening's `eligibility` is a rule that answers pass, fail or
-unknown (the profile lacks the fact), always with a plain-language reason."""
+unknown (the profile lacks the fact), always with a reason in plain French and, when something would lift a
+"no", the remedy ("éligible dès que le niveau A2 est certifié")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from shared.age import age_on
@@ -67,10 +69,10 @@ def _min_age(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> 
     age = age_on(p.birth_date, o.starts_on)
     if age >= rules.min_age:
         return _ok(
-            "min_age", f"age {age} at the start date {o.starts_on} meets {o.programme}'s minimum of {rules.min_age}"
+            "min_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : l'âge minimum de {o.programme} ({rules.min_age} ans) est atteint"
         )
     return _no(
-        "min_age", f"age {age} is below {o.programme}'s minimum of {rules.min_age} at the start date {o.starts_on}"
+        "min_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : {o.programme} demande {rules.min_age} ans au moins"
     )
 
 
@@ -80,10 +82,10 @@ def _max_age(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> 
     age = age_on(p.birth_date, o.starts_on)
     if age <= rules.max_age:
         return _ok(
-            "max_age", f"age {age} at the start date {o.starts_on} is within {o.programme}'s maximum of {rules.max_age}"
+            "max_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : dans la limite de {rules.max_age} ans de {o.programme}"
         )
     return _no(
-        "max_age", f"age {age} is above {o.programme}'s maximum of {rules.max_age} at the start date {o.starts_on}"
+        "max_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : {o.programme} s'adresse aux {rules.max_age} ans au plus"
     )
 
 
@@ -94,15 +96,15 @@ def _min_french(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) 
     if p.french_level is None:
         return _unknown(
             "min_french",
-            f"French level not assessed; {o.programme} asks for {need}",
-            f"eligible once a French level of {need} or more is recorded",
+            f"niveau de français non évalué ; {o.programme} demande {_cefr(need)}",
+            f"éligible dès qu'un niveau {_cefr(need)} ou plus est enregistré",
         )
     if p.french_level.rank >= rules.min_french.rank:
-        return _ok("min_french", f"French {p.french_level.value} meets {o.programme}'s minimum of {need}")
+        return _ok("min_french", f"français {_cefr(p.french_level.value)} : le minimum de {o.programme} ({_cefr(need)}) est atteint")
     return _no(
         "min_french",
-        f"French {p.french_level.value} is below {o.programme}'s minimum of {need}",
-        f"eligible once French {need} is certified",
+        f"français {_cefr(p.french_level.value)} : {o.programme} demande au moins {_cefr(need)}",
+        f"éligible dès que le niveau {_cefr(need)} est certifié",
     )
 
 
@@ -113,27 +115,27 @@ def _max_french(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) 
     if p.french_level is None:
         return _unknown(
             "max_french",
-            f"French level not assessed; {o.programme} is for levels up to {top}",
-            "decidable once the French level is recorded",
+            f"niveau de français non évalué ; {o.programme} s'adresse aux niveaux jusqu'à {_cefr(top)}",
+            "à décider une fois le niveau de français enregistré",
         )
     if p.french_level.rank <= rules.max_french.rank:
-        return _ok("max_french", f"French {p.french_level.value} is within {o.programme}'s range (up to {top})")
-    return _no("max_french", f"French {p.french_level.value} is above {o.programme}'s range (up to {top})")
+        return _ok("max_french", f"français {_cefr(p.french_level.value)} : dans le public de {o.programme} (jusqu'à {_cefr(top)})")
+    return _no("max_french", f"français {_cefr(p.french_level.value)} : au-dessus du public de {o.programme} (jusqu'à {_cefr(top)})")
 
 
 def _max_diploma(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
     if rules.max_diploma_level is None:
         return None
-    limit = "no diploma" if rules.max_diploma_level == 0 else f"EQF level {rules.max_diploma_level} at most"
+    limit = "sans diplôme" if rules.max_diploma_level == 0 else f"diplôme de niveau {rules.max_diploma_level} au plus (cadre européen)"
     if p.diploma_level is None:
         return _unknown(
             "max_diploma_level",
-            f"diploma level not recorded; {o.programme} admits {limit}",
-            "decidable once the diploma level is recorded",
+            f"niveau de diplôme non enregistré ; {o.programme} admet : {limit}",
+            "à décider une fois le niveau de diplôme enregistré",
         )
     if p.diploma_level <= rules.max_diploma_level:
-        return _ok("max_diploma_level", f"diploma level {p.diploma_level} fits {o.programme}'s rule ({limit})")
-    return _no("max_diploma_level", f"diploma level {p.diploma_level} is above {o.programme}'s rule ({limit})")
+        return _ok("max_diploma_level", f"diplôme de niveau {p.diploma_level} : conforme à la règle de {o.programme} ({limit})")
+    return _no("max_diploma_level", f"diplôme de niveau {p.diploma_level} : au-dessus de la règle de {o.programme} ({limit})")
 
 
 def _departments(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
@@ -141,8 +143,8 @@ def _departments(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening)
         return None
     where = ", ".join(rules.departments)
     if p.department in rules.departments:
-        return _ok("departments", f"lives in département {p.department}, served by {o.programme} ({where})")
-    return _no("departments", f"lives in département {p.department}; {o.programme} serves only {where}")
+        return _ok("departments", f"habite le département {p.department}, desservi par {o.programme} ({where})")
+    return _no("departments", f"habite le département {p.department} ; {o.programme} ne dessert que {where}")
 
 
 def _area(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
@@ -150,39 +152,39 @@ def _area(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> Rul
         return None
     where = ", ".join(rules.area)
     if p.department in rules.area:
-        return _ok("area", f"lives in département {p.department}, within {o.programme}'s area ({where})")
+        return _ok("area", f"habite le département {p.department}, dans la zone de {o.programme} ({where})")
     if p.mobility is None:
         return _unknown(
             "area",
-            f"lives in département {p.department}, outside {o.programme}'s area ({where})",
-            "eligible if willing to move nationally",
+            f"habite le département {p.department}, hors de la zone de {o.programme} ({where})",
+            "éligible si la personne accepte de déménager partout en France",
         )
     if p.mobility is Mobility.NATIONAL:
-        return _ok("area", f"lives outside {o.programme}'s area ({where}) but is willing to move nationally")
+        return _ok("area", f"habite hors de la zone de {o.programme} ({where}) mais accepte de déménager partout en France")
     return _no(
         "area",
-        f"lives in département {p.department}, outside {o.programme}'s area ({where}), "
-        f"and is not willing to move that far",
+        f"habite le département {p.department}, hors de la zone de {o.programme} ({where}), "
+        f"et ne souhaite pas déménager aussi loin",
     )
 
 
 def _protection(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
     if rules.protection_statuses is None:
         return None
-    allowed = ", ".join(s.value for s in rules.protection_statuses)
+    allowed = ", ".join(_status(s.value) for s in rules.protection_statuses)
     if p.protection_status is None:
         return _unknown(
             "protection_statuses",
-            f"protection status not recorded; {o.programme} is for {allowed}",
-            "decidable once the protection status is recorded",
+            f"statut de protection non enregistré ; {o.programme} s'adresse à : {allowed}",
+            "à décider une fois le statut de protection enregistré",
         )
     if p.protection_status in rules.protection_statuses:
         return _ok(
-            "protection_statuses", f"protection status '{p.protection_status.value}' is admitted by {o.programme}"
+            "protection_statuses", f"statut « {_status(p.protection_status.value)} » admis par {o.programme}"
         )
     return _no(
         "protection_statuses",
-        f"protection status '{p.protection_status.value}' is not among {o.programme}'s ({allowed})",
+        f"statut « {_status(p.protection_status.value)} » : {o.programme} s'adresse à : {allowed}",
     )
 
 
@@ -192,12 +194,12 @@ def _rsa(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> Rule
     if p.rsa_applicant is None:
         return _unknown(
             "rsa_applicant_required",
-            f"RSA application not recorded; {o.programme} is for new RSA applicants",
-            "eligible once a new RSA application is recorded",
+            f"demande de RSA non enregistrée ; {o.programme} s'adresse aux nouveaux demandeurs du RSA",
+            "éligible dès qu'une demande de RSA est enregistrée",
         )
     if p.rsa_applicant:
-        return _ok("rsa_applicant_required", f"new RSA applicant, as {o.programme} requires")
-    return _no("rsa_applicant_required", f"{o.programme} is for new RSA applicants only")
+        return _ok("rsa_applicant_required", f"nouveau demandeur du RSA, comme {o.programme} le demande")
+    return _no("rsa_applicant_required", f"{o.programme} s'adresse aux seuls nouveaux demandeurs du RSA")
 
 
 def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
@@ -207,14 +209,14 @@ def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) ->
     if p.mobility is None:
         return _unknown(
             "mobility_required",
-            f"willingness to move not asked; {o.programme} requires '{need}'",
-            "decidable once willingness to move is recorded",
+            f"mobilité non renseignée ; {o.programme} demande : {_mobility(need)}",
+            "à décider une fois la mobilité renseignée",
         )
     if _MOBILITY_ORDER.index(p.mobility) >= _MOBILITY_ORDER.index(rules.mobility_required):
-        return _ok("mobility_required", f"willing to move ({p.mobility.value}), as {o.programme} requires")
+        return _ok("mobility_required", f"mobilité ({_mobility(p.mobility.value)}) conforme à ce que demande {o.programme}")
     return _no(
         "mobility_required",
-        f"{o.programme} requires willingness to move ('{need}'); stated mobility is '{p.mobility.value}'",
+        f"{o.programme} demande : {_mobility(need)} ; mobilité déclarée : {_mobility(p.mobility.value)}",
     )
 
 
@@ -223,10 +225,10 @@ def _return_country(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpeni
         return None
     where = ", ".join(rules.return_countries)
     if p.return_country is None:
-        return _no("return_countries", f"{o.programme} is for people returning to {where}; no return requested")
+        return _no("return_countries", f"{o.programme} accompagne le retour vers {where} ; aucun retour demandé")
     if p.return_country in rules.return_countries:
-        return _ok("return_countries", f"return to {p.return_country} is served by {o.programme}")
-    return _no("return_countries", f"return to {p.return_country} is not served by {o.programme} ({where})")
+        return _ok("return_countries", f"retour vers {p.return_country} accompagné par {o.programme}")
+    return _no("return_countries", f"retour vers {p.return_country} non accompagné par {o.programme} ({where})")
 
 
 RULES: tuple[Rule, ...] = (
@@ -248,6 +250,30 @@ def decide(profile: BeneficiaryProfile, opening: ProgrammeOpening) -> Eligibilit
     """Apply every rule the opening declares; an absent key means no restriction."""
     results = (rule(opening.eligibility, profile, opening) for rule in RULES)
     return EligibilityDecision(opening.opening_id, tuple(r for r in results if r is not None))
+
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")
+_CEFR = {"none": "aucune notion"}
+_STATUS = {"refugee": "réfugié", "subsidiary": "protection subsidiaire", "other": "autre titre"}
+_MOBILITY = {"none": "pas de déménagement", "region": "mobilité dans la région", "national": "mobilité nationale"}
+
+
+def _d(day: date) -> str:
+    """'4 janvier 2027'."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _cefr(level: str) -> str:
+    return _CEFR.get(level, level)
+
+
+def _status(status: str) -> str:
+    return _STATUS.get(status, status)
+
+
+def _mobility(mobility: str) -> str:
+    return _MOBILITY.get(mobility, mobility)
 
 
 def _ok(rule: str, reason: str) -> RuleResult:

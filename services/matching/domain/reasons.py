@@ -13,28 +13,32 @@ from shared.events.bounded import MAX_REASONS as MAX_REASONS_IN_EVENT
 MAX_REASONS = 3
 
 
+def _source(source: str) -> str:
+    return "appris des résultats passés" if source.startswith("learned") else "estimation a priori"
+
+
 def _phrase(name: str, value: float, profile: BeneficiaryProfile, opening: ProgrammeOpening) -> str | None:
     if name == "occupation_similarity" and value > 0:
         shared = sorted(set(profile.occupations) & set(opening.target_occupations))
         if len(shared) == 1:
-            return f"past occupation {shared[0]} is one {opening.programme} trains for"
+            return f"métier exercé ({shared[0]}) parmi ceux que prépare {opening.programme}"
         if shared:
-            return f"past occupations {', '.join(shared)} are among {opening.programme}'s target trades"
-        return f"past occupations and skills close to {opening.programme}'s target trades ({value:.2f})"
+            return f"métiers exercés ({', '.join(shared)}) parmi ceux que prépare {opening.programme}"
+        return f"métiers et compétences proches de ceux que prépare {opening.programme} ({value:.2f})"
     if name == "french_margin" and value > 0 and opening.eligibility.min_french and profile.french_level:
-        return f"French {profile.french_level.value} is above the {opening.eligibility.min_french.value} required"
+        return f"français {profile.french_level.value}, au-dessus du {opening.eligibility.min_french.value} demandé"
     if name == "french_level" and value > 0 and profile.french_level:
-        return f"French {profile.french_level.value}"
+        return f"français {profile.french_level.value}"
     if name == "same_department" and value > 0:
-        return f"runs in their own département ({opening.department})"
+        return f"se déroule dans son département ({opening.department})"
     if name == "same_region" and value > 0:
-        return f"runs in their region (département {opening.department})"
+        return f"se déroule dans sa région (département {opening.department})"
     if name == "housing_met" and value > 0:
-        return "needs housing, and the programme offers accommodation"
+        return "cherche un hébergement, et le programme en propose un"
     if name == "general_programme" and value > 0:
-        return f"{opening.programme} is open to every trade"
+        return f"{opening.programme} est ouvert à tous les métiers"
     if name == "diploma_level" and value > 0:
-        return f"diploma at EQF level {profile.diploma_level}"
+        return f"diplôme de niveau {profile.diploma_level} (cadre européen)"
     return None
 
 
@@ -46,7 +50,7 @@ def top_reasons(
     probability: float,
 ) -> list[str]:
     """'predicted success 72 %' followed by the features that pushed it up most, in words."""
-    reasons = [f"predicted success {probability:.0%} ({model.source})"]
+    reasons = [f"réussite estimée à {round(probability * 100)} % ({_source(model.source)})"]
     contributions = sorted(model.contributions(features).items(), key=lambda item: -item[1])
     same_department = features[FEATURES.index("same_department")] > 0
     for name, contribution in contributions:
@@ -58,5 +62,5 @@ def top_reasons(
         if phrase:
             reasons.append(phrase)
     if features[FEATURES.index("relocation")] > 0:
-        reasons.append(f"means moving to département {opening.department}, as they said they would")
+        reasons.append(f"suppose de déménager dans le département {opening.department}, comme la personne l'accepte")
     return [reason[:MATCHER_REASON_CHARS] for reason in reasons[:MAX_REASONS_IN_EVENT]]

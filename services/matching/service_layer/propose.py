@@ -10,8 +10,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from services.matching.adapters.seat_ledger import SeatLedger
-from services.matching.domain.eligibility import RULESET_VERSION
-from shared.events import BeneficiaryProfile, HeldSeat, MatchingProposal, ProgrammeOpening, RankedOpening
+from services.matching.domain.eligibility import RULESET_VERSION, Outcome, decide
+from shared.events import (
+    BeneficiaryProfile,
+    HeldSeat,
+    MatchingProposal,
+    NotEligible,
+    ProgrammeOpening,
+    RankedOpening,
+)
+from shared.events.bounded import MAX_NOT_ELIGIBLE, WHY_NOT_CHARS
 
 if TYPE_CHECKING:
     from services.matching.service_layer.engine import MatchingEngine
@@ -79,4 +87,31 @@ async def propose(
         decided_at=now,
         ranked=ranked,
         held=held,
+        profile_version=profile.version,
+        not_eligible=why_not(profile, engine.openings),
     )
+
+
+def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> list[NotEligible]:
+    """Each programme with no opening the newcomer is eligible for, explained on its closest opening (the
+    fewest rules failed), with what would make them eligible."""
+    closest: dict[str, tuple[int, NotEligible]] = {}
+    eligible: set[str] = set()
+    for opening in openings:
+        decision = decide(profile, opening)
+        if decision.eligible:
+            eligible.add(opening.programme)
+            continue
+        blocking = [r for r in decision.results if r.outcome is not Outcome.PASS]
+        entry = NotEligible(
+            programme=opening.programme,
+            opening_id=opening.opening_id,
+            partner_id=opening.partner_id,
+            failures=[r.reason[:WHY_NOT_CHARS] for r in blocking[:3]],
+            remedies=list(dict.fromkeys(r.remedy[:WHY_NOT_CHARS] for r in blocking if r.remedy))[:2],
+        )
+        known = closest.get(opening.programme)
+        if known is None or len(blocking) < known[0]:
+            closest[opening.programme] = (len(blocking), entry)
+    ruled_out = [entry for programme, (_, entry) in sorted(closest.items()) if programme not in eligible]
+    return ruled_out[:MAX_NOT_ELIGIBLE]

@@ -4,8 +4,11 @@ The referral views themselves are a projection of the event log: see `referral_v
 
 from __future__ import annotations
 
+import json
+
 from redis.asyncio import Redis
 
+from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.signing import CirSigningCreate
 from shared.events import MatchingProposal, ProgrammeOpening
 
@@ -27,6 +30,25 @@ class ReferralStore:
     async def save_signing(self, signing: CirSigningCreate) -> None:
         await self._redis.set(f"{PREFIX}:beneficiary:{signing.beneficiary_id}", signing.model_dump_json())
 
+    async def save_history(self, beneficiary_id: str, history: list[ProfileVersion]) -> None:
+        payload = "[" + ",".join(v.model_dump_json() for v in history) + "]"
+        await self._redis.set(f"{PREFIX}:versions:{beneficiary_id}", payload)
+
+    async def history(self, beneficiary_id: str) -> list[ProfileVersion]:
+        raw = await self._redis.get(f"{PREFIX}:versions:{beneficiary_id}")
+        if not raw:
+            return []
+        return [ProfileVersion.model_validate(v) for v in json.loads(raw)]
+
+    async def all_signings(self) -> list[CirSigningCreate]:
+        """Every newcomer on record (the console's search; a real deployment would index by territory)."""
+        signings = []
+        async for key in self._redis.scan_iter(match=f"{PREFIX}:beneficiary:*", count=500):
+            raw = await self._redis.get(key)
+            if raw:
+                signings.append(CirSigningCreate.model_validate_json(raw))
+        return signings
+
     # openings
     async def get_opening(self, opening_id: str) -> ProgrammeOpening | None:
         raw = await self._redis.hget(f"{PREFIX}:openings", opening_id)
@@ -41,6 +63,10 @@ class ReferralStore:
 
     # proposals
     async def save_latest_proposal(self, proposal: MatchingProposal) -> None:
+        """Kept unless a proposal for a newer profile version is already there (a late redelivery)."""
+        current = await self.latest_proposal(proposal.beneficiary_id)
+        if current is not None and current.profile_version > proposal.profile_version:
+            return
         await self._redis.set(f"{PREFIX}:proposal:{proposal.beneficiary_id}", proposal.model_dump_json())
 
     async def latest_proposal(self, beneficiary_id: str) -> MatchingProposal | None:

@@ -29,6 +29,8 @@ def register_consumers(
     async def on_proposal_published(proposal: MatchingProposal, attributes: CloudEventAttributes) -> None:
         """Create the referral for the seat matching held (once per proposal) and announce it."""
         await refer_from_proposal(proposal, context.store, context.views, context.publishers, context.clock)
+        if proposal.profile_version > 1:
+            await context.lifecycle.withdraw_superseded(proposal)
 
     async def on_referral_event(event: ReferralEvent, attributes: CloudEventAttributes) -> None:
         """Keep the referral views: the projection of the referral log (idempotent)."""

@@ -8,7 +8,8 @@ from pydantic import BaseModel
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep
-from services.referrals.service_layer.handlers import record_signing
+from services.referrals.domain.errors import InvalidFields
+from services.referrals.service_layer.handlers import amend_profile, record_signing
 from shared.events import MatchingProposal
 from shared.http_auth import AuditorDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
@@ -35,8 +36,9 @@ async def post_cir_signing(
     signing: CirSigningCreate, auditor: AuditorDep, context: ContextDep, response: Response
 ) -> SigningAccepted:
     """Record a CIR signing and the newcomer's profile; matching answers asynchronously."""
+    now = context.clock()
     created = await record_signing(
-        signing, context.store, context.publishers, context.clock().date(), context.signing_dates
+        signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
     )
     url = f"/v1/beneficiaries/{signing.beneficiary_id}/referrals"
     response.headers["Location"] = url
@@ -55,3 +57,30 @@ async def get_beneficiary_referrals(
         proposal=await context.store.latest_proposal(beneficiary_id),
         referrals=await context.views.of_beneficiary(beneficiary_id),
     )
+
+
+class ProfileAmended(BaseModel):
+    beneficiary_id: str
+    version: int
+    referrals_url: str
+
+
+@router.put(
+    "/beneficiaries/{beneficiary_id}/profile",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ProfileAmended,
+    responses=errors(400, 404),
+)
+async def put_profile(
+    beneficiary_id: str, signing: CirSigningCreate, auditor: AuditorDep, context: ContextDep
+) -> ProfileAmended:
+    """Amend a newcomer's profile (a French level certified, a diploma recognised, a move, an RSA
+    application): a new version is recorded and matched again at once; the same facts again change nothing."""
+    if signing.beneficiary_id != beneficiary_id:
+        raise InvalidFields([(("beneficiary_id",), "ne correspond pas à l'adresse / does not match the URL")])
+    now = context.clock()
+    version = await amend_profile(
+        signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
+    )
+    url = f"/v1/beneficiaries/{beneficiary_id}/referrals"
+    return ProfileAmended(beneficiary_id=beneficiary_id, version=version, referrals_url=url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,7 +11,7 @@ from datetime import date, datetime, timedelta
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
-from services.referrals.domain.records import SigningRecorded
+from services.referrals.domain.records import ProfileVersion, SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
@@ -34,17 +35,32 @@ class Publishers:
 
 
 async def record_signing(
-    signing: CirSigningCreate, store: ReferralStore, publishers: Publishers, today: date, rules: SigningDateRules
+    signing: CirSigningCreate,
+    store: ReferralStore,
+    publishers: Publishers,
+    today: date,
+    rules: SigningDateRules,
+    by: str = "auditor",
+    at: datetime | None = None,
 ) -> bool:
     """Store the signing and publish its pseudonymous profile; False if the same signing was already there."""
     problems = signing.implausible_dates(today, rules)
     if problems:
         raise InvalidFields(problems)
+    if signing.version != 1:
+        raise InvalidFields([(("version",), "une signature est la version 1 / a signing is version 1")])
     existing = await store.get_signing(signing.beneficiary_id)
     if existing is not None and existing != signing:
-        raise Conflict(f"beneficiary {signing.beneficiary_id} already has a different CIR signing recorded")
+        raise Conflict(
+            f"le CIR de {signing.beneficiary_id} est déjà enregistré ; modifiez le profil"
+            f" (PUT /v1/beneficiaries/{signing.beneficiary_id}/profile) / beneficiary {signing.beneficiary_id}"
+            " already has a different CIR signing recorded: amend its profile instead"
+        )
+    history = [ProfileVersion(version=1, at=at or datetime.combine(today, datetime.min.time()), by=by)]
     if existing is None:  # the private log first: Redis can always be rebuilt from it
-        await publishers.signings.publish(SigningRecorded(signing=signing), key=signing.beneficiary_id)
+        record = SigningRecorded(signing=signing, history=history)
+        await publishers.signings.publish(record, key=signing.beneficiary_id)
+        await store.save_history(signing.beneficiary_id, history)
     await store.save_signing(signing)
     log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
     marker = f"profile:{signing.beneficiary_id}"
@@ -53,6 +69,65 @@ async def record_signing(
         await publishers.profiles.publish(signing.profile(), key=signing.beneficiary_id)
         await store.mark_published(marker)
     return existing is None
+
+
+def profile_marker(beneficiary_id: str, version: int) -> str:
+    """The 'published' marker of a profile version (version 1 keeps the marker it always had)."""
+    return f"profile:{beneficiary_id}" if version == 1 else f"profile:{beneficiary_id}:v{version}"
+
+
+def profile_event_id(beneficiary_id: str, version: int) -> str:
+    """An amended version always has the same event id, so a re-publication is recognisable downstream."""
+    return str(uuid.uuid5(PROFILE_NAMESPACE, f"{beneficiary_id}:{version}"))
+
+
+PROFILE_NAMESPACE = uuid.UUID("3c9d2e0a-6b41-4f7a-9e85-1d2f3a4b5c6e")
+AMENDABLE_EXCLUDED = {"version", "beneficiary_id", "cir_signed_on"}
+
+
+async def amend_profile(
+    amended: CirSigningCreate,
+    store: ReferralStore,
+    publishers: Publishers,
+    today: date,
+    rules: SigningDateRules,
+    by: str,
+    at: datetime,
+    note: str | None = None,
+) -> int:
+    """Record a new version of a newcomer's profile (a French level certified, a move, an RSA application)
+    and publish it, so that matching answers it at once. Returns the version now current; posting the same
+    facts again changes nothing and re-publishes only what had not been published."""
+    existing = await store.get_signing(amended.beneficiary_id)
+    if existing is None:
+        raise NotFound(f"aucun CIR enregistré pour {amended.beneficiary_id} / no CIR signing for it")
+    if amended.cir_signed_on != existing.cir_signed_on:
+        raise InvalidFields([(("cir_signed_on",), "la date de signature ne se modifie pas / cannot be amended")])
+    problems = amended.implausible_dates(today, rules)
+    if problems:
+        raise InvalidFields(problems)
+    current = existing.model_dump(exclude=AMENDABLE_EXCLUDED)
+    wanted = amended.model_dump(exclude=AMENDABLE_EXCLUDED)
+    changed = sorted(k for k in wanted if wanted[k] != current.get(k))
+    version = existing.version
+    if changed:
+        version += 1
+        signing = amended.model_copy(update={"version": version})
+        history = [*await store.history(amended.beneficiary_id), ProfileVersion(
+            version=version, at=at, by=by, changed=changed, note=note
+        )][-50:]
+        await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
+        await store.save_signing(signing)
+        await store.save_history(signing.beneficiary_id, history)
+        log.info("profile amended", extra={"beneficiary_id": signing.beneficiary_id, "version": version})
+    else:
+        signing = existing
+    marker = profile_marker(signing.beneficiary_id, version)
+    if not await store.was_published(marker):
+        event_id = None if version == 1 else profile_event_id(signing.beneficiary_id, version)
+        await publishers.profiles.publish(signing.profile(), key=signing.beneficiary_id, event_id=event_id)
+        await store.mark_published(marker)
+    return version
 
 
 async def create_opening(opening: ProgrammeOpening, store: ReferralStore, publishers: Publishers) -> bool:

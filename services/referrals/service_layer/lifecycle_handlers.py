@@ -26,7 +26,7 @@ from services.referrals.service_layer.handlers import (
     publish_and_apply,
     update_opening,
 )
-from shared.events import ReferralEvent
+from shared.events import MatchingProposal, ReferralEvent
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
 
 REMINDER_LEAD = timedelta(days=2)
@@ -47,6 +47,24 @@ class Lifecycle:
         if view is None:
             raise NotFound(f"referral {referral_id} does not exist")
         return view
+
+    async def withdraw_superseded(self, proposal: MatchingProposal) -> list[ReferralView]:
+        """After an amended profile was matched again: referrals still only proposed on openings the new
+        proposal no longer holds (or, when it holds none, no longer ranks) are withdrawn, releasing their
+        seats. Idempotent: a redelivered proposal finds them withdrawn already."""
+        if proposal.held is not None:
+            keep = {proposal.held.opening_id}
+        else:
+            keep = {r.opening_id for r in proposal.ranked}
+        withdrawn = []
+        for view in await self.views.of_beneficiary(proposal.beneficiary_id):
+            if view.status is ReferralStatus.PROPOSED and view.opening_id not in keep:
+                note = f"profil modifié (version {proposal.profile_version}) : nouvelle proposition"
+                try:
+                    withdrawn.append(await self.change_status(view.referral_id, ReferralStatus.WITHDRAWN, "matching", note=note))
+                except IllegalTransition:
+                    continue  # answered meanwhile: the partner's answer stands
+        return withdrawn
 
     async def change_status(
         self,

@@ -2,7 +2,7 @@
 
 What comes back, and from where:
 - partners and API key digests    ← referrals.credential.v1 (private)
-- signings with contact details   ← referrals.signing.v1 (private)
+- signings with contact details   ← referrals.signing.v1 (private), with their profile versions
 - "profile published" markers     ← beneficiary.profile.v1
 - openings                        ← programme.opening.v1
 - subscriptions                   ← partner.subscription.v1
@@ -22,6 +22,7 @@ from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.domain.records import SigningRecorded
+from services.referrals.service_layer.handlers import profile_marker
 from shared.access import CredentialChange, Credentials
 from shared.consuming import PoisonMessage, decode_event
 from shared.events import BeneficiaryProfile, MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
@@ -67,9 +68,10 @@ async def rebuild_referrals_state(bootstrap: str, state: ReferralsState, max_eve
 
     async def signing(record: SigningRecorded) -> None:
         await state.store.save_signing(record.signing)
+        await state.store.save_history(record.signing.beneficiary_id, record.history)
 
     async def profile(event: BeneficiaryProfile) -> None:
-        await state.store.mark_published(f"profile:{event.beneficiary_id}")
+        await state.store.mark_published(profile_marker(event.beneficiary_id, event.version))
 
     async def referral(event: ReferralEvent) -> None:
         if await state.views.apply(event) and _flags_a_rule(event):
