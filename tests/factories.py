@@ -22,7 +22,7 @@ def profile(**overrides: Any) -> BeneficiaryProfile:
         "french_level": "A2",
         "diploma_level": 0,
         "occupations": ["G1602"],
-        "skills": ["cooking"],
+        "skills": ["cuisine"],
         "department": "67",
         "mobility": "region",
         "housing": "cph",

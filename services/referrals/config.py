@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -7,6 +9,15 @@ from pydantic import Field, SecretStr, model_validator
 from shared.settings import ServiceSettings
 
 DEVELOPMENT_ADMIN_TOKEN = "development-admin-token"
+DEVELOPMENT_SESSION_SECRET = "development-session-secret-not-for-production"
+
+
+def _default_rome_path() -> Path:
+    return Path(sys.prefix) / "share" / "passerelle" / "rome-4.0.json"
+
+
+def _default_assets_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "node_modules"
 
 
 class ReferralsSettings(ServiceSettings):
@@ -20,6 +31,19 @@ class ReferralsSettings(ServiceSettings):
         description="Bearer token of the administrator (registers partners, issues keys)",
     )
 
+    session_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SESSION_SECRET), description="Signs the console's session cookies and e-mail links"
+    )
+    session_hours: float = Field(8.0, gt=0, le=24, description="A console session lasts this long")
+    secure_cookies: bool = Field(False, description="Session cookie only over HTTPS (set it behind TLS)")
+    rome_referential_path: Path = Field(default_factory=_default_rome_path, description="ROME 4.0 JSON file")
+    assets_dir: Path = Field(default_factory=_default_assets_dir, description="npm assets (Swagger UI)")
+    console_url: str = Field("http://127.0.0.1:8000", description="Public base URL, for links in e-mails")
+    smtp_host: str | None = Field(None, description="SMTP relay for partners' e-mails; none: no e-mail is sent")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    mail_from: str = Field("passerelle@localhost", description="Sender of partners' e-mails")
+    link_days: float = Field(8.0, gt=0, le=60, description="An e-mail link expires after this many days")
+
     @model_validator(mode="after")
     def _safe_in_production(self) -> Self:
         if self.environment == "production":
@@ -27,4 +51,6 @@ class ReferralsSettings(ServiceSettings):
                 raise ValueError("TEST_CLOCK cannot be enabled when ENVIRONMENT=production")
             if self.admin_token.get_secret_value() == DEVELOPMENT_ADMIN_TOKEN or len(self.admin_token) < 32:
                 raise ValueError("ADMIN_TOKEN must be set to a secret of at least 32 characters in production")
+            if self.session_secret.get_secret_value() == DEVELOPMENT_SESSION_SECRET:
+                raise ValueError("SESSION_SECRET must be set to a secret of your own in production")
         return self

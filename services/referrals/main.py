@@ -11,6 +11,7 @@ from datetime import timedelta
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
+from services.referrals.adapters.accounts import Accounts
 from services.referrals.adapters.clock import ServiceClock
 from services.referrals.adapters.locks import ReferralLocks
 from services.referrals.adapters.referral_views import ReferralViews
@@ -18,6 +19,9 @@ from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
+from services.referrals.console.links import ReferralLinks
+from services.referrals.console.occupations import OccupationReferential
+from services.referrals.console.web import add_console
 from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.records import SigningRecorded
@@ -35,6 +39,7 @@ from services.referrals.entrypoints.consumers import register_consumers
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
 from services.referrals.service_layer.state_rebuild import ReferralsState, rebuild_referrals_state
 from shared.access import CredentialChange, Credentials
 from shared.dead_letters import DeadLetters
@@ -147,7 +152,12 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         lambda: rebuild_referrals_state(settings.kafka_bootstrap_servers, state, settings.max_event_bytes),
         check_interval_s=settings.state_check_interval_s,
     )
-    register_consumers(broker, settings, context, DeadLetters(broker, SERVICE, meter), guard)
+    accounts = Accounts(redis, journal)
+    secret = settings.session_secret.get_secret_value()
+    links = ReferralLinks(secret, timedelta(days=settings.link_days), context.credentials)
+    relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
+    mail = PartnerMail(relay, redis, context.credentials, links, publishers.audit, settings.console_url, now)
+    register_consumers(broker, settings, context, DeadLetters(broker, SERVICE, meter), guard, mail)
 
     async def sweep_deadlines_forever() -> None:
         while True:
@@ -184,6 +194,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         version="0.1.0",
         summary="CIR signings, openings and referrals: the front door and system of record",
         lifespan=lifespan,
+        docs_url=None,  # served by the console from the service's own files (no CDN)
     )
     app.state.context = context
     app.state.broker = broker
@@ -194,6 +205,16 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.admin_token = settings.admin_token.get_secret_value()
     app.state.credentials = context.credentials
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
+    app.state.links = links
+    add_console(
+        app,
+        accounts,
+        OccupationReferential.load(settings.rome_referential_path),
+        secret,
+        settings.session_hours,
+        settings.secure_cookies,
+        settings.assets_dir,
+    )
     app.include_router(ops_api.router)
     app.include_router(admin_api.router)
     app.include_router(signings_api.router)

@@ -69,7 +69,8 @@ def _min_age(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> 
     age = age_on(p.birth_date, o.starts_on)
     if age >= rules.min_age:
         return _ok(
-            "min_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : l'âge minimum de {o.programme} ({rules.min_age} ans) est atteint"
+            "min_age",
+            f"{age} ans au démarrage ({_d(o.starts_on)}) : l'âge minimum de {o.programme} ({rules.min_age} ans) est atteint",
         )
     return _no(
         "min_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : {o.programme} demande {rules.min_age} ans au moins"
@@ -82,10 +83,12 @@ def _max_age(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> 
     age = age_on(p.birth_date, o.starts_on)
     if age <= rules.max_age:
         return _ok(
-            "max_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : dans la limite de {rules.max_age} ans de {o.programme}"
+            "max_age",
+            f"{age} ans au démarrage ({_d(o.starts_on)}) : dans la limite de {rules.max_age} ans de {o.programme}",
         )
     return _no(
-        "max_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : {o.programme} s'adresse aux {rules.max_age} ans au plus"
+        "max_age",
+        f"{age} ans au démarrage ({_d(o.starts_on)}) : {o.programme} s'adresse aux {rules.max_age} ans au plus",
     )
 
 
@@ -100,7 +103,10 @@ def _min_french(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) 
             f"éligible dès qu'un niveau {_cefr(need)} ou plus est enregistré",
         )
     if p.french_level.rank >= rules.min_french.rank:
-        return _ok("min_french", f"français {_cefr(p.french_level.value)} : le minimum de {o.programme} ({_cefr(need)}) est atteint")
+        return _ok(
+            "min_french",
+            f"français {_cefr(p.french_level.value)} : le minimum de {o.programme} ({_cefr(need)}) est atteint",
+        )
     return _no(
         "min_french",
         f"français {_cefr(p.french_level.value)} : {o.programme} demande au moins {_cefr(need)}",
@@ -119,14 +125,24 @@ def _max_french(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) 
             "à décider une fois le niveau de français enregistré",
         )
     if p.french_level.rank <= rules.max_french.rank:
-        return _ok("max_french", f"français {_cefr(p.french_level.value)} : dans le public de {o.programme} (jusqu'à {_cefr(top)})")
-    return _no("max_french", f"français {_cefr(p.french_level.value)} : au-dessus du public de {o.programme} (jusqu'à {_cefr(top)})")
+        return _ok(
+            "max_french",
+            f"français {_cefr(p.french_level.value)} : dans le public de {o.programme} (jusqu'à {_cefr(top)})",
+        )
+    return _no(
+        "max_french",
+        f"français {_cefr(p.french_level.value)} : au-dessus du public de {o.programme} (jusqu'à {_cefr(top)})",
+    )
 
 
 def _max_diploma(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
     if rules.max_diploma_level is None:
         return None
-    limit = "sans diplôme" if rules.max_diploma_level == 0 else f"diplôme de niveau {rules.max_diploma_level} au plus (cadre européen)"
+    limit = (
+        "sans diplôme"
+        if rules.max_diploma_level == 0
+        else f"diplôme de niveau {rules.max_diploma_level} au plus (cadre européen)"
+    )
     if p.diploma_level is None:
         return _unknown(
             "max_diploma_level",
@@ -134,8 +150,12 @@ def _max_diploma(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening)
             "à décider une fois le niveau de diplôme enregistré",
         )
     if p.diploma_level <= rules.max_diploma_level:
-        return _ok("max_diploma_level", f"diplôme de niveau {p.diploma_level} : conforme à la règle de {o.programme} ({limit})")
-    return _no("max_diploma_level", f"diplôme de niveau {p.diploma_level} : au-dessus de la règle de {o.programme} ({limit})")
+        return _ok(
+            "max_diploma_level", f"diplôme de niveau {p.diploma_level} : conforme à la règle de {o.programme} ({limit})"
+        )
+    return _no(
+        "max_diploma_level", f"diplôme de niveau {p.diploma_level} : au-dessus de la règle de {o.programme} ({limit})"
+    )
 
 
 def _departments(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
@@ -160,7 +180,9 @@ def _area(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> Rul
             "éligible si la personne accepte de déménager partout en France",
         )
     if p.mobility is Mobility.NATIONAL:
-        return _ok("area", f"habite hors de la zone de {o.programme} ({where}) mais accepte de déménager partout en France")
+        return _ok(
+            "area", f"habite hors de la zone de {o.programme} ({where}) mais accepte de déménager partout en France"
+        )
     return _no(
         "area",
         f"habite le département {p.department}, hors de la zone de {o.programme} ({where}), "
@@ -179,9 +201,7 @@ def _protection(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) 
             "à décider une fois le statut de protection enregistré",
         )
     if p.protection_status in rules.protection_statuses:
-        return _ok(
-            "protection_statuses", f"statut « {_status(p.protection_status.value)} » admis par {o.programme}"
-        )
+        return _ok("protection_statuses", f"statut « {_status(p.protection_status.value)} » admis par {o.programme}")
     return _no(
         "protection_statuses",
         f"statut « {_status(p.protection_status.value)} » : {o.programme} s'adresse à : {allowed}",
@@ -213,7 +233,9 @@ def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) ->
             "à décider une fois la mobilité renseignée",
         )
     if _MOBILITY_ORDER.index(p.mobility) >= _MOBILITY_ORDER.index(rules.mobility_required):
-        return _ok("mobility_required", f"mobilité ({_mobility(p.mobility.value)}) conforme à ce que demande {o.programme}")
+        return _ok(
+            "mobility_required", f"mobilité ({_mobility(p.mobility.value)}) conforme à ce que demande {o.programme}"
+        )
     return _no(
         "mobility_required",
         f"{o.programme} demande : {_mobility(need)} ; mobilité déclarée : {_mobility(p.mobility.value)}",
@@ -252,8 +274,20 @@ def decide(profile: BeneficiaryProfile, opening: ProgrammeOpening) -> Eligibilit
     return EligibilityDecision(opening.opening_id, tuple(r for r in results if r is not None))
 
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre")
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 _CEFR = {"none": "aucune notion"}
 _STATUS = {"refugee": "réfugié", "subsidiary": "protection subsidiaire", "other": "autre titre"}
 _MOBILITY = {"none": "pas de déménagement", "region": "mobilité dans la région", "national": "mobilité nationale"}

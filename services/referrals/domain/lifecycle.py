@@ -33,6 +33,7 @@ class NotBeforeStart(IllegalTransition):
 
     def __init__(self, referral_id: str, current: S, starts_on: date) -> None:
         super().__init__(referral_id, current, "enrolled")
+        self.starts_on = starts_on
         self.args = (
             f"la session commence le {starts_on.isoformat()} : une inscription plus tôt demande started_early"
             f" et une note / the cohort starts on {starts_on.isoformat()}: enrolling earlier needs"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
+from services.referrals.adapters.accounts import Account, AccountRefused, Accounts
 from services.referrals.entrypoints.dependencies import ContextDep
 from shared.access import DEFAULT_KEY_VALIDITY, IssuedKey, Role
+from shared.events.profile import Department
 from shared.http_auth import AdminDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
 
@@ -20,6 +24,32 @@ class PartnerCreate(BaseModel):
 
     partner_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["epide"])
     name: str = Field(min_length=2, max_length=120, examples=["Epide Strasbourg"])
+    email: EmailStr | None = Field(
+        None, max_length=120, description="Where new referrals and reminders are e-mailed, with a link to answer"
+    )
+
+
+class AccountCreate(BaseModel):
+    """A person's account: an auditor with their territory, or a member of a partner's staff."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    login: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,39}$", examples=["m.durand"])
+    name: str = Field(min_length=2, max_length=120, examples=["Marie Durand"])
+    role: Literal["auditor", "partner", "ops"]
+    password: SecretStr = Field(min_length=12, max_length=200)
+    partner_id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    directorate: str | None = Field(None, max_length=80, examples=["DT Strasbourg"])
+    departments: list[Department] = Field(default_factory=list, max_length=20, description="An auditor's territory")
+
+
+class AccountPublic(BaseModel):
+    login: str
+    name: str
+    role: Role
+    partner_id: str | None
+    directorate: str | None
+    departments: list[str]
 
 
 class KeyRequest(BaseModel):
@@ -45,9 +75,35 @@ def _validity(body: KeyRequest | None) -> timedelta:
 @router.post("/partners", status_code=status.HTTP_201_CREATED, responses=errors(400, 409))
 async def register_partner(body: PartnerCreate, admin: AdminDep, context: ContextDep) -> dict[str, str]:
     """Register a partner organisation (then issue it a key)."""
-    if not await context.credentials.register_partner(body.partner_id, body.name, context.clock()):
+    email = str(body.email) if body.email else None
+    if not await context.credentials.register_partner(body.partner_id, body.name, context.clock(), email=email):
         raise HTTPException(status.HTTP_409_CONFLICT, f"partner {body.partner_id} is already registered")
     return {"partner_id": body.partner_id, "name": body.name}
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=AccountPublic, responses=errors(400, 409))
+async def create_account(body: AccountCreate, admin: AdminDep, request: Request, context: ContextDep) -> AccountPublic:
+    """Create a person's account for the console (the password is kept only as an argon2 hash)."""
+    if body.role == "partner" and (
+        body.partner_id is None or await context.credentials.partner(body.partner_id) is None
+    ):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "partner_id: structure inconnue / unknown partner")
+    account = Account(
+        login=body.login,
+        name=body.name,
+        role=Role(body.role),
+        partner_id=body.partner_id if body.role == "partner" else None,
+        directorate=body.directorate,
+        departments=tuple(body.departments) if body.role == "auditor" else (),
+    )
+    accounts: Accounts = request.app.state.accounts
+    try:
+        created = await accounts.create(account, body.password.get_secret_value(), context.clock())
+    except AccountRefused as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{exc.field}: {exc}") from exc
+    if not created:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"login {body.login} is already taken")
+    return AccountPublic(**{**asdict(account), "departments": list(account.departments)})
 
 
 @router.post(

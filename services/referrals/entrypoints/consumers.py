@@ -8,6 +8,7 @@ from services.referrals.adapters.referral_views import OutOfOrder
 from services.referrals.config import ReferralsSettings
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.handlers import refer_from_proposal
+from services.referrals.service_layer.partner_mail import PartnerMail
 from shared.cloudevents import CloudEventAttributes
 from shared.consuming import PoisonMessage, subscribe
 from shared.dead_letters import DeadLetters
@@ -17,6 +18,7 @@ from shared.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
 
 PROPOSALS_GROUP = "referrals.proposals"
 PROJECTION_GROUP = "referrals.projection"
+MAIL_GROUP = "referrals.partner-mail"
 
 
 def register_consumers(
@@ -25,6 +27,7 @@ def register_consumers(
     context: ReferralsContext,
     dead_letters: DeadLetters,
     guard: StateGuard,
+    mail: PartnerMail,
 ) -> None:
     async def on_proposal_published(proposal: MatchingProposal, attributes: CloudEventAttributes) -> None:
         """Create the referral for the seat matching held (once per proposal) and announce it."""
@@ -39,8 +42,16 @@ def register_consumers(
         except OutOfOrder as exc:
             raise PoisonMessage(str(exc)) from exc
 
-    for topic, model, handler, group in (
+    async def on_referral_to_mail(event: ReferralEvent, attributes: CloudEventAttributes) -> None:
+        """E-mail partners without an integration about new referrals and reminders (its own group, so a
+        relay that is down delays e-mails, never the views)."""
+        await mail.on_referral_event(event)
+
+    handlers = [
         (MATCHING_PROPOSAL.name, MatchingProposal, on_proposal_published, PROPOSALS_GROUP),
         (REFERRAL_EVENT.name, ReferralEvent, on_referral_event, PROJECTION_GROUP),
-    ):
+    ]
+    if mail.relay is not None:
+        handlers.append((REFERRAL_EVENT.name, ReferralEvent, on_referral_to_mail, MAIL_GROUP))
+    for topic, model, handler, group in handlers:
         subscribe(broker, settings, topic, model, handler, group, dead_letters, guard)  # type: ignore[arg-type]

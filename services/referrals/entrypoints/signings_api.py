@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel
 
+from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep
-from services.referrals.domain.errors import InvalidFields
 from services.referrals.service_layer.handlers import amend_profile, record_signing
 from shared.events import MatchingProposal
 from shared.http_auth import AuditorDep

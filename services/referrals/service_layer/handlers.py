@@ -113,9 +113,10 @@ async def amend_profile(
     if changed:
         version += 1
         signing = amended.model_copy(update={"version": version})
-        history = [*await store.history(amended.beneficiary_id), ProfileVersion(
-            version=version, at=at, by=by, changed=changed, note=note
-        )][-50:]
+        history = [
+            *await store.history(amended.beneficiary_id),
+            ProfileVersion(version=version, at=at, by=by, changed=changed, note=note),
+        ][-50:]
         await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
         await store.save_signing(signing)
         await store.save_history(signing.beneficiary_id, history)

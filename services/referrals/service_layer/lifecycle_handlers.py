@@ -61,7 +61,9 @@ class Lifecycle:
             if view.status is ReferralStatus.PROPOSED and view.opening_id not in keep:
                 note = f"profil modifié (version {proposal.profile_version}) : nouvelle proposition"
                 try:
-                    withdrawn.append(await self.change_status(view.referral_id, ReferralStatus.WITHDRAWN, "matching", note=note))
+                    withdrawn.append(
+                        await self.change_status(view.referral_id, ReferralStatus.WITHDRAWN, "matching", note=note)
+                    )
                 except IllegalTransition:
                     continue  # answered meanwhile: the partner's answer stands
         return withdrawn
@@ -145,7 +147,7 @@ class Lifecycle:
                 programme=opening.programme,
                 status=ReferralStatus.PROPOSED,
                 occurred_at=now,
-                reasons=[f"proposed by hand: {note}"],
+                reasons=[f"orientation manuelle : {note}"[:600]],
                 candidate=candidate_summary(signing.profile(), now.date()),
                 actor=actor,
                 note=note,

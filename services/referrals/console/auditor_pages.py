@@ -1,0 +1,315 @@
+"""The OFII auditor's console: find a newcomer, record the signing, read the proposals and the "why not",
+amend the profile, withdraw or refer by hand, print the orientation sheet. An auditor sees only the
+newcomers of their own territory (anyone else's file answers 404, as if it did not exist)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from services.referrals.console.forms import form_values, french_part, parse_signing
+from services.referrals.console.occupations import OccupationReferential
+from services.referrals.console.sessions import AuditorPerson, check_csrf
+from services.referrals.console.web import page
+from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
+from services.referrals.domain.lifecycle import IllegalTransition
+from services.referrals.domain.records import ProfileVersion
+from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
+from services.referrals.service_layer.handlers import amend_profile, record_signing
+from shared.access import Principal
+from shared.events import MatchingProposal, NotEligible
+from shared.vocabulary import ReferralStatus
+
+router = APIRouter(prefix="/console/auditeur", include_in_schema=False)
+FIELD_LABELS = {
+    "beneficiary_id": "Numéro de dossier OFII",
+    "given_name": "Prénom",
+    "family_name": "Nom",
+    "email": "E-mail",
+    "phone": "Téléphone",
+    "birth_date": "Date de naissance",
+    "cir_signed_on": "Date de signature du CIR",
+    "french_level": "Niveau de français",
+    "diploma_level": "Niveau de diplôme",
+    "occupations": "Métiers",
+    "skills": "Compétences",
+    "department": "Département",
+    "mobility": "Mobilité",
+    "housing": "Hébergement",
+    "protection_status": "Statut",
+    "rsa_applicant": "Demande de RSA",
+    "return_country": "Pays de retour",
+    "consent_to_share": "Consentement",
+    "contact": "Coordonnées",
+    "preferences": "Préférences",
+}
+
+
+def _occupations(request: Request) -> OccupationReferential:
+    referential: OccupationReferential = request.app.state.occupations
+    return referential
+
+
+async def _own_signing(beneficiary_id: str, auditor: Principal, context: ReferralsContext) -> CirSigningCreate:
+    signing = await context.store.get_signing(beneficiary_id)
+    if signing is None or not auditor.covers(signing.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Aucun dossier {beneficiary_id} sur votre territoire.")
+    return signing
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    at: datetime
+    what: str
+    who: str
+
+
+def _timeline(
+    history: list[ProfileVersion], referrals: list[ReferralView], proposal: MatchingProposal | None
+) -> list[TimelineLine]:
+    from services.referrals.console import french
+
+    lines = [
+        TimelineLine(
+            v.at,
+            "Signature du CIR et profil (version 1)"
+            if v.version == 1
+            else f"Profil modifié (version {v.version}) : " + ", ".join(FIELD_LABELS.get(c, c) for c in v.changed),
+            v.by,
+        )
+        for v in history
+    ]
+    if proposal is not None:
+        lines.append(
+            TimelineLine(
+                proposal.decided_at, f"Propositions calculées (profil version {proposal.profile_version})", "matching"
+            )
+        )
+    for referral in referrals:
+        for entry in referral.history:
+            what = f"{referral.programme} : {french.STATUS[entry.status]}"
+            if entry.kind.value == "reminder":
+                what = f"{referral.programme} : relance du partenaire"
+            elif entry.kind.value == "outcome" and entry.outcome is not None:
+                what = f"{referral.programme} : situation à 3 mois — {french.OUTCOME[entry.outcome]}"
+            if entry.decline_reason is not None:
+                what += f" ({french.DECLINE_REASON[entry.decline_reason]})"
+            if entry.note:
+                what += f" — « {entry.note} »"
+            lines.append(TimelineLine(entry.at, what, entry.actor))
+    return sorted(lines, key=lambda line: line.at)
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, auditor: AuditorPerson, context: ContextDep, q: str = "") -> HTMLResponse:
+    """The auditor's newcomers, searchable by name or OFII file number."""
+    wanted = q.strip().lower()
+    found = []
+    for signing in await context.store.all_signings():
+        if not auditor.covers(signing.department):
+            continue
+        names = f"{signing.contact.given_name} {signing.contact.family_name}".lower() if signing.contact else ""
+        if not wanted or wanted in signing.beneficiary_id.lower() or wanted in names:
+            found.append(signing)
+    found.sort(key=lambda s: (s.cir_signed_on, s.beneficiary_id), reverse=True)
+    request.state.person = auditor
+    return page(request, "auditor_home.html", q=q, signings=found[:200], total=len(found))
+
+
+@router.get("/metiers")
+async def occupations(request: Request, auditor: AuditorPerson, q: str = "") -> JSONResponse:
+    """ROME 4.0 occupations matching a typed job title, for the form's suggestions."""
+    found = _occupations(request).search(q) if len(q.strip()) >= 2 else []
+    return JSONResponse([{"code": o.code, "libelle": o.title} for o in found])
+
+
+def _blank_form(auditor: Principal, today: str) -> dict[str, str]:
+    only = sorted(auditor.departments or ())
+    return {"cir_signed_on": today, "department": only[0] if len(only) == 1 else ""}
+
+
+@router.get("/signature", response_class=HTMLResponse)
+async def new_signing(request: Request, auditor: AuditorPerson, context: ContextDep) -> HTMLResponse:
+    request.state.person = auditor
+    values = _blank_form(auditor, context.clock().date().isoformat())
+    return page(request, "signing_form.html", values=values, errors={}, amending=None)
+
+
+def _territory_error(signing: CirSigningCreate, auditor: Principal) -> dict[str, str]:
+    if auditor.covers(signing.department):
+        return {}
+    return {"department": "Ce département n'est pas sur votre territoire."}
+
+
+@router.post("/signature", response_class=HTMLResponse)
+async def record(request: Request, auditor: AuditorPerson, context: ContextDep) -> Response:
+    await check_csrf(request)
+    request.state.person = auditor
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    result = parse_signing(form, _occupations(request))
+    errors = result.errors or (_territory_error(result.signing, auditor) if result.signing else {})
+    if not errors and result.signing is not None:
+        now = context.clock()
+        try:
+            await record_signing(
+                result.signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
+            )
+        except InvalidFields as exc:
+            errors = {".".join(loc): french_part(message) for loc, message in exc.problems}
+        except Conflict:
+            errors = {"beneficiary_id": "Ce dossier a déjà une signature : ouvrez-le et modifiez le profil."}
+    if errors:
+        return page(request, "signing_form.html", status_code=422, values=result.values, errors=errors, amending=None)
+    assert result.signing is not None
+    return RedirectResponse(
+        f"/console/auditeur/personnes/{result.signing.beneficiary_id}?enregistre=1",
+        status_code=status.HTTP_303_SEE_OTHER,
+    )
+
+
+@router.get("/personnes/{beneficiary_id}", response_class=HTMLResponse)
+async def person(request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep) -> HTMLResponse:
+    request.state.person = auditor
+    signing = await _own_signing(beneficiary_id, auditor, context)
+    proposal = await context.store.latest_proposal(beneficiary_id)
+    referrals = await context.views.of_beneficiary(beneficiary_id)
+    history = await context.store.history(beneficiary_id)
+    openings = {o.opening_id: o for o in await context.store.list_openings()}
+    waiting = proposal is None or proposal.profile_version < signing.version
+    return page(
+        request,
+        "person.html",
+        signing=signing,
+        proposal=None if waiting else proposal,
+        waiting=waiting,
+        referrals=referrals,
+        openings=openings,
+        occupations=_occupations(request),
+        timeline=_timeline(history, referrals, proposal),
+        not_eligible=[] if waiting or proposal is None else proposal.not_eligible,
+        saved=request.query_params.get("enregistre") == "1",
+        amended=request.query_params.get("modifie") == "1",
+        message=request.query_params.get("message"),
+        now=context.clock(),
+    )
+
+
+@router.get("/personnes/{beneficiary_id}/modifier", response_class=HTMLResponse)
+async def amend_form(
+    request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep
+) -> HTMLResponse:
+    request.state.person = auditor
+    signing = await _own_signing(beneficiary_id, auditor, context)
+    values = form_values(signing, _occupations(request))
+    return page(request, "signing_form.html", values=values, errors={}, amending=signing)
+
+
+@router.post("/personnes/{beneficiary_id}/modifier", response_class=HTMLResponse)
+async def amend(request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep) -> Response:
+    await check_csrf(request)
+    request.state.person = auditor
+    existing = await _own_signing(beneficiary_id, auditor, context)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    form |= {"beneficiary_id": beneficiary_id, "cir_signed_on": existing.cir_signed_on.isoformat()}
+    result = parse_signing(form, _occupations(request))
+    errors = result.errors or (_territory_error(result.signing, auditor) if result.signing else {})
+    if not errors and result.signing is not None:
+        now = context.clock()
+        try:
+            await amend_profile(
+                result.signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
+            )
+        except InvalidFields as exc:
+            errors = {".".join(loc): french_part(message) for loc, message in exc.problems}
+    if errors:
+        return page(
+            request, "signing_form.html", status_code=422, values=result.values, errors=errors, amending=existing
+        )
+    return RedirectResponse(
+        f"/console/auditeur/personnes/{beneficiary_id}?modifie=1", status_code=status.HTTP_303_SEE_OTHER
+    )
+
+
+@router.get("/personnes/{beneficiary_id}/fiche", response_class=HTMLResponse)
+async def orientation_sheet(
+    request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep
+) -> HTMLResponse:
+    """One page for the newcomer to take home: the browser prints it (or saves it as PDF)."""
+    request.state.person = auditor
+    signing = await _own_signing(beneficiary_id, auditor, context)
+    proposal = await context.store.latest_proposal(beneficiary_id)
+    referrals = [
+        r for r in await context.views.of_beneficiary(beneficiary_id) if r.status not in (ReferralStatus.WITHDRAWN,)
+    ]
+    openings = {o.opening_id: o for o in await context.store.list_openings()}
+    remedies: list[NotEligible] = [n for n in (proposal.not_eligible if proposal else []) if n.remedies]
+    return page(
+        request,
+        "sheet.html",
+        signing=signing,
+        referrals=referrals,
+        openings=openings,
+        remedies=remedies,
+        now=context.clock(),
+    )
+
+
+@router.post("/orientations/{referral_id}/retirer")
+async def withdraw(
+    request: Request,
+    referral_id: str,
+    auditor: AuditorPerson,
+    context: ContextDep,
+    par: str = Form("newcomer"),
+    note: str = Form(""),
+) -> RedirectResponse:
+    await check_csrf(request)
+    view = await context.views.get(referral_id)
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Orientation introuvable.")
+    await _own_signing(view.beneficiary_id, auditor, context)
+    by = "newcomer" if par == "newcomer" else auditor.actor
+    message = "Orientation retirée."
+    try:
+        await context.lifecycle.change_status(
+            referral_id, ReferralStatus.WITHDRAWN, by, note=note.strip()[:500] or None
+        )
+    except IllegalTransition as exc:
+        message = f"Impossible de retirer cette orientation : elle est « {exc.current.value} »."
+    return RedirectResponse(
+        f"/console/auditeur/personnes/{view.beneficiary_id}?message={quote(message)}",
+        status_code=status.HTTP_303_SEE_OTHER,
+    )
+
+
+@router.post("/personnes/{beneficiary_id}/orienter")
+async def refer_by_hand(
+    request: Request,
+    beneficiary_id: str,
+    auditor: AuditorPerson,
+    context: ContextDep,
+    opening_id: str = Form(""),
+    motif: str = Form(""),
+) -> Response:
+    """A referral by hand: when the rules say "not eligible", the console has warned, and a reason is needed."""
+    await check_csrf(request)
+    await _own_signing(beneficiary_id, auditor, context)
+    if len(motif.strip()) < 3:
+        message = "Orientation manuelle : indiquez le motif (3 caractères au moins)."
+    else:
+        try:
+            await context.lifecycle.refer_by_hand(beneficiary_id, opening_id, motif.strip()[:500], auditor.actor)
+            message = "Orientation manuelle enregistrée."
+        except NotFound:
+            message = "Cette session n'existe pas."
+        except Conflict:
+            message = "Cette personne a déjà une orientation vers cette session."
+    return RedirectResponse(
+        f"/console/auditeur/personnes/{beneficiary_id}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER
+    )

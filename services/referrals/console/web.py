@@ -1,0 +1,168 @@
+"""The console's plumbing: templates with their French filters, static files (ours and Swagger UI's, so
+nothing comes from a CDN), the session cookie, and the sign-in pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Form, Request, status
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.referrals.adapters.accounts import Accounts
+from services.referrals.console import french
+from services.referrals.console.occupations import OccupationReferential
+from services.referrals.console.sessions import CSRF_FIELD, SignInRequired, check_csrf, csrf_token, sign_in, sign_out
+from shared.access import Role
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(
+    long_date=french.long_date,
+    date_time=french.date_time,
+    department=french.department,
+    country=french.country,
+    age_band=french.age_band,
+    actor=french.actor,
+)
+templates.env.globals.update(
+    FRENCH_LEVEL=french.FRENCH_LEVEL,
+    HOUSING=french.HOUSING,
+    PROTECTION=french.PROTECTION,
+    MOBILITY=french.MOBILITY,
+    STATUS=french.STATUS,
+    DECLINE_REASON=french.DECLINE_REASON,
+    OUTCOME=french.OUTCOME,
+    DEPARTMENTS=french.DEPARTMENTS,
+    CSRF_FIELD=CSRF_FIELD,
+    FRENCH_LEVEL_OPTIONS=[(k.value, v) for k, v in french.FRENCH_LEVEL.items()],
+    HOUSING_OPTIONS=[(k.value, v) for k, v in french.HOUSING.items()],
+    PROTECTION_OPTIONS=[(k.value, v) for k, v in french.PROTECTION.items()],
+    MOBILITY_OPTIONS=[(k.value, v) for k, v in french.MOBILITY.items()],
+    DIPLOMA_OPTIONS=[(str(n), label) for n, label in french.DIPLOMA.items()],
+    DIPLOMA_LABELS=french.DIPLOMA,
+)
+HOME_OF_ROLE = {Role.AUDITOR: "/console/auditeur", Role.PARTNER: "/console/partenaire", Role.OPS: "/ops"}
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A console page, with the session's CSRF token and the signed-in person for the header."""
+    context |= {"csrf": csrf_token(request), "person": getattr(request.state, "person", None)}
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def _safe_next(next_url: str | None) -> str:
+    """Only a path of this site (no '//host' or scheme): no open redirect after sign-in."""
+    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        return next_url
+    return "/console"
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/connexion", response_class=HTMLResponse)
+async def sign_in_form(request: Request, suivant: str | None = None) -> HTMLResponse:
+    return page(request, "sign_in.html", next_url=_safe_next(suivant), error=None, login="")
+
+
+@router.post("/connexion", response_class=HTMLResponse)
+async def sign_in_submit(
+    request: Request,
+    identifiant: str = Form(""),
+    mot_de_passe: str = Form(""),
+    suivant: str = Form("/console"),
+) -> Response:
+    await check_csrf(request)
+    accounts: Accounts = request.app.state.accounts
+    account = await accounts.sign_in(identifiant, mot_de_passe)
+    if account is None:
+        return page(
+            request,
+            "sign_in.html",
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            next_url=_safe_next(suivant),
+            error="Identifiant ou mot de passe incorrect.",
+            login=identifiant,
+        )
+    sign_in(request, account)
+    target = _safe_next(suivant)
+    if target == "/console":
+        target = HOME_OF_ROLE[account.role]
+    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/deconnexion")
+async def sign_out_submit(request: Request) -> RedirectResponse:
+    await check_csrf(request)
+    sign_out(request)
+    return RedirectResponse("/connexion", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/console")
+async def console_home(request: Request) -> RedirectResponse:
+    login = request.session.get("login")
+    account = await request.app.state.accounts.get(str(login)) if login else None
+    if account is None:
+        return RedirectResponse("/connexion", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(HOME_OF_ROLE[account.role], status_code=status.HTTP_303_SEE_OTHER)
+
+
+def add_console(
+    app: FastAPI,
+    accounts: Accounts,
+    occupations: OccupationReferential,
+    session_secret: str,
+    session_hours: float,
+    secure_cookies: bool,
+    assets_dir: Path,
+) -> None:
+    from services.referrals.console import auditor_pages, link_pages, partner_pages
+
+    app.state.accounts = accounts
+    app.state.occupations = occupations
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret,
+        session_cookie="passerelle_session",
+        max_age=int(session_hours * 3600),
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+    swagger = assets_dir / "swagger-ui-dist"
+    if swagger.is_dir():  # before /static, which would otherwise answer for it
+        app.mount("/static/swagger-ui", StaticFiles(directory=swagger), name="swagger-ui")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)
+    app.include_router(auditor_pages.router)
+    app.include_router(partner_pages.router)
+    app.include_router(link_pages.router)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """Swagger UI from the service's own files: works on an intranet without internet."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Passerelle — API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:
+        return RedirectResponse(f"/connexion?suivant={quote(exc.next_url)}", status_code=status.HTTP_303_SEE_OTHER)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def console_errors(request: Request, exc: StarletteHTTPException) -> Response:
+        """Pages get a French page; the API keeps its JSON answers."""
+        if request.url.path.startswith(("/console", "/lien", "/connexion", "/deconnexion")):
+            return page(request, "error.html", status_code=exc.status_code, message=exc.detail, code=exc.status_code)
+        return await http_exception_handler(request, exc)

@@ -1,0 +1,124 @@
+"""E-mails to partners that run no integration: a new referral, or a reminder before its deadline, with a
+signed link to answer it. Sent from the referral log (at least once; a claim in Redis keeps a redelivered
+event from sending twice) and recorded on the audit topic."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+from redis.asyncio import Redis
+
+from services.referrals.console import french
+from services.referrals.console.links import ReferralLinks
+from shared.access import Credentials
+from shared.events import AuditRecord, ReferralEvent
+from shared.publishing import EventPublisher
+from shared.vocabulary import ReferralEventKind, ReferralStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmtpRelay:
+    host: str
+    port: int
+    sender: str
+
+    def _send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            smtp.send_message(message)
+
+    async def send(self, message: EmailMessage) -> None:
+        message["From"] = self.sender
+        await asyncio.to_thread(self._send, message)
+
+
+def compose(event: ReferralEvent, to: str, link: str, expires_at: datetime) -> EmailMessage:
+    reminder = event.kind is ReferralEventKind.REMINDER
+    deadline = french.long_date(event.respond_by)
+    subject = (
+        f"Relance : orientation {event.programme} à traiter avant le {deadline}"
+        if reminder
+        else f"Nouvelle orientation vers {event.programme} — réponse attendue avant le {deadline}"
+    )
+    c = event.candidate
+    body = f"""Bonjour,
+
+{"Une orientation attend toujours votre réponse." if reminder else "Passerelle vous adresse une nouvelle orientation."}
+
+Programme : {event.programme} (session {event.opening_id})
+Personne : {french.age_band(c.age_band)}, français {c.french_level.value if c.french_level else "non évalué"}, \
+département {french.department(c.department)}
+Réponse attendue avant le : {deadline}
+
+Pour accepter, mettre en liste d'attente ou refuser, ouvrez ce lien (valable jusqu'au {french.long_date(expires_at)}) :
+{link}
+
+Ce lien ne contient aucune donnée personnelle ; les coordonnées de la personne vous sont communiquées
+dans votre espace partenaire une fois l'orientation acceptée, si elle y a consenti.
+
+— Passerelle
+
+---
+(English) {"Reminder: a referral awaits your answer" if reminder else "A new referral"} to {event.programme},
+to answer by {event.respond_by.date().isoformat() if event.respond_by else ""}: {link}
+"""
+    message = EmailMessage()
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
+@dataclass
+class PartnerMail:
+    relay: SmtpRelay | None
+    redis: Redis
+    credentials: Credentials
+    links: ReferralLinks
+    audit: EventPublisher
+    base_url: str
+    clock: Callable[[], datetime]
+
+    @staticmethod
+    def wants_mail(event: ReferralEvent) -> bool:
+        new = event.kind is ReferralEventKind.STATUS and event.status is ReferralStatus.PROPOSED
+        return new or event.kind is ReferralEventKind.REMINDER
+
+    async def on_referral_event(self, event: ReferralEvent) -> bool:
+        """True when an e-mail went out for this event."""
+        if self.relay is None or not self.wants_mail(event):
+            return False
+        partner = await self.credentials.partner(event.partner_id)
+        if not partner or not partner.get("email"):
+            return False
+        claim_key = f"referrals:mail:{event.referral_id}:{event.sequence}"
+        if not await self.redis.set(claim_key, "1", nx=True, ex=30 * 24 * 3600):
+            return False  # sent already (a redelivered event)
+        now = self.clock()
+        token, claim = self.links.issue(event.referral_id, event.partner_id, now)
+        link = f"{self.base_url.rstrip('/')}/lien/{token}"
+        try:
+            await self.relay.send(compose(event, partner["email"], link, claim.expires_at))
+        except (OSError, smtplib.SMTPException):
+            await self.redis.delete(claim_key)  # sent next time the event is consumed
+            raise
+        record = AuditRecord(
+            actor="system",
+            action="email_sent",
+            subject=event.beneficiary_id,
+            referral_id=event.referral_id,
+            at=now,
+            fields=[f"link:{claim.link_id}"],
+        )
+        await self.audit.publish(record, key=event.beneficiary_id)
+        log.info(
+            "referral e-mailed to partner", extra={"referral_id": event.referral_id, "partner_id": event.partner_id}
+        )
+        return True

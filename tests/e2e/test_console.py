@@ -1,0 +1,302 @@
+"""The people's side, driven in Debian's Chromium on the shared stack: the auditor's journey, the partner's,
+the e-mail link, the refusals (scoping, CSRF) and a journey with the keyboard only; axe-core checks
+every page on the way. Each journey has its own département, so that the matcher picks its openings."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from passerelle.seeding import DEMO_PASSWORD, seed
+from passerelle.stack import ServiceStack
+from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
+from tests.e2e.browser import assert_accessible, chromium, screenshot, sign_in
+from tests.smtp_sink import SmtpSink
+from tests.support import eventually, random_ref
+
+PASSWORD = "mot-de-passe-de-test-2027"
+
+
+@pytest.fixture(scope="module")
+def seeded(stack: ServiceStack) -> ServiceStack:
+    seed(stack.url("referrals"))
+    return stack
+
+
+async def _partner_with_opening(base_url: str, partner_id: str, department: str, email: str | None = None) -> dict[str, Any]:
+    """A partner of its own, its staff account, and one opening open only to residents of `department`."""
+    async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
+        body = {"partner_id": partner_id, "name": f"Atelier {department}"} | ({"email": email} if email else {})
+        assert (await admin.post("/v1/admin/partners", json=body)).status_code in (201, 409)
+        account = {"login": f"{partner_id}.equipe", "name": "Équipe test", "role": "partner", "password": PASSWORD,
+                   "partner_id": partner_id}  # fmt: skip
+        assert (await admin.post("/v1/admin/accounts", json=account)).status_code in (201, 409)
+    key = await issue_partner_key(base_url, partner_id)
+    opening = {
+        "opening_id": random_ref(f"atelier-{department}"),
+        "programme": "Atelier Passerelle",
+        "partner_id": partner_id,
+        "partner_name": f"Atelier {department}",
+        "title": "Atelier de remobilisation",
+        "department": department,
+        "starts_on": (date.today() - timedelta(days=1)).isoformat(),
+        "seats": 5,
+        "eligibility": {"departments": [department]},
+    }
+    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as p:
+        answer = await p.post("/v1/openings", json=opening)
+        assert answer.status_code == 201, answer.text
+    return opening
+
+
+async def _signed_and_referred(base_url: str, department: str, **overrides: Any) -> dict[str, Any]:
+    key = await issue_auditor_key(base_url)
+    body = {
+        "beneficiary_id": random_ref(f"{department}-2026"),
+        "birth_date": "1995-05-05",
+        "french_level": "A2",
+        "department": department,
+        "mobility": "none",
+        "consent_to_share": True,
+        "cir_signed_on": (date.today() - timedelta(days=1)).isoformat(),
+        "contact": {"given_name": "Fatou", "family_name": "Camara", "email": "fatou@example.org"},
+    } | overrides
+    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as api:
+        assert (await api.post("/v1/cir-signings", json=body)).status_code == 202
+
+        async def referred() -> dict[str, Any] | None:
+            view = (await api.get(f"/v1/beneficiaries/{body['beneficiary_id']}/referrals")).json()
+            return view["referrals"][0] if view["referrals"] else None
+
+        return {"signing": body, "referral": await eventually(referred, what="the referral")}
+
+
+async def _status_of(base_url: str, referral_id: str) -> str:
+    key = await issue_auditor_key(base_url)
+    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as api:
+        return str((await api.get(f"/v1/referrals/{referral_id}")).json()["status"])
+
+
+async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(seeded: ServiceStack) -> None:
+    base_url = seeded.url("referrals")
+    file_number = random_ref("67-2026")
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base_url, "auditrice.strasbourg", DEMO_PASSWORD)
+        await expect(page.get_by_role("heading", name="Mes dossiers")).to_be_visible()
+        await assert_accessible(page)
+
+        await page.get_by_role("link", name="Enregistrer une signature de CIR").click()
+        await assert_accessible(page)
+        # A wrong form first: French messages beside the fields, and nothing stored.
+        await page.get_by_label("Numéro de dossier OFII").fill("67 2026 avec des espaces")
+        await page.get_by_role("button", name="Enregistrer et chercher les programmes").click()
+        await expect(page.locator("#erreur-birth_date")).to_have_text("Ce champ est obligatoire.")
+        await expect(page.locator("#erreur-beneficiary_id")).to_contain_text("sans espace")
+        await expect(page.locator("#erreur-department")).to_have_text("Ce champ est obligatoire.")
+        await assert_accessible(page)
+        await screenshot(page, "auditeur-erreurs")
+
+        await page.get_by_label("Numéro de dossier OFII").fill(file_number)
+        await page.get_by_label("Prénom").fill("Awa")
+        await page.get_by_label("Nom", exact=True).fill("Koné")
+        await page.get_by_label("Date de naissance").fill("2006-03-01")
+        await page.get_by_label("Département de résidence").select_option("67")
+        await page.get_by_label("Niveau de français (CECRL)").select_option("A1")
+        await page.get_by_label("Hébergement").select_option("cph")
+        await page.get_by_label("Statut").select_option("refugee")
+        await page.get_by_label("Niveau du diplôme le plus élevé (cadre européen)").select_option("0")
+        occupation = page.get_by_label("Métier 1")
+        await occupation.press_sequentially("soudeur")
+        suggestion = page.locator("#metiers-1 option").first
+        await expect(suggestion).to_have_attribute("value", re.compile(r"^H29\d\d — Soudeur"))
+        await occupation.fill(str(await suggestion.get_attribute("value")))
+        await page.get_by_label(re.compile("La personne accepte")).check()
+        await screenshot(page, "auditeur-signature")
+        await page.get_by_role("button", name="Enregistrer et chercher les programmes").click()
+
+        await expect(page.get_by_role("heading", name="Awa Koné")).to_be_visible()
+        why_not = page.locator("section", has=page.get_by_role("heading", name=re.compile("non accessibles")))
+        epide = why_not.locator("li.carte", has=page.get_by_role("heading", name="Epide", exact=True))
+        await expect(epide).to_contain_text("éligible dès que le niveau A2 est certifié", timeout=20_000)
+        await expect(page.get_by_role("heading", name="Programmes proposés")).to_be_visible()
+        await assert_accessible(page)
+        await screenshot(page, "auditeur-propositions")
+
+        await page.get_by_role("link", name="Modifier le profil").click()
+        await expect(page.get_by_label("Métier 1")).to_have_value(re.compile(r"^H29\d\d — Soudeur"))
+        await page.get_by_label("Niveau de français (CECRL)").select_option("A2")
+        await assert_accessible(page)
+        await page.get_by_role("button", name="Enregistrer la nouvelle version").click()
+        await expect(page.get_by_role("heading", name=re.compile(r"Profil \(version 2\)"))).to_be_visible()
+        proposals = page.locator("ol.propositions")
+        await expect(proposals.get_by_role("heading", name=re.compile("^Epide"))).to_be_visible(timeout=20_000)
+        await expect(epide).to_have_count(0)
+        await expect(page.locator("ol.historique")).to_contain_text("Profil modifié (version 2) : Niveau de français")
+        await assert_accessible(page)
+
+        await page.get_by_role("link", name="Fiche d'orientation à imprimer").click()
+        await page.emulate_media(media="print")
+        await expect(page.get_by_role("heading", name="Votre orientation")).to_be_visible()
+        await expect(page.locator("main")).to_contain_text(file_number)
+        await expect(page.get_by_role("link", name="Retour au dossier")).to_be_hidden()  # not printed
+        await assert_accessible(page)
+        await screenshot(page, "fiche-orientation")
+        await page.emulate_media(media="screen")
+
+        await page.goto(f"{base_url}/console/auditeur?q=Kon")
+        await expect(page.get_by_role("link", name="Awa Koné")).to_be_visible()
+
+
+async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: ServiceStack) -> None:
+    base_url = seeded.url("referrals")
+    await _partner_with_opening(base_url, "atelier-971", "971")
+    case = await _signed_and_referred(base_url, "971")
+    referral_id = case["referral"]["referral_id"]
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base_url, "atelier-971.equipe", PASSWORD)
+        await expect(page.get_by_role("heading", name=re.compile("Orientations reçues"))).to_be_visible()
+        await expect(page.locator("main")).not_to_contain_text(case["signing"]["beneficiary_id"])
+        await expect(page.locator("main")).not_to_contain_text("Camara")
+        await assert_accessible(page)
+        await screenshot(page, "partenaire-orientations")
+
+        await page.locator(f"a[href$='{referral_id}']").click()
+        await expect(page.locator("main")).not_to_contain_text("Camara")  # nobody identified before accepting
+        await assert_accessible(page)
+        await page.get_by_role("button", name="Accepter").click()
+        await expect(page.get_by_role("status")).to_contain_text("Orientation acceptée")
+        await page.get_by_role("link", name=re.compile("Afficher les coordonnées")).click()
+        await expect(page.locator("#coordonnees")).to_contain_text("Fatou Camara")
+        await assert_accessible(page)
+        await screenshot(page, "partenaire-orientation")
+
+        await page.get_by_role("button", name="Enregistrer l'entrée en parcours").click()
+        await expect(page.get_by_role("status")).to_contain_text("Entrée en parcours enregistrée")
+        await page.get_by_role("button", name="Parcours terminé").click()
+        await expect(page.get_by_role("status")).to_contain_text("Fin de parcours enregistrée")
+        await page.get_by_label("En emploi").check()
+        await page.get_by_role("button", name="Enregistrer la situation").click()
+        await expect(page.get_by_role("status")).to_contain_text("Situation à 3 mois enregistrée")
+        await assert_accessible(page)
+
+        export = await page.request.get(f"{base_url}/console/partenaire/export.csv")
+        assert export.ok and referral_id in await export.text() and "Parcours terminé" in await export.text()
+    assert await _status_of(base_url, referral_id) == "completed"
+
+
+async def test_an_emailed_link_answers_one_referral_and_a_tampered_one_is_refused(
+    seeded: ServiceStack, smtp_sink: SmtpSink
+) -> None:
+    base_url = seeded.url("referrals")
+    address = "accueil@atelier-972.example.org"
+    await _partner_with_opening(base_url, "atelier-972", "972", email=address)
+    case = await _signed_and_referred(base_url, "972")
+
+    async def mailed() -> list[Any] | None:
+        return smtp_sink.to(address) or None
+
+    message = (await eventually(mailed, what="the e-mail to the partner"))[0]
+    assert "Nouvelle orientation vers Atelier Passerelle" in str(message["Subject"])
+    text = message.get_content()
+    assert "Camara" not in text and case["signing"]["beneficiary_id"] not in text  # no personal data
+    link = re.search(r"(http://\S+/lien/\S+)", text)
+    assert link is not None, text
+    async with chromium() as browser:
+        page = await browser.new_page()  # no account, no session
+        tampered = link.group(1)[:-3] + ("AAA" if not link.group(1).endswith("AAA") else "BBB")
+        refused = await page.goto(tampered)
+        assert refused is not None and refused.status == 403
+        await expect(page.locator("main")).to_contain_text("Ce lien n'est pas valide")
+
+        await page.goto(link.group(1))
+        await expect(page.get_by_role("heading", name="Orientation vers Atelier Passerelle")).to_be_visible()
+        await assert_accessible(page)
+        await screenshot(page, "lien-email")
+        await page.get_by_label("Motif du refus").select_option("unreachable")
+        await page.get_by_role("button", name="Refuser l'orientation").click()
+        await expect(page.get_by_role("status")).to_contain_text("Orientation refusée")
+    assert await _status_of(base_url, case["referral"]["referral_id"]) == "declined"
+
+
+async def test_people_see_only_their_own_and_a_post_without_the_csrf_token_is_refused(seeded: ServiceStack) -> None:
+    base_url = seeded.url("referrals")
+    await _partner_with_opening(base_url, "atelier-973", "973")
+    await _partner_with_opening(base_url, "atelier-974", "974")
+    mine = await _signed_and_referred(base_url, "973")
+    theirs = await _signed_and_referred(base_url, "974")
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base_url, "atelier-973.equipe", PASSWORD)
+        other = await page.goto(f"{base_url}/console/partenaire/orientations/{theirs['referral']['referral_id']}")
+        assert other is not None and other.status == 404
+        await assert_accessible(page)
+        forged = await page.request.post(
+            f"{base_url}/console/partenaire/orientations/{mine['referral']['referral_id']}/accepter", form={}
+        )
+        assert forged.status == 403
+        await page.goto(f"{base_url}/console/auditeur")
+        assert "n'est pas ouverte à votre rôle" in await page.inner_text("main")
+
+        auditor = await browser.new_page()
+        await sign_in(auditor, base_url, "auditrice.strasbourg", DEMO_PASSWORD)  # Bas-Rhin and Haut-Rhin only
+        outside = await auditor.goto(f"{base_url}/console/auditeur/personnes/{mine['signing']['beneficiary_id']}")
+        assert outside is not None and outside.status == 404
+        wrong = await auditor.goto(f"{base_url}/connexion")
+        assert wrong is not None
+        await auditor.get_by_label("Identifiant").fill("auditrice.strasbourg")
+        await auditor.get_by_label("Mot de passe").fill("pas le bon mot de passe")
+        await auditor.get_by_role("button", name="Se connecter").click()
+        await expect(auditor.get_by_role("alert")).to_have_text("Identifiant ou mot de passe incorrect.")
+        await assert_accessible(auditor)
+    assert await _status_of(base_url, mine["referral"]["referral_id"]) == "proposed"
+
+
+async def _tab_to(page: Page, name: str, presses: int = 80) -> None:
+    """Press Tab until the focused element's text is `name` (what a keyboard user does)."""
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate("() => (document.activeElement.innerText || document.activeElement.value || '')")
+        if focused.strip().startswith(name):
+            return
+    raise AssertionError(f"{name!r} cannot be reached with the Tab key on {page.url}")
+
+
+async def test_a_partner_signs_in_and_accepts_with_the_keyboard_only(seeded: ServiceStack) -> None:
+    base_url = seeded.url("referrals")
+    await _partner_with_opening(base_url, "atelier-975", "975")
+    case = await _signed_and_referred(base_url, "975")
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(f"{base_url}/connexion")
+        await page.keyboard.press("Tab")  # the skip link
+        await page.keyboard.press("Tab")
+        await page.keyboard.type("atelier-975.equipe")
+        await page.keyboard.press("Tab")
+        await page.keyboard.type(PASSWORD)
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", name=re.compile("Orientations reçues"))).to_be_visible()
+        await _tab_to(page, "Atelier Passerelle")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", name="Orientation vers Atelier Passerelle")).to_be_visible()
+        await _tab_to(page, "Accepter")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("status")).to_contain_text("Orientation acceptée")
+    assert await _status_of(base_url, case["referral"]["referral_id"]) == "accepted"
+
+
+async def test_the_api_documentation_is_served_without_internet(seeded: ServiceStack) -> None:
+    base_url = seeded.url("referrals")
+    async with chromium() as browser:
+        page = await browser.new_page()
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base_url) else None)
+        await page.goto(f"{base_url}/docs")
+        await expect(page.locator(".swagger-ui .title")).to_contain_text("Passerelle referrals", timeout=15_000)
+        assert outside == []
