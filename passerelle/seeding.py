@@ -4,6 +4,7 @@ names they use) and demo accounts for each kind of person. Idempotent: running i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -36,8 +37,14 @@ DEMO_ACCOUNTS = (
 )
 
 
-def seed(base_url: str, admin_token: str = DEVELOPMENT_ADMIN_TOKEN, partner_email: str | None = None) -> dict[str, int]:
-    """Register the catalogue's partners, publish its openings and create the demo accounts."""
+def seed(
+    base_url: str,
+    admin_token: str = DEVELOPMENT_ADMIN_TOKEN,
+    partner_email: str | None = None,
+    catalogue: bool = True,
+) -> dict[str, int]:
+    """Register the catalogue's partners, publish its openings (unless `catalogue` is false: the partners
+    and accounts only) and create the demo accounts."""
     admin = {"Authorization": f"Bearer {admin_token}"}
     openings = load_catalogue()
     names = {o.partner_id: o.partner_name or o.partner_id for o in openings}
@@ -45,7 +52,7 @@ def seed(base_url: str, admin_token: str = DEVELOPMENT_ADMIN_TOKEN, partner_emai
     with httpx.Client(base_url=base_url, headers=admin, timeout=15.0) as client:
         keys: dict[str, str] = {}
         for partner_id, name in sorted(names.items()):
-            body = {"partner_id": partner_id, "name": name[:120]}
+            body: dict[str, str] = {"partner_id": partner_id, "name": name[:120]}
             if partner_email:
                 body["email"] = partner_email.format(partner_id=partner_id)
             answer = client.post("/v1/admin/partners", json=body)
@@ -54,7 +61,7 @@ def seed(base_url: str, admin_token: str = DEVELOPMENT_ADMIN_TOKEN, partner_emai
                 counts["partners"] += 1
             issued = client.post(f"/v1/admin/partners/{partner_id}/keys", json={"valid_days": 1})
             keys[partner_id] = issued.raise_for_status().json()["api_key"]
-        for opening in openings:
+        for opening in openings if catalogue else []:
             headers = {"Authorization": f"Bearer {keys[opening.partner_id]}"}
             answer = client.post("/v1/openings", json=opening.model_dump(mode="json"), headers=headers)
             if answer.status_code == 201:
@@ -62,7 +69,7 @@ def seed(base_url: str, admin_token: str = DEVELOPMENT_ADMIN_TOKEN, partner_emai
             elif answer.status_code not in (200, 409):
                 answer.raise_for_status()
         for account in DEMO_ACCOUNTS:
-            body = {
+            account_body: dict[str, Any] = {
                 "login": account.login,
                 "name": account.name,
                 "role": account.role,
@@ -71,10 +78,10 @@ def seed(base_url: str, admin_token: str = DEVELOPMENT_ADMIN_TOKEN, partner_emai
                 "directorate": account.directorate,
                 "departments": list(account.departments),
             }
-            answer = client.post("/v1/admin/accounts", json=body)
+            answer = client.post("/v1/admin/accounts", json=account_body)
             if answer.status_code != 409:
                 answer.raise_for_status()
                 counts["accounts"] += 1
-        for partner_id, key in keys.items():  # the one-day keys were only for publishing the catalogue
+        for key in keys.values():  # the one-day keys were only for publishing the catalogue
             client.delete(f"/v1/admin/keys/{key.split('_')[1]}")
     return counts

@@ -47,10 +47,12 @@ class ServiceStack:
     log_format: str = "json"
     extra_env: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)  # fixed ports (make up); free ones otherwise
 
     def __post_init__(self) -> None:
         for name in SERVICE_MODULES:
-            self.services[name] = ServiceProcess(name, free_port(), self.infrastructure.log_dir / f"{name}.log")
+            port = self.ports.get(name) or free_port()
+            self.services[name] = ServiceProcess(name, port, self.infrastructure.log_dir / f"{name}.log")
 
     def start(self, timeout_s: float = 60.0) -> None:
         try:

@@ -12,7 +12,7 @@ DEVELOPMENT_ADMIN_TOKEN = "development-admin-token"
 DEVELOPMENT_SESSION_SECRET = "development-session-secret-not-for-production"
 
 
-def _default_rome_path() -> Path:
+def default_rome_path() -> Path:
     return Path(sys.prefix) / "share" / "passerelle" / "rome-4.0.json"
 
 
@@ -36,7 +36,7 @@ class ReferralsSettings(ServiceSettings):
     )
     session_hours: float = Field(8.0, gt=0, le=24, description="A console session lasts this long")
     secure_cookies: bool = Field(False, description="Session cookie only over HTTPS (set it behind TLS)")
-    rome_referential_path: Path = Field(default_factory=_default_rome_path, description="ROME 4.0 JSON file")
+    rome_referential_path: Path = Field(default_factory=default_rome_path, description="ROME 4.0 JSON file")
     assets_dir: Path = Field(default_factory=_default_assets_dir, description="npm assets (Swagger UI)")
     console_url: str = Field("http://127.0.0.1:8000", description="Public base URL, for links in e-mails")
     smtp_host: str | None = Field(None, description="SMTP relay for partners' e-mails; none: no e-mail is sent")

@@ -168,6 +168,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
                 moment = now()
                 await lifecycle.send_reminders(moment)
                 await lifecycle.expire_overdue(moment)
+                await mail.retry_failed()
             except Exception:
                 log.exception("deadline sweep failed; it will run again")
 

@@ -16,7 +16,7 @@ def test_epide_refuses_a_26_year_old_and_says_why() -> None:
     decision = decide(profile(birth_date=date(2000, 6, 1)), epide_opening(starts_on=START))
 
     assert not decision.eligible
-    assert "age 26 is above Epide's maximum of 25 at the start date 2027-01-04" in decision.failures
+    assert "26 ans au démarrage (4 janvier 2027) : Epide s'adresse aux 25 ans au plus" in decision.failures
 
 
 def test_epide_admits_a_19_year_old_without_diploma_with_french_a2() -> None:
@@ -54,14 +54,15 @@ def test_department_list_refuses_a_newcomer_living_elsewhere() -> None:
 
     assert decide(profile(department="68"), opening).eligible
     refused = decide(profile(department="75"), opening)
-    assert refused.failures == ["lives in département 75; Epide serves only 67, 68"]
+    assert refused.failures == ["habite le département 75 ; Epide ne dessert que 67, 68"]
 
 
 def test_rsa_rule_admits_only_rsa_applicants() -> None:
     opening = epide_opening(programme="SPIE", eligibility=Eligibility(rsa_applicant_required=True))
 
     assert decide(profile(rsa_applicant=True), opening).eligible
-    assert decide(profile(rsa_applicant=False), opening).failures == ["SPIE is for new RSA applicants only"]
+    refused = decide(profile(rsa_applicant=False), opening)
+    assert refused.failures == ["SPIE s'adresse aux seuls nouveaux demandeurs du RSA"]
 
 
 def test_an_opening_without_rules_admits_everyone() -> None:

@@ -51,7 +51,7 @@ def test_a_refusal_without_remedy_is_not_near_eligibility() -> None:
     decision = decide(profile(birth_date=date(1990, 1, 1), french_level="A1"), epide_opening())
 
     assert not decision.near_eligible
-    assert "age 37 is above Epide's maximum of 25 at the start date 2027-01-04" in decision.failures
+    assert "37 ans au démarrage (4 janvier 2027) : Epide s'adresse aux 25 ans au plus" in decision.failures
 
 
 def test_area_admits_residents_and_national_movers_only() -> None:
@@ -60,7 +60,7 @@ def test_area_admits_residents_and_national_movers_only() -> None:
     assert decide(profile(department="22", mobility="none"), opening).eligible
     assert decide(profile(department="67", mobility="national"), opening).eligible
     refused = decide(profile(department="67", mobility="region"), opening)
-    assert not refused.eligible and "outside HOPE's area (22, 35)" in refused.failures[0]
+    assert not refused.eligible and "hors de la zone de HOPE (22, 35)" in refused.failures[0]
 
 
 def test_every_decision_records_the_rule_set_version() -> None:
@@ -80,7 +80,7 @@ def test_max_age_flips_exactly_on_the_birthday_after_the_maximum(birth: date, ma
 
     assert day_before.eligible
     assert not on_the_day.eligible
-    assert f"age {max_age + 1} is above" in on_the_day.failures[0]
+    assert f"{max_age + 1} ans au démarrage" in on_the_day.failures[0]
 
 
 @given(

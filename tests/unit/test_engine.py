@@ -121,7 +121,7 @@ def test_every_proposal_carries_its_top_reasons_in_words() -> None:
     reasons = engine.reasons(person, engine.candidates(person)[0])
 
     assert reasons[0].startswith("réussite estimée")
-    assert "past occupation G1602 is one Epide trains for" in reasons
+    assert "métier exercé (G1602) parmi ceux que prépare Epide" in reasons
 
 
 def test_an_engine_without_openings_proposes_nothing_rather_than_failing() -> None:

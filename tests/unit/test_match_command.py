@@ -40,7 +40,7 @@ def test_text_output_says_why_not(tmp_path: Path) -> None:
     result = _run(str(path))
 
     assert result.returncode == 0
-    assert "age 37 is above Epide's maximum of 25 at the start date 2027-01-04" in result.stdout
+    assert "37 ans au démarrage (4 janvier 2027) : Epide s'adresse aux 25 ans au plus" in result.stdout
 
 
 def test_an_invalid_profile_exits_2_naming_the_field(tmp_path: Path) -> None:

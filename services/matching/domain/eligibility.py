@@ -70,7 +70,8 @@ def _min_age(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> 
     if age >= rules.min_age:
         return _ok(
             "min_age",
-            f"{age} ans au démarrage ({_d(o.starts_on)}) : l'âge minimum de {o.programme} ({rules.min_age} ans) est atteint",
+            f"{age} ans au démarrage ({_d(o.starts_on)}) : "
+            f"l'âge minimum de {o.programme} ({rules.min_age} ans) est atteint",
         )
     return _no(
         "min_age", f"{age} ans au démarrage ({_d(o.starts_on)}) : {o.programme} demande {rules.min_age} ans au moins"
@@ -229,16 +230,16 @@ def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) ->
     if p.mobility is None:
         return _unknown(
             "mobility_required",
-            f"mobilité non renseignée ; {o.programme} demande : {_mobility(need)}",
+            f"mobilité non renseignée ; {o.programme} demande : {_moving(need)}",
             "à décider une fois la mobilité renseignée",
         )
     if _MOBILITY_ORDER.index(p.mobility) >= _MOBILITY_ORDER.index(rules.mobility_required):
         return _ok(
-            "mobility_required", f"mobilité ({_mobility(p.mobility.value)}) conforme à ce que demande {o.programme}"
+            "mobility_required", f"mobilité ({_moving(p.mobility.value)}) conforme à ce que demande {o.programme}"
         )
     return _no(
         "mobility_required",
-        f"{o.programme} demande : {_mobility(need)} ; mobilité déclarée : {_mobility(p.mobility.value)}",
+        f"{o.programme} demande : {_moving(need)} ; mobilité déclarée : {_moving(p.mobility.value)}",
     )
 
 
@@ -306,7 +307,7 @@ def _status(status: str) -> str:
     return _STATUS.get(status, status)
 
 
-def _mobility(mobility: str) -> str:
+def _moving(mobility: str) -> str:
     return _MOBILITY.get(mobility, mobility)
 
 

@@ -107,7 +107,7 @@ def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> li
             programme=opening.programme,
             opening_id=opening.opening_id,
             partner_id=opening.partner_id,
-            failures=[r.reason[:WHY_NOT_CHARS] for r in blocking[:3]],
+            failures=[r.reason.removesuffix(f"; {r.remedy}")[:WHY_NOT_CHARS] for r in blocking[:3]],
             remedies=list(dict.fromkeys(r.remedy[:WHY_NOT_CHARS] for r in blocking if r.remedy))[:2],
         )
         known = closest.get(opening.programme)

@@ -4,6 +4,7 @@ private credential log first, so accounts come back with everything else after a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -103,10 +104,8 @@ class Accounts:
         """The account, when the password is right; None otherwise (same cost either way)."""
         raw = await self._redis.hget(TABLE, login.strip().lower())
         if not raw:
-            try:
+            with contextlib.suppress(VerificationError):
                 _hasher.verify(_DUMMY_HASH, password)
-            except VerificationError:
-                pass
             return None
         record = json.loads(raw)
         try:

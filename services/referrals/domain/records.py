@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.referrals.domain.signing import CirSigningCreate
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 
+MAX_VERSIONS_KEPT = 20  # so that any record fits the consumers' size limit
+
 
 class ProfileVersion(BaseModel):
     """One version of a newcomer's profile: who recorded it, when, and which fields changed."""
@@ -23,8 +25,8 @@ class ProfileVersion(BaseModel):
     version: int = Field(ge=1, le=10_000)
     at: datetime
     by: str = Field(max_length=100)
-    changed: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=30)
-    note: str | None = Field(None, max_length=300)
+    changed: list[Annotated[str, Field(max_length=30)]] = Field(default_factory=list, max_length=20)
+    note: str | None = Field(None, max_length=200)
 
 
 class SigningRecorded(Event):
@@ -34,4 +36,6 @@ class SigningRecorded(Event):
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.signing.v1"
 
     signing: CirSigningCreate
-    history: list[ProfileVersion] = Field(default_factory=list, max_length=50)
+    history: list[ProfileVersion] = Field(
+        default_factory=list, max_length=MAX_VERSIONS_KEPT, description="The latest versions, oldest first"
+    )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
 from services.referrals.adapters.accounts import Account, AccountRefused, Accounts
+from services.referrals.domain.errors import InvalidFields
 from services.referrals.entrypoints.dependencies import ContextDep
 from shared.access import DEFAULT_KEY_VALIDITY, IssuedKey, Role
 from shared.events.profile import Department
@@ -87,7 +88,7 @@ async def create_account(body: AccountCreate, admin: AdminDep, request: Request,
     if body.role == "partner" and (
         body.partner_id is None or await context.credentials.partner(body.partner_id) is None
     ):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "partner_id: structure inconnue / unknown partner")
+        raise InvalidFields([(("partner_id",), "structure inconnue / unknown partner")])
     account = Account(
         login=body.login,
         name=body.name,
@@ -100,7 +101,7 @@ async def create_account(body: AccountCreate, admin: AdminDep, request: Request,
     try:
         created = await accounts.create(account, body.password.get_secret_value(), context.clock())
     except AccountRefused as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{exc.field}: {exc}") from exc
+        raise InvalidFields([((exc.field,), str(exc))]) from exc
     if not created:
         raise HTTPException(status.HTTP_409_CONFLICT, f"login {body.login} is already taken")
     return AccountPublic(**{**asdict(account), "departments": list(account.departments)})

@@ -18,7 +18,6 @@ from shared.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
 
 PROPOSALS_GROUP = "referrals.proposals"
 PROJECTION_GROUP = "referrals.projection"
-MAIL_GROUP = "referrals.partner-mail"
 
 
 def register_consumers(
@@ -41,17 +40,11 @@ def register_consumers(
             await context.views.apply(event)
         except OutOfOrder as exc:
             raise PoisonMessage(str(exc)) from exc
-
-    async def on_referral_to_mail(event: ReferralEvent, attributes: CloudEventAttributes) -> None:
-        """E-mail partners without an integration about new referrals and reminders (its own group, so a
-        relay that is down delays e-mails, never the views)."""
-        await mail.on_referral_event(event)
+        await mail.on_referral_event(event)  # never raises: a relay that is down delays e-mails, not views
 
     handlers = [
         (MATCHING_PROPOSAL.name, MatchingProposal, on_proposal_published, PROPOSALS_GROUP),
         (REFERRAL_EVENT.name, ReferralEvent, on_referral_event, PROJECTION_GROUP),
     ]
-    if mail.relay is not None:
-        handlers.append((REFERRAL_EVENT.name, ReferralEvent, on_referral_to_mail, MAIL_GROUP))
     for topic, model, handler, group in handlers:
         subscribe(broker, settings, topic, model, handler, group, dead_letters, guard)  # type: ignore[arg-type]

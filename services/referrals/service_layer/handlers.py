@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
-from services.referrals.domain.records import ProfileVersion, SigningRecorded
+from services.referrals.domain.records import MAX_VERSIONS_KEPT, ProfileVersion, SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
@@ -47,8 +47,8 @@ async def record_signing(
     problems = signing.implausible_dates(today, rules)
     if problems:
         raise InvalidFields(problems)
-    if signing.version != 1:
-        raise InvalidFields([(("version",), "une signature est la version 1 / a signing is version 1")])
+    if signing.version != 1:  # Passerelle numbers the versions: a signing is the first
+        signing = signing.model_copy(update={"version": 1})
     existing = await store.get_signing(signing.beneficiary_id)
     if existing is not None and existing != signing:
         raise Conflict(
@@ -116,7 +116,7 @@ async def amend_profile(
         history = [
             *await store.history(amended.beneficiary_id),
             ProfileVersion(version=version, at=at, by=by, changed=changed, note=note),
-        ][-50:]
+        ][-MAX_VERSIONS_KEPT:]
         await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
         await store.save_signing(signing)
         await store.save_history(signing.beneficiary_id, history)

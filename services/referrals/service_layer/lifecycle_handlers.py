@@ -52,10 +52,8 @@ class Lifecycle:
         """After an amended profile was matched again: referrals still only proposed on openings the new
         proposal no longer holds (or, when it holds none, no longer ranks) are withdrawn, releasing their
         seats. Idempotent: a redelivered proposal finds them withdrawn already."""
-        if proposal.held is not None:
-            keep = {proposal.held.opening_id}
-        else:
-            keep = {r.opening_id for r in proposal.ranked}
+        held = proposal.held
+        keep = {held.opening_id} if held is not None else {r.opening_id for r in proposal.ranked}
         withdrawn = []
         for view in await self.views.of_beneficiary(proposal.beneficiary_id):
             if view.status is ReferralStatus.PROPOSED and view.opening_id not in keep:

@@ -22,6 +22,7 @@ from shared.publishing import EventPublisher
 from shared.vocabulary import ReferralEventKind, ReferralStatus
 
 log = logging.getLogger(__name__)
+RETRY_KEY = "referrals:mail:retry"
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,29 @@ class PartnerMail:
         return new or event.kind is ReferralEventKind.REMINDER
 
     async def on_referral_event(self, event: ReferralEvent) -> bool:
-        """True when an e-mail went out for this event."""
+        """True when an e-mail went out for this event. A relay that fails puts the event on a retry list
+        (sent again by the deadline sweep) instead of failing the projection that calls this."""
         if self.relay is None or not self.wants_mail(event):
             return False
+        try:
+            return await self._send(event)
+        except (OSError, smtplib.SMTPException):
+            log.warning("partner e-mail not sent; retried later", extra={"referral_id": event.referral_id})
+            await self.redis.rpush(RETRY_KEY, event.model_dump_json())
+            return False
+
+    async def retry_failed(self) -> int:
+        """Send again what a failing relay refused; returns how many went out."""
+        sent = 0
+        for _ in range(await self.redis.llen(RETRY_KEY)):
+            raw = await self.redis.lpop(RETRY_KEY)
+            if not isinstance(raw, (str, bytes)):
+                break
+            sent += await self.on_referral_event(ReferralEvent.model_validate_json(raw))
+        return sent
+
+    async def _send(self, event: ReferralEvent) -> bool:
+        assert self.relay is not None
         partner = await self.credentials.partner(event.partner_id)
         if not partner or not partner.get("email"):
             return False
