@@ -10,6 +10,7 @@ subscriptions survive the wipes (they are on referrals' private topics)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +24,7 @@ from shared.events import Eligibility
 from shared.ops_state import consumer_lag
 from shared.redis_factory import make_redis
 from shared.topics import partner_candidates_topic
-from tests.e2e.access import ActAs
+from tests.e2e.access import ADMIN, ActAs
 from tests.e2e.isolated import isolated_stack
 from tests.factories import epide_opening, signing_body
 from tests.support import collect_records, eventually, header, random_ref
@@ -109,6 +110,21 @@ async def referrals_of(api: httpx.AsyncClient, bodies: list[dict[str, Any]]) -> 
     return views
 
 
+PASSWORD = "mot-de-passe-du-finistere"
+
+
+async def _signs_in(base_url: str, login: str, password: str) -> bool:
+    """Sign in on the console as a browser would: the form's CSRF token, then the POST."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as browser:
+        form = await browser.get("/connexion")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None, form.text
+        answer = await browser.post(
+            "/connexion", data={"csrf_token": token.group(1), "identifiant": login, "mot_de_passe": password}
+        )
+        return answer.status_code == 303 and answer.headers["location"] == "/console/auditeur"
+
+
 async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack) -> None:
     base_url = wipe_stack.url("referrals")
     bootstrap = wipe_stack.infrastructure.kafka_bootstrap_servers
@@ -146,6 +162,20 @@ async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack
                 declined = await api.post(f"/v1/referrals/{referral['referral_id']}/decline",
                                           json={"reason": "not_eligible", "note": "needs A2 first"})  # fmt: skip
                 assert declined.status_code == 200, declined.text
+            # People's state: an account, and a profile amended to version 2 (matched again at once).
+            async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=30) as admin:
+                account = {"login": "auditrice.finistere", "name": "Anne Le Bihan", "role": "auditor",
+                           "password": PASSWORD, "departments": ["29"]}  # fmt: skip
+                assert (await admin.post("/v1/admin/accounts", json=account)).status_code == 201
+            amended = dict(first[1], french_level="B1")
+            answer = await api.put(f"/v1/beneficiaries/{amended['beneficiary_id']}/profile", json=amended)
+            assert answer.status_code == 202 and answer.json()["version"] == 2, answer.text
+
+            async def rematched() -> bool:
+                view = (await api.get(f"/v1/beneficiaries/{amended['beneficiary_id']}/referrals")).json()
+                return view["proposal"]["profile_version"] == 2
+
+            await eventually(rematched, what="the proposal for the amended profile")
             await quiet(wipe_stack, redis)
             before = await snapshot(redis)
 
@@ -166,6 +196,7 @@ async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack
             assert repeat.status_code == 202 and repeat.json()["created"] is False, repeat.text
             changed = dict(first[0], contact={"given_name": "Other", "family_name": "Person"})
             assert (await api.post("/v1/cir-signings", json=changed)).status_code == 409
+            assert await _signs_in(base_url, "auditrice.finistere", PASSWORD)  # accounts came back too
 
             # Phase 2: wipe while signings flow.
             second = [signing_body(department="29", birth_date="2004-05-05", consent_to_share=True)
