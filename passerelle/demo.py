@@ -18,8 +18,10 @@ from passerelle.partner_feed import read_partner_entries_sync
 from passerelle.stack import ServiceStack
 from services.matching.domain.eligibility import decide
 from services.referrals.config import DEVELOPMENT_ADMIN_TOKEN
+from services.referrals.console.french import OUTCOME, STATUS
 from shared.events import BeneficiaryProfile
 from shared.topics import partner_candidates_topic
+from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
 
 def load_data(name: str) -> list[dict[str, Any]]:
@@ -78,10 +80,10 @@ def print_why_not(signings: list[dict[str, Any]], console: Console) -> None:
     """One refusal per programme, in the words the auditor sees."""
     openings = load_catalogue()
     profiles = [read_signing(s) for s in signings]
-    table = Table(title="Why not — one refusal per programme", title_justify="left")
+    table = Table(title="Pourquoi pas — un refus par programme / why not", title_justify="left")
     table.add_column("programme")
-    table.add_column("beneficiary")
-    table.add_column("reason")
+    table.add_column("dossier")
+    table.add_column("règle / rule")
     for programme in sorted({o.programme for o in openings}):
         found = next(
             (
@@ -101,10 +103,10 @@ def print_why_not(signings: list[dict[str, Any]], console: Console) -> None:
 def print_capacity(stack: ServiceStack, console: Console) -> None:
     """Seats left per opening, read from the HSDS export."""
     page = httpx.get(f"{stack.url('referrals')}/v1/hsds/services", params={"per_page": 500}, timeout=10).json()
-    table = Table(title="Seats (GET /v1/hsds/services)", title_justify="left")
+    table = Table(title="Places (GET /v1/hsds/services) / seats", title_justify="left")
     table.add_column("service")
-    table.add_column("available", justify="right")
-    table.add_column("maximum", justify="right")
+    table.add_column("libres / free", justify="right")
+    table.add_column("total", justify="right")
     for service in page["contents"]:
         capacity = service["capacities"][0]
         if capacity["available"] < capacity["maximum"]:
@@ -134,8 +136,8 @@ def close_some_loops(
         ("waitlist",),
         (("decline", "not_interested"),),
     ]
-    table = Table(title="Partners answer (POST /v1/referrals/{id}/…)", title_justify="left")
-    for column in ("referral", "programme", "history", "next step"):
+    table = Table(title="Les partenaires répondent / partners answer (POST /v1/referrals/{id}/…)", title_justify="left")
+    for column in ("orientation", "programme", "historique / history"):
         table.add_column(column)
     with httpx.Client(base_url=stack.url("referrals"), headers=auditor, timeout=10.0) as client:
         for referral, script in zip(referrals, scripts, strict=False):
@@ -159,18 +161,24 @@ def close_some_loops(
                     response = client.post(f"/v1/referrals/{referral['referral_id']}/{action}", headers=as_partner)
                 response.raise_for_status()
                 view = response.json()
-            steps = [h["status"] if h["kind"] == "status" else f"outcome: {h['outcome']}" for h in view["history"]]
-            table.add_row(view["referral_id"][:8], view["programme"], " → ".join(steps), view["next_step"])
+            steps = [
+                STATUS[ReferralStatus(h["status"])].lower()
+                if h["kind"] == "status"
+                else f"à 3 mois : {OUTCOME[OutcomeAtThreeMonths(h['outcome'])].lower()}"
+                for h in view["history"]
+            ]
+            table.add_row(view["referral_id"][:8], view["programme"], " → ".join(steps))
         console.print(table)
         declined = referrals[len(scripts) - 1] if len(referrals) >= len(scripts) else None
         if declined is not None:
             rerouted = wait_for_reroute(client, declined["beneficiary_id"])
             console.print(
-                f"re-routed after the decline: {declined['beneficiary_id']} → {rerouted or 'no other opening'}"
+                f"réorientée après le refus / re-routed: {declined['beneficiary_id']} → "
+                f"{rerouted or 'aucune autre session'}"
             )
         funnel = client.get("/v1/stats/funnel").json()
-    table = Table(title="Funnel (GET /v1/stats/funnel)", title_justify="left")
-    for column in ("programme", "proposed", "accepted", "enrolled", "completed", "employed", "employment rate"):
+    table = Table(title="Parcours / funnel (GET /v1/stats/funnel)", title_justify="left")
+    for column in ("programme", "proposées", "acceptées", "entrées", "terminées", "en emploi", "taux d'emploi"):
         table.add_column(column, justify="right" if column != "programme" else "left")
     for line in funnel:
         rate = "-" if line["employment_rate"] is None else f"{line['employment_rate']:.0%}"
@@ -212,11 +220,13 @@ def run_demo(stack: ServiceStack, console: Console | None = None) -> dict[str, i
     auditor, partner_headers = issue_demo_keys(stack.url("referrals"), partner_ids)
     with httpx.Client(base_url=stack.url("referrals"), headers=auditor, timeout=10.0) as client:
         publish_catalogue(client, openings, partner_headers)
-        console.print(f"[bold]Catalogue:[/] {len(openings)} openings published on programme.opening.v1")
+        console.print(
+            f"[bold]Catalogue :[/] {len(openings)} sessions publiées sur programme.opening.v1 / openings published"
+        )
         wait_for_matching_view(stack.url("matching"), len(openings))
         for signing in signings:
             client.post("/v1/cir-signings", json=signing).raise_for_status()
-        console.print(f"[bold]Signings:[/] {len(signings)} CIR signings recorded")
+        console.print(f"[bold]Signatures :[/] {len(signings)} signatures de CIR enregistrées / CIR signings recorded")
         views = wait_for_proposals(client, [s["beneficiary_id"] for s in signings])
 
     referrals = [r for view in views.values() for r in view["referrals"]]
@@ -231,7 +241,17 @@ def run_demo(stack: ServiceStack, console: Console | None = None) -> dict[str, i
         if not entries[topic]:
             continue
         table = Table(title=f"{partner} — {topic}", title_justify="left")
-        for column in ("referral", "opening", "age", "French", "diploma", "occupations", "dept", "housing?", "score"):
+        for column in (
+            "orientation",
+            "session",
+            "âge",
+            "français",
+            "diplôme",
+            "métiers",
+            "dépt",
+            "hébergement ?",
+            "score",
+        ):
             table.add_column(column)
         for _, entry in entries[topic]:
             c = entry.candidate
@@ -243,25 +263,25 @@ def run_demo(stack: ServiceStack, console: Console | None = None) -> dict[str, i
                 str(c.diploma_level if c.diploma_level is not None else "?"),
                 ", ".join(c.occupations) or "-",
                 c.department,
-                {True: "yes", False: "no", None: "?"}[c.needs_housing],
+                {True: "oui", False: "non", None: "?"}[c.needs_housing],
                 f"{entry.score:.2f}",
             )
         console.print(table)
 
     unplaced = [b for b, view in views.items() if not view["referrals"]]
     if unplaced:
-        table = Table(title="Signings with no seat proposed", title_justify="left")
-        table.add_column("beneficiary")
-        table.add_column("eligible openings ranked")
+        table = Table(title="Signatures sans place proposée / no seat proposed", title_justify="left")
+        table.add_column("dossier")
+        table.add_column("sessions éligibles classées / eligible openings ranked")
         for beneficiary_id in unplaced:
             ranked = views[beneficiary_id]["proposal"]["ranked"]
-            table.add_row(beneficiary_id, ", ".join(r["opening_id"] for r in ranked) or "none")
+            table.add_row(beneficiary_id, ", ".join(r["opening_id"] for r in ranked) or "aucune")
         console.print(table)
     print_why_not(signings, console)
     close_some_loops(stack, referrals, auditor, partner_headers, console)
     print_capacity(stack, console)
     console.print(
-        f"[bold]Done:[/] {len(referrals)} referrals delivered to {sum(1 for n in received.values() if n)} partners "
-        f"in {time.monotonic() - started:.1f} s"
+        f"[bold]Terminé :[/] {len(referrals)} orientations remises à {sum(1 for n in received.values() if n)} "
+        f"partenaires en {time.monotonic() - started:.1f} s / referrals delivered to partners"
     )
     return received

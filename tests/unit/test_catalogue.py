@@ -6,13 +6,13 @@ from shared.vocabulary import FrenchLevel, ProtectionStatus
 PROGRAMMES_OF_DESIGN = {
     "Esperanto",
     "Welcome Emploi",
-    "Scrap-metal worker training",
+    "Formation ferrailleur",
     "HOPE",
     "Epide",
     "SPIE",
-    "French for vocational purposes",
-    "France Travail candidate pool",
-    "ERRIN return and reintegration",
+    "FLE à visée professionnelle",
+    "Vivier France Travail",
+    "Aide au retour ERRIN",
 }
 
 
@@ -37,7 +37,7 @@ def test_epide_strasbourg_has_the_seed_rules_and_120_places() -> None:
 
 
 def test_scrap_metal_training_selects_12_in_ile_de_france_for_protected_people() -> None:
-    [scrap] = _by_programme("Scrap-metal worker training")
+    [scrap] = _by_programme("Formation ferrailleur")
     assert scrap.seats == 12
     assert scrap.department == "75" and "93" in (scrap.eligibility.departments or [])
     assert set(scrap.eligibility.protection_statuses or []) == {ProtectionStatus.REFUGEE, ProtectionStatus.SUBSIDIARY}
@@ -52,7 +52,7 @@ def test_spie_is_for_new_rsa_applicants_in_67_and_68() -> None:
 
 
 def test_errin_serves_four_countries_for_up_to_100_returnees() -> None:
-    errin = _by_programme("ERRIN return and reintegration")
+    errin = _by_programme("Aide au retour ERRIN")
     assert sum(o.seats for o in errin) == 100
     assert {c for o in errin for c in o.eligibility.return_countries or []} == {"CM", "ML", "MA", "SN"}
 

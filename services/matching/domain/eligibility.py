@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from babel import Locale
+
 from shared.age import age_on
 from shared.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
 from shared.vocabulary import Mobility
@@ -246,12 +248,14 @@ def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) ->
 def _return_country(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
     if rules.return_countries is None:
         return None
-    where = ", ".join(rules.return_countries)
+    where = ", ".join(_country(c) for c in rules.return_countries)
     if p.return_country is None:
         return _no("return_countries", f"{o.programme} accompagne le retour vers {where} ; aucun retour demandé")
     if p.return_country in rules.return_countries:
-        return _ok("return_countries", f"retour vers {p.return_country} accompagné par {o.programme}")
-    return _no("return_countries", f"retour vers {p.return_country} non accompagné par {o.programme} ({where})")
+        return _ok("return_countries", f"retour vers {_country(p.return_country)} accompagné par {o.programme}")
+    return _no(
+        "return_countries", f"retour vers {_country(p.return_country)} non accompagné par {o.programme} ({where})"
+    )
 
 
 RULES: tuple[Rule, ...] = (
@@ -275,6 +279,7 @@ def decide(profile: BeneficiaryProfile, opening: ProgrammeOpening) -> Eligibilit
     return EligibilityDecision(opening.opening_id, tuple(r for r in results if r is not None))
 
 
+_TERRITORIES = Locale("fr").territories
 _MONTHS = (
     "janvier",
     "février",
@@ -305,6 +310,11 @@ def _cefr(level: str) -> str:
 
 def _status(status: str) -> str:
     return _STATUS.get(status, status)
+
+
+def _country(code: str) -> str:
+    """'ML' → 'le Mali' would need articles; the name alone reads well: 'ML' → 'Mali'."""
+    return str(_TERRITORIES.get(code, code))
 
 
 def _moving(mobility: str) -> str:
