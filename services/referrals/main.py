@@ -53,6 +53,7 @@ from shared.http_tracing import add_tracing
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
 from shared.metering import Meter
+from shared.ops_history import LagSampler
 from shared.ops_reporter import OpsReporter
 from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
@@ -153,6 +154,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         check_interval_s=settings.state_check_interval_s,
     )
     accounts = Accounts(redis, journal)
+    lag_sampler = LagSampler(settings.kafka_bootstrap_servers, settings.lag_sample_interval_s)
     secret = settings.session_secret.get_secret_value()
     links = ReferralLinks(secret, timedelta(days=settings.link_days), context.credentials)
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
@@ -181,12 +183,14 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         sweeper = asyncio.create_task(sweep_deadlines_forever())
         reporting = asyncio.create_task(reporter.run_forever())
         watching = asyncio.create_task(guard.watch_forever())
+        sampling = asyncio.create_task(lag_sampler.run_forever())
         try:
             yield
         finally:
             sweeper.cancel()
             reporting.cancel()
             watching.cancel()
+            sampling.cancel()
             await broker.stop()
             await redis.aclose()
 
@@ -207,6 +211,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.credentials = context.credentials
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
     app.state.links = links
+    app.state.lag_sampler = lag_sampler
     add_console(
         app,
         accounts,

@@ -308,3 +308,21 @@ async def test_the_api_documentation_is_served_without_internet(seeded: ServiceS
         await page.goto(f"{base_url}/docs")
         await expect(page.locator(".swagger-ui .title")).to_contain_text("Passerelle referrals", timeout=15_000)
         assert outside == []
+
+
+async def test_operators_sign_in_and_see_the_last_hour_in_french(seeded: ServiceStack) -> None:
+    base_url = seeded.url("referrals")
+    await _signed_and_referred(base_url, "975")  # at least one signing in the last minutes
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base_url, "exploitation", DEMO_PASSWORD)
+        await expect(page.get_by_role("heading", name="Exploitation", exact=True)).to_be_visible()
+        services = page.locator("#services")
+        for service in ("referrals", "matching", "notifications"):
+            await expect(services.locator("tr", has_text=service).first).to_contain_text("en service")
+        signings = page.get_by_role("img", name=re.compile("^Signatures de CIR par minute"))
+        await expect(signings).to_have_attribute("aria-label", re.compile(r"maximum [1-9]\d* /min"), timeout=20_000)
+        await expect(page.get_by_role("img", name=re.compile("^Temps de traitement p99"))).to_be_visible()
+        await expect(page.get_by_role("img", name=re.compile("^referrals.projection"))).to_be_visible()
+        await assert_accessible(page)
+        await screenshot(page, "exploitation")

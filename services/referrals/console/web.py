@@ -49,7 +49,11 @@ templates.env.globals.update(
     DIPLOMA_OPTIONS=[(str(n), label) for n, label in french.DIPLOMA.items()],
     DIPLOMA_LABELS=french.DIPLOMA,
 )
-HOME_OF_ROLE = {Role.AUDITOR: "/console/auditeur", Role.PARTNER: "/console/partenaire", Role.OPS: "/ops"}
+HOME_OF_ROLE = {
+    Role.AUDITOR: "/console/auditeur",
+    Role.PARTNER: "/console/partenaire",
+    Role.OPS: "/console/exploitation",
+}
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -124,7 +128,7 @@ def add_console(
     secure_cookies: bool,
     assets_dir: Path,
 ) -> None:
-    from services.referrals.console import auditor_pages, link_pages, partner_pages
+    from services.referrals.console import auditor_pages, link_pages, ops_pages, partner_pages
 
     app.state.accounts = accounts
     app.state.occupations = occupations
@@ -144,6 +148,7 @@ def add_console(
     app.include_router(auditor_pages.router)
     app.include_router(partner_pages.router)
     app.include_router(link_pages.router)
+    app.include_router(ops_pages.router)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
