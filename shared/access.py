@@ -173,6 +173,17 @@ class Credentials:
     async def link_revoked(self, link_id: str) -> bool:
         return bool(await self._redis.hexists(f"{PREFIX}:links", link_id))
 
+    async def partner_keys(self, partner_id: str) -> list[dict[str, str]]:
+        """The partner's keys (id, issue and expiry dates; never the digest), newest first."""
+        keys = await self._redis.hgetall(f"{PREFIX}:keys")
+        found = []
+        for key_id, raw in keys.items():
+            record = json.loads(raw)
+            if record.get("partner_id") == partner_id:
+                found.append({"key_id": str(key_id), "issued_at": record.get("issued_at", ""),
+                              "expires_at": record.get("expires_at", "")})  # fmt: skip
+        return sorted(found, key=lambda k: k["issued_at"], reverse=True)
+
     async def keys_of(self, partner_id: str) -> list[str]:
         keys = await self._redis.hgetall(f"{PREFIX}:keys")
         return sorted(str(k) for k, raw in keys.items() if json.loads(raw).get("partner_id") == partner_id)

@@ -196,7 +196,28 @@ async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: Servi
 
         export = await page.request.get(f"{base_url}/console/partenaire/export.csv")
         assert export.ok and referral_id in await export.text() and "Parcours terminé" in await export.text()
+
+        # Its own sessions and keys: more seats, a key issued (shown once, and it works), then revoked.
+        await page.get_by_role("link", name="Mes sessions").click()
+        await page.get_by_label("Places").fill("9")
+        await page.get_by_role("button", name=re.compile("^Enregistrer la session")).click()
+        await expect(page.get_by_role("status")).to_contain_text("9 places")
+        await assert_accessible(page)
+        await page.get_by_role("link", name="Mes clés d'API").click()
+        await page.get_by_role("button", name="Créer une clé").click()
+        key = await page.locator("#nouvelle-cle").inner_text()
+        await assert_accessible(page)
+        await screenshot(page, "partenaire-cles")
+        async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}) as machine:
+            assert (await machine.get("/v1/partners/atelier-971/referrals")).status_code == 200
+            await page.goto(f"{base_url}/console/partenaire/cles")
+            await page.get_by_role("button", name=f"Révoquer la clé {key.split('_')[1]}").click()
+            await expect(page.get_by_role("status")).to_contain_text("révoquée")
+            assert (await machine.get("/v1/partners/atelier-971/referrals")).status_code == 401
     assert await _status_of(base_url, referral_id) == "completed"
+    async with httpx.AsyncClient(base_url=base_url, timeout=15) as anyone:
+        opening = (await anyone.get(f"/v1/openings/{case['referral']['opening_id']}")).json()
+    assert opening["seats"] == 9
 
 
 async def test_an_emailed_link_answers_one_referral_and_a_tampered_one_is_refused(

@@ -128,7 +128,7 @@ def add_console(
     secure_cookies: bool,
     assets_dir: Path,
 ) -> None:
-    from services.referrals.console import auditor_pages, link_pages, ops_pages, partner_pages
+    from services.referrals.console import auditor_pages, link_pages, ops_pages, partner_pages, partner_settings_pages
 
     app.state.accounts = accounts
     app.state.occupations = occupations
@@ -146,6 +146,7 @@ def add_console(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
     app.include_router(auditor_pages.router)
+    app.include_router(partner_settings_pages.router)  # before partner_pages: fixed paths first
     app.include_router(partner_pages.router)
     app.include_router(link_pages.router)
     app.include_router(ops_pages.router)
