@@ -130,7 +130,12 @@ class Credentials:
         return json.loads(raw) if raw else None
 
     async def issue_key(
-        self, role: Role, partner_id: str | None, at: datetime, valid_for: timedelta = DEFAULT_KEY_VALIDITY
+        self,
+        role: Role,
+        partner_id: str | None,
+        at: datetime,
+        valid_for: timedelta = DEFAULT_KEY_VALIDITY,
+        departments: list[str] | None = None,
     ) -> IssuedKey:
         key_id = secrets.token_hex(6)
         secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
@@ -142,6 +147,8 @@ class Credentials:
             "issued_at": at.isoformat(),
             "expires_at": expires_at.isoformat(),
         }
+        if departments:  # an auditor key limited to a territory
+            record["departments"] = ",".join(departments)
         await self._journal(CredentialChange(kind="key", id=key_id, record=record))
         await self._redis.hset(f"{PREFIX}:keys", key_id, json.dumps(record))
         return IssuedKey(key_id, secret, expires_at)
@@ -202,4 +209,5 @@ class Credentials:
             return None
         if record.get("expires_at") and self._clock() >= datetime.fromisoformat(record["expires_at"]):
             raise KeyExpired(parts[1], datetime.fromisoformat(record["expires_at"]))
-        return Principal(Role(record["role"]), record.get("partner_id"), parts[1])
+        territory = frozenset(record["departments"].split(",")) if record.get("departments") else None
+        return Principal(Role(record["role"]), record.get("partner_id"), parts[1], departments=territory)

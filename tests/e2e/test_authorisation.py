@@ -123,3 +123,24 @@ async def test_a_revoked_key_stops_working_and_a_rotated_one_takes_over(world: W
     assert (await world.client.get(path, headers={"Authorization": f"Bearer {new}"})).status_code == 200
     tampered = new[:-2] + ("aa" if not new.endswith("aa") else "bb")
     assert (await world.client.get(path, headers={"Authorization": f"Bearer {tampered}"})).status_code == 401
+
+
+async def test_an_auditor_key_of_a_territory_sees_and_records_only_its_own(world: World) -> None:
+    """The newcomer of the world lives outside the key's territory: for that key, they do not exist."""
+    async with httpx.AsyncClient(base_url=str(world.client.base_url), headers=ADMIN, timeout=10) as admin:
+        issued = await admin.post("/v1/admin/auditor-keys", json={"departments": ["2A"]})
+        assert issued.status_code == 201, issued.text
+    south_corsica = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    client = world.client
+    seen = await client.get(f"/v1/beneficiaries/{world.beneficiary_id}/referrals", headers=south_corsica)
+    assert seen.status_code == 404
+    assert (await client.get(f"/v1/referrals/{world.referral_id}", headers=south_corsica)).status_code == 404
+    withdrawn = await client.post(
+        f"/v1/referrals/{world.referral_id}/withdraw", json={"by": "auditor"}, headers=south_corsica
+    )
+    assert withdrawn.status_code == 404
+    elsewhere = await client.post("/v1/cir-signings", json=signing_body(department="67"), headers=south_corsica)
+    assert elsewhere.status_code == 403 and "territoire" in elsewhere.text
+    # The same newcomer is still there for an auditor of the whole country, untouched.
+    whole = await client.get(f"/v1/referrals/{world.referral_id}", headers=world.keys["auditor"])
+    assert whole.status_code == 200 and whole.json()["status"] != "withdrawn"

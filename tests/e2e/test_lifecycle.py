@@ -216,7 +216,7 @@ async def test_an_auditor_refers_by_hand_with_a_reason_and_partners_list_by_stat
     )
 
     assert response.status_code == 201, response.text
-    assert response.json()["history"][0]["actor"] == "auditor"
+    assert response.json()["history"][0]["actor"].startswith("auditor:")  # which key (or person) did it
     assert response.json()["reasons"] == ["orientation manuelle : moving to 09 next month"]
     assert again.status_code == 409
     listed = (await api.get(f"/v1/partners/{partner}/referrals", params={"status": "proposed"})).json()

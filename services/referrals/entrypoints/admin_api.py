@@ -59,6 +59,11 @@ class KeyRequest(BaseModel):
     valid_days: int = Field(
         DEFAULT_KEY_VALIDITY.days, ge=1, le=3650, description="Days until the key expires (401 after that)"
     )
+    departments: list[Department] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Auditor keys: the territory whose newcomers the key sees (empty: every département)",
+    )
 
 
 class IssuedKeyPublic(BaseModel):
@@ -128,7 +133,8 @@ async def issue_partner_key(
 )
 async def issue_auditor_key(admin: AdminDep, context: ContextDep, body: KeyRequest | None = None) -> IssuedKeyPublic:
     """A key for an integration auditor (records signings, sees newcomers' referrals)."""
-    key = await context.credentials.issue_key(Role.AUDITOR, None, context.clock(), _validity(body))
+    territory = list((body or KeyRequest()).departments)
+    key = await context.credentials.issue_key(Role.AUDITOR, None, context.clock(), _validity(body), territory)
     return _public(key, Role.AUDITOR)
 
 

@@ -94,6 +94,8 @@ async def _visible_referral(referral_id: str, caller: AuditorOrPartnerDep, conte
     view = await context.views.get(referral_id)
     if view is None or (caller.role is Role.PARTNER and caller.partner_id != view.partner_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} does not exist")
+    if caller.role is Role.AUDITOR and not caller.covers(view.candidate.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} does not exist")
     return view
 
 
@@ -186,7 +188,11 @@ async def contact_details(view: OwnReferralDep, partner: PartnerDep, context: Co
 @router.post("/referrals/{referral_id}/withdraw", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def withdraw(referral_id: str, body: Withdrawal, auditor: AuditorDep, context: ContextDep) -> ReferralView:
     """The newcomer or the auditor withdraws the referral; the seat is released."""
-    return await context.lifecycle.change_status(referral_id, ReferralStatus.WITHDRAWN, body.by, note=body.note)
+    view = await context.views.get(referral_id)
+    if view is not None and not auditor.covers(view.candidate.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} does not exist")
+    by = "newcomer" if body.by == "newcomer" else auditor.actor
+    return await context.lifecycle.change_status(referral_id, ReferralStatus.WITHDRAWN, by, note=body.note)
 
 
 @router.post(
@@ -194,7 +200,10 @@ async def withdraw(referral_id: str, body: Withdrawal, auditor: AuditorDep, cont
 )
 async def refer_by_hand(body: ManualReferral, auditor: AuditorDep, context: ContextDep) -> ReferralView:
     """An auditor proposes a referral by hand, overriding the matcher, with the reason recorded."""
-    return await context.lifecycle.refer_by_hand(body.beneficiary_id, body.opening_id, body.note, "auditor")
+    signing = await context.store.get_signing(body.beneficiary_id)
+    if signing is not None and not auditor.covers(signing.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {body.beneficiary_id}")
+    return await context.lifecycle.refer_by_hand(body.beneficiary_id, body.opening_id, body.note, auditor.actor)
 
 
 @router.get("/partners/{partner_id}/referrals", response_model=list[ReferralView])

@@ -14,6 +14,7 @@ from shared.events import MatchingProposal
 from shared.http_auth import AuditorDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
 
+OUTSIDE_TERRITORY = "département hors de votre territoire / département outside your territory"
 router = APIRouter(prefix="/v1", tags=["signings"], responses=errors(*KEYED, *UNAVAILABLE))
 
 
@@ -30,12 +31,17 @@ class BeneficiaryReferrals(BaseModel):
 
 
 @router.post(
-    "/cir-signings", status_code=status.HTTP_202_ACCEPTED, response_model=SigningAccepted, responses=errors(400, 409)
+    "/cir-signings",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SigningAccepted,
+    responses=errors(400, 403, 409),
 )
 async def post_cir_signing(
     signing: CirSigningCreate, auditor: AuditorDep, context: ContextDep, response: Response
 ) -> SigningAccepted:
     """Record a CIR signing and the newcomer's profile; matching answers asynchronously."""
+    if not auditor.covers(signing.department):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, OUTSIDE_TERRITORY)
     now = context.clock()
     created = await record_signing(
         signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
@@ -50,7 +56,8 @@ async def get_beneficiary_referrals(
     beneficiary_id: str, auditor: AuditorDep, context: ContextDep
 ) -> BeneficiaryReferrals:
     """A newcomer's latest proposal and their referrals (each with its full history), oldest first."""
-    if await context.store.get_signing(beneficiary_id) is None:
+    signing = await context.store.get_signing(beneficiary_id)
+    if signing is None or not auditor.covers(signing.department):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {beneficiary_id}")
     return BeneficiaryReferrals(
         beneficiary_id=beneficiary_id,
@@ -69,7 +76,7 @@ class ProfileAmended(BaseModel):
     "/beneficiaries/{beneficiary_id}/profile",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ProfileAmended,
-    responses=errors(400, 404),
+    responses=errors(400, 403, 404),
 )
 async def put_profile(
     beneficiary_id: str, signing: CirSigningCreate, auditor: AuditorDep, context: ContextDep
@@ -78,6 +85,11 @@ async def put_profile(
     application): a new version is recorded and matched again at once; the same facts again change nothing."""
     if signing.beneficiary_id != beneficiary_id:
         raise InvalidFields([(("beneficiary_id",), "ne correspond pas à l'adresse / does not match the URL")])
+    existing = await context.store.get_signing(beneficiary_id)
+    if existing is not None and not auditor.covers(existing.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {beneficiary_id}")
+    if not auditor.covers(signing.department):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, OUTSIDE_TERRITORY)
     now = context.clock()
     version = await amend_profile(
         signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
