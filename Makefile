@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench bench-e2e clean
+.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench bench-e2e clean screenshots
 
 help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
@@ -73,6 +73,9 @@ bench: install
 
 bench-e2e: install
 	$(PY) bench/e2e_load.py
+
+screenshots: install
+	PASSERELLE_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/e2e/test_console.py
 
 asyncapi: install
 	$(VENV)/bin/passerelle asyncapi

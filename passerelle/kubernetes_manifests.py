@@ -165,6 +165,9 @@ def deployment(service: str) -> list[dict[str, Any]]:
     ]
     if service == "referrals":
         env.append({"name": "ADMIN_TOKEN", "valueFrom": {"secretKeyRef": {"name": "passerelle-admin", "key": "token"}}})
+        env.append(  # signs the console's session cookies and e-mail links
+            {"name": "SESSION_SECRET", "valueFrom": {"secretKeyRef": {"name": "passerelle-admin", "key": "session"}}}
+        )
     documents: list[dict[str, Any]] = [{
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": service, "namespace": NAMESPACE, "labels": labels},
@@ -226,7 +229,8 @@ def platform() -> list[dict[str, Any]]:
                   "REDIS_URL": "redis://redis:6379/0", "ENVIRONMENT": "production", "LOG_FORMAT": "json",
                   "HTTP_HOST": "0.0.0.0", "HTTP_PORT": "8000"}},
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "passerelle-admin", "namespace": NAMESPACE},
-         "type": "Opaque", "stringData": {"token": "REPLACE-WITH-A-SECRET-OF-AT-LEAST-32-CHARACTERS"}},
+         "type": "Opaque", "stringData": {"token": "REPLACE-WITH-A-SECRET-OF-AT-LEAST-32-CHARACTERS",
+                                          "session": "REPLACE-WITH-ANOTHER-LONG-RANDOM-SECRET"}},
         {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis", "namespace": NAMESPACE},
          "spec": {"serviceName": "redis", "replicas": 1, "selector": {"matchLabels": labels}, "template": {
              "metadata": {"labels": labels},

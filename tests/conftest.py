@@ -11,6 +11,9 @@ from redis.asyncio import Redis
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
 from shared.redis_factory import make_redis
+from tests.oidc_provider import CLIENT_ID as OIDC_CLIENT_ID
+from tests.oidc_provider import CLIENT_SECRET as OIDC_CLIENT_SECRET
+from tests.oidc_provider import OidcProvider
 from tests.smtp_sink import SmtpSink
 
 LAYERS = ("unit", "integration", "e2e")
@@ -58,13 +61,25 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
-def stack(infrastructure: Infrastructure, smtp_sink: SmtpSink) -> Iterator[ServiceStack]:
+def oidc_provider() -> Iterator[OidcProvider]:
+    """An OpenID Connect provider on loopback, playing ProConnect for the sign-in tests."""
+    provider = OidcProvider()
+    provider.start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(infrastructure: Infrastructure, smtp_sink: SmtpSink, oidc_provider: OidcProvider) -> Iterator[ServiceStack]:
     """The three services as real processes, shared by the e2e tests."""
     services = ServiceStack(infrastructure, extra_env=dict(FAST_WEBHOOK_RETRIES))
     services.extra_env |= {
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_sink.port),
         "CONSOLE_URL": services.url("referrals"),
+        "OIDC_ISSUER_URL": oidc_provider.issuer,
+        "OIDC_CLIENT_ID": OIDC_CLIENT_ID,
+        "OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
     }
     services.start()
     yield services

@@ -42,6 +42,12 @@ class ReferralsSettings(ServiceSettings):
     smtp_host: str | None = Field(None, description="SMTP relay for partners' e-mails; none: no e-mail is sent")
     smtp_port: int = Field(25, ge=1, le=65535)
     mail_from: str = Field("passerelle@localhost", description="Sender of partners' e-mails")
+    oidc_issuer_url: str | None = Field(
+        None, description="OpenID Connect provider (ProConnect for French public agents); none: passwords only"
+    )
+    oidc_client_id: str = Field("passerelle", description="This service's client id at the OIDC provider")
+    oidc_client_secret: SecretStr = Field(SecretStr(""), description="This service's client secret")
+    oidc_label: str = Field("ProConnect", description="The sign-in button names the provider")
     lag_sample_interval_s: float = Field(30.0, ge=1.0, description="How often the ops page samples consumer lag")
     link_days: float = Field(8.0, gt=0, le=60, description="An e-mail link expires after this many days")
 

@@ -21,6 +21,7 @@ from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
 from services.referrals.console.links import ReferralLinks
 from services.referrals.console.occupations import OccupationReferential
+from services.referrals.console.oidc_pages import configure as oidc_configure
 from services.referrals.console.web import add_console
 from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
@@ -212,6 +213,10 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
     app.state.links = links
     app.state.lag_sampler = lag_sampler
+    oidc = None
+    if settings.oidc_issuer_url:
+        client_secret = settings.oidc_client_secret.get_secret_value()
+        oidc = oidc_configure(settings.oidc_issuer_url, settings.oidc_client_id, client_secret)
     add_console(
         app,
         accounts,
@@ -220,6 +225,8 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         settings.session_hours,
         settings.secure_cookies,
         settings.assets_dir,
+        oidc,
+        settings.oidc_label,
     )
     app.include_router(ops_api.router)
     app.include_router(admin_api.router)

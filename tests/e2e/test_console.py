@@ -16,6 +16,7 @@ from passerelle.seeding import DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack
 from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
 from tests.e2e.browser import assert_accessible, chromium, screenshot, sign_in
+from tests.oidc_provider import OidcProvider
 from tests.smtp_sink import SmtpSink
 from tests.support import eventually, random_ref
 
@@ -174,6 +175,12 @@ async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: Servi
         await expect(page.locator("main")).not_to_contain_text("Camara")
         await assert_accessible(page)
         await screenshot(page, "partenaire-orientations")
+        await page.get_by_role("link", name="English").click()  # French by default, English on request
+        await expect(page.get_by_role("heading", name=re.compile("^Referrals received"))).to_be_visible()
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await assert_accessible(page)
+        await page.get_by_role("link", name="Français").click()
+        await expect(page.get_by_role("heading", name=re.compile("^Orientations reçues"))).to_be_visible()
 
         await page.locator(f"a[href$='{referral_id}']").click()
         await expect(page.locator("main")).not_to_contain_text("Camara")  # nobody identified before accepting
@@ -304,8 +311,10 @@ async def test_a_partner_signs_in_and_accepts_with_the_keyboard_only(seeded: Ser
     async with chromium() as browser:
         page = await browser.new_page()
         await page.goto(f"{base_url}/connexion")
-        await page.keyboard.press("Tab")  # the skip link
-        await page.keyboard.press("Tab")
+        for _ in range(10):  # past the skip link and the language link, to the login field
+            await page.keyboard.press("Tab")
+            if await page.evaluate("() => document.activeElement.id") == "identifiant":
+                break
         await page.keyboard.type("atelier-975.equipe")
         await page.keyboard.press("Tab")
         await page.keyboard.type(PASSWORD)
@@ -347,3 +356,30 @@ async def test_operators_sign_in_and_see_the_last_hour_in_french(seeded: Service
         await expect(page.get_by_role("img", name=re.compile("^referrals.projection"))).to_be_visible()
         await assert_accessible(page)
         await screenshot(page, "exploitation")
+
+
+async def test_an_agent_signs_in_through_the_identity_provider(
+    seeded: ServiceStack, oidc_provider: OidcProvider
+) -> None:
+    """ProConnect's flow with a provider of the tests: the provider vouches for the e-mail, the Passerelle
+    account with that e-mail is signed in; an identity without an account is refused."""
+    base_url = seeded.url("referrals")
+    email = f"{random_ref('agent')}@interieur.gouv.fr".lower()
+    async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
+        account = {"login": random_ref("agent")[:30].lower(), "name": "Agent ProConnect", "role": "auditor",
+                   "password": PASSWORD, "departments": ["976"], "email": email}  # fmt: skip
+        assert (await admin.post("/v1/admin/accounts", json=account)).status_code == 201
+    async with chromium() as browser:
+        page = await browser.new_page()
+        oidc_provider.next_email = email
+        await page.goto(f"{base_url}/connexion")
+        await page.get_by_role("link", name="Se connecter avec ProConnect").click()
+        await expect(page.get_by_role("heading", name="Mes dossiers")).to_be_visible()
+        await expect(page.locator("header")).to_contain_text(account["login"])
+
+        stranger = await browser.new_page()
+        oidc_provider.next_email = "inconnu@interieur.gouv.fr"
+        await stranger.goto(f"{base_url}/connexion")
+        await stranger.get_by_role("link", name="Se connecter avec ProConnect").click()
+        await expect(stranger.locator("main")).to_contain_text("Aucun compte Passerelle pour inconnu@interieur.gouv.fr")
+        await assert_accessible(stranger)

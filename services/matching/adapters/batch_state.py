@@ -21,6 +21,13 @@ class PendingProfiles:
         value = json.dumps({"profile": profile.model_dump(mode="json"), "expires_at": expires_at.isoformat()})
         await self._redis.hset(self._key, profile.beneficiary_id, value)
 
+    async def refresh(self, profile: BeneficiaryProfile) -> None:
+        """A newer version of a pending profile replaces it; its hold keeps its expiry (as the rebuild does,
+        which pairs each recorded hold with the latest profile)."""
+        raw = await self._redis.hget(self._key, profile.beneficiary_id)
+        if raw:
+            await self.add(profile, datetime.fromisoformat(json.loads(raw)["expires_at"]))
+
     async def live(self, now: datetime) -> list[BeneficiaryProfile]:
         """Live ones; expired ones are removed on the way."""
         live, expired = [], []

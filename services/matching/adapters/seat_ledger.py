@@ -104,5 +104,12 @@ class SeatLedger:
         if not await self._redis.sismember(keys[2], holder):
             await self._redis.zadd(keys[1], {holder: _ms(expires_at)})
 
+    async def confirmed_on_any(self, opening_ids: list[str], holder: str) -> bool:
+        """Whether `holder` has a confirmed seat (an accepted referral) on any of these openings."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for opening_id in opening_ids:
+                pipe.sismember(self._keys(opening_id)[2], holder)
+            return any(await pipe.execute())
+
     async def available(self, opening_id: str, now: datetime) -> int:
         return int(await self._available(keys=self._keys(opening_id), args=[_ms(now)]))

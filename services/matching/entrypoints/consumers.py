@@ -47,8 +47,16 @@ def register_consumers(
     async def on_profile_published(profile: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
         """Rank the openings a newcomer is eligible for, hold a seat, and publish the proposal."""
         await deps.profiles.remember(profile)
+        await deps.pending.refresh(profile)
         engine = await deps.engine.current()
-        proposal = await propose(profile, attributes.id, engine, deps.seats, deps.clock, deps.policy)
+        # An amended profile of someone already accepted somewhere is ranked and explained, but holds no
+        # second seat: the auditor decides (withdraw the first, or refer by hand).
+        placed = profile.version > 1 and await deps.seats.confirmed_on_any(
+            [o.opening_id for o in engine.openings], profile.beneficiary_id
+        )
+        proposal = await propose(
+            profile, attributes.id, engine, deps.seats, deps.clock, deps.policy, hold_seat=not placed
+        )
         if proposal.held is not None:
             await deps.pending.add(profile, proposal.held.expires_at)
         await deps.proposals.publish(proposal, key=profile.beneficiary_id, event_id=proposal.proposal_id)

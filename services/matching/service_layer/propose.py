@@ -53,12 +53,14 @@ async def propose(
     policy: ProposalPolicy,
     exclude: frozenset[str] = frozenset(),
     proposal_id: str | None = None,
+    hold_seat: bool = True,
 ) -> MatchingProposal:
-    """`exclude`: openings already tried (a re-routed newcomer is not sent back where they were refused)."""
+    """`exclude`: openings already tried (a re-routed newcomer is not sent back where they were refused);
+    `hold_seat=False` ranks and explains without holding a seat (someone already placed elsewhere)."""
     now = clock()
     candidates = engine.candidates(profile, exclude=exclude)
     held = None
-    for candidate in candidates:
+    for candidate in candidates if hold_seat else []:
         if not candidate.worth_a_seat:
             continue
         ttl = policy.hold_on(candidate.opening)

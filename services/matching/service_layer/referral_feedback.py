@@ -54,7 +54,7 @@ class Feedback:
         """What a status change does to the seat ledger and the openings tried (also used by the rebuild)."""
         if event.status is ReferralStatus.PROPOSED:
             await self.tried.add(event.beneficiary_id, event.opening_id)
-            if event.actor == "auditor":  # a referral by hand: hold a seat if one is left
+            if event.actor == "auditor" or event.actor.startswith("auditor:"):  # by hand: hold a seat if any
                 opening = await self.openings.get(event.opening_id)
                 ttl = self.policy.hold_on(opening) if opening else self.policy.hold_for
                 await self.seats.hold(event.opening_id, event.beneficiary_id, now, ttl)

@@ -39,6 +39,7 @@ class Account:
     partner_id: str | None = None
     directorate: str | None = None  # an auditor's OFII territorial directorate, e.g. "DT Strasbourg"
     departments: tuple[str, ...] = ()  # an auditor's territory; empty for partner staff
+    email: str | None = None  # how an OpenID Connect sign-in (ProConnect) finds the account
 
     def principal(self) -> Principal:
         territory = frozenset(self.departments) if self.role is Role.AUDITOR else None
@@ -52,6 +53,7 @@ class Account:
             "partner_id": self.partner_id,
             "directorate": self.directorate,
             "departments": ",".join(self.departments),
+            "email": self.email.lower() if self.email else None,
             "password_hash": password_hash,
         }
 
@@ -65,6 +67,7 @@ class Account:
             partner_id=record.get("partner_id"),
             directorate=record.get("directorate"),
             departments=tuple(d for d in departments.split(",") if d),
+            email=record.get("email"),
         )
 
 
@@ -99,6 +102,11 @@ class Accounts:
     async def all(self) -> list[Account]:
         raw = await self._redis.hgetall(TABLE)
         return sorted((Account.from_record(json.loads(v)) for v in raw.values()), key=lambda a: a.login)
+
+    async def by_email(self, email: str) -> Account | None:
+        """The account an identity provider vouches for (its verified e-mail), if there is one."""
+        wanted = email.strip().lower()
+        return next((a for a in await self.all() if a.email and a.email.lower() == wanted), None)
 
     async def sign_in(self, login: str, password: str) -> Account | None:
         """The account, when the password is right; None otherwise (same cost either way)."""

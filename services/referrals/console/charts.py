@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from services.referrals.console.i18n import translate
 from shared.ops_history import Series
 
 WIDTH, HEIGHT, PAD = 360, 90, 4
@@ -35,17 +36,19 @@ def line_chart(series: Series, colour: str = "#000091") -> Markup:
         for points in segments
         if points
     )
+    label = translate(series.label)
     if known:
-        summary = (
-            f"{series.label}, dernière heure : maximum {_fmt(max(known))} {series.unit}, "
-            f"dernière valeur {_fmt(known[-1])} {series.unit}"
-        )
+        summary = translate(
+            "%(label)s, dernière heure : maximum %(top)s %(unit)s, dernière valeur %(last)s %(unit)s",
+            label=label, top=_fmt(max(known)), last=_fmt(known[-1]), unit=series.unit,
+        )  # fmt: skip
     else:
-        summary = f"{series.label}, dernière heure : aucune mesure"
+        summary = translate("%(label)s, dernière heure : aucune mesure", label=label)
     return Markup(
-        f'<figure class="graphique"><figcaption>{escape(series.label)}</figcaption>'
+        f'<figure class="graphique"><figcaption>{escape(label)}</figcaption>'
         f'<svg role="img" aria-label="{escape(summary)}" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
         f'height="{HEIGHT}"><rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#f6f6f6"/>{lines}</svg>'
-        f'<p class="echelle"><span>il y a 60 min</span><span>max {escape(_fmt(max(known, default=0.0)))} '
-        f"{escape(series.unit)}</span><span>maintenant</span></p></figure>"
+        f'<p class="echelle"><span>{escape(translate("il y a 60 min"))}</span>'
+        f"<span>max {escape(_fmt(max(known, default=0.0)))} {escape(series.unit)}</span>"
+        f"<span>{escape(translate('maintenant'))}</span></p></figure>"
     )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.localedata import load
 
+from services.referrals.console import i18n
 from shared.vocabulary import (
     DeclineReason,
     FrenchLevel,
@@ -199,6 +200,10 @@ DEPARTMENTS = {
 _TERRITORIES = load("fr")["territories"]
 
 
+def _locale() -> str:
+    return "fr_FR" if i18n.current() == "fr" else "en_GB"
+
+
 def department(code: str) -> str:
     name = DEPARTMENTS.get(code)
     return f"{name} ({code})" if name else code
@@ -217,14 +222,15 @@ def long_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(PARIS).date()
-    return str(format_date(value, format="long", locale="fr_FR"))
+    return str(format_date(value, format="long", locale=_locale()))
 
 
 def date_time(value: datetime | None) -> str:
     """'4 janvier 2027 à 14:05' (Paris time)."""
     if value is None:
         return ""
-    return str(format_datetime(value, "d MMMM y 'à' HH:mm", tzinfo=PARIS, locale="fr_FR"))
+    pattern = "d MMMM y 'à' HH:mm" if i18n.current() == "fr" else "d MMMM y 'at' HH:mm"
+    return str(format_datetime(value, pattern, tzinfo=PARIS, locale=_locale()))
 
 
 def age_band(label: str) -> str:

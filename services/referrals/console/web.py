@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from authlib.integrations.starlette_client import OAuth
 from fastapi import APIRouter, FastAPI, Form, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.referrals.adapters.accounts import Accounts
-from services.referrals.console import french
+from services.referrals.console import french, i18n
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.sessions import CSRF_FIELD, SignInRequired, check_csrf, csrf_token, sign_in, sign_out
 from shared.access import Role
@@ -33,6 +34,7 @@ templates.env.filters.update(
     actor=french.actor,
 )
 templates.env.globals.update(
+    _=i18n.translate,
     FRENCH_LEVEL=french.FRENCH_LEVEL,
     HOUSING=french.HOUSING,
     PROTECTION=french.PROTECTION,
@@ -57,8 +59,12 @@ HOME_OF_ROLE = {
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A console page, with the session's CSRF token and the signed-in person for the header."""
-    context |= {"csrf": csrf_token(request), "person": getattr(request.state, "person", None)}
+    """A console page in the session's language, with its CSRF token and the signed-in person."""
+    asked = request.query_params.get("lang")
+    if asked in i18n.LANGUAGES:
+        request.session["lang"] = asked
+    i18n.use(str(request.session.get("lang", "fr")))
+    context |= {"csrf": csrf_token(request), "person": getattr(request.state, "person", None), "lang": i18n.current()}
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -127,10 +133,21 @@ def add_console(
     session_hours: float,
     secure_cookies: bool,
     assets_dir: Path,
+    oidc: OAuth | None = None,
+    oidc_label: str = "ProConnect",
 ) -> None:
-    from services.referrals.console import auditor_pages, link_pages, ops_pages, partner_pages, partner_settings_pages
+    from services.referrals.console import (
+        auditor_pages,
+        link_pages,
+        oidc_pages,
+        ops_pages,
+        partner_pages,
+        partner_settings_pages,
+    )
 
     app.state.accounts = accounts
+    app.state.oidc = oidc
+    templates.env.globals["OIDC_LABEL"] = oidc_label if oidc is not None else None
     app.state.occupations = occupations
     app.add_middleware(
         SessionMiddleware,
@@ -144,6 +161,7 @@ def add_console(
     if swagger.is_dir():  # before /static, which would otherwise answer for it
         app.mount("/static/swagger-ui", StaticFiles(directory=swagger), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(oidc_pages.router)
     app.include_router(router)
     app.include_router(auditor_pages.router)
     app.include_router(partner_settings_pages.router)  # before partner_pages: fixed paths first

@@ -42,6 +42,7 @@ class AccountCreate(BaseModel):
     partner_id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
     directorate: str | None = Field(None, max_length=80, examples=["DT Strasbourg"])
     departments: list[Department] = Field(default_factory=list, max_length=20, description="An auditor's territory")
+    email: EmailStr | None = Field(None, max_length=120, description="For sign-in through OpenID Connect (ProConnect)")
 
 
 class AccountPublic(BaseModel):
@@ -51,6 +52,7 @@ class AccountPublic(BaseModel):
     partner_id: str | None
     directorate: str | None
     departments: list[str]
+    email: str | None = None
 
 
 class KeyRequest(BaseModel):
@@ -101,6 +103,7 @@ async def create_account(body: AccountCreate, admin: AdminDep, request: Request,
         partner_id=body.partner_id if body.role == "partner" else None,
         directorate=body.directorate,
         departments=tuple(body.departments) if body.role == "auditor" else (),
+        email=str(body.email) if body.email else None,
     )
     accounts: Accounts = request.app.state.accounts
     try:
