@@ -15,7 +15,7 @@ from services.matching.domain.features import FEATURES
 from services.matching.domain.geography import reachable
 from services.matching.domain.tables import OpeningTable, ProfileTable, eligible_pairs
 from services.matching.service_layer.engine import MatchingEngine
-from shared.events import BeneficiaryProfile, Preferences
+from shared.events import BeneficiaryProfile, Eligibility, Preferences
 from tests.factories import epide_opening, profile
 
 FORBIDDEN = ("nationality", "religion", "ethnicity", "ethnic", "gender", "sex", "country", "origin")
@@ -129,3 +129,14 @@ def test_an_engine_without_openings_proposes_nothing_rather_than_failing() -> No
 
     assert engine.candidates(profile()) == []
     assert engine.assign_batch([profile()], explain=False).opening_of == [None]
+
+
+def test_why_not_explains_a_programme_on_the_opening_a_remedy_would_open() -> None:
+    from services.matching.service_layer.propose import why_not
+
+    person = profile(department="14", french_level="A1")
+    elsewhere = epide_opening(department="2B", eligibility=Eligibility(departments=["2B"]))
+    here = epide_opening(department="14", eligibility=Eligibility(min_french="A2", departments=["14"]))
+    [explained] = why_not(person, [elsewhere, here])
+    assert explained.opening_id == here.opening_id
+    assert explained.remedies == ["éligible dès que le niveau A2 est certifié"]

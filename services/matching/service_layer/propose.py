@@ -96,8 +96,8 @@ async def propose(
 
 def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> list[NotEligible]:
     """Each programme with no opening the newcomer is eligible for, explained on its closest opening (the
-    fewest rules failed), with what would make them eligible."""
-    closest: dict[str, tuple[int, NotEligible]] = {}
+    fewest rules nothing can lift, then the fewest failed), with what would make them eligible."""
+    closest: dict[str, tuple[tuple[int, int], NotEligible]] = {}
     eligible: set[str] = set()
     for opening in openings:
         decision = decide(profile, opening)
@@ -112,8 +112,10 @@ def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> li
             failures=[r.reason.removesuffix(f"; {r.remedy}")[:WHY_NOT_CHARS] for r in blocking[:3]],
             remedies=list(dict.fromkeys(r.remedy[:WHY_NOT_CHARS] for r in blocking if r.remedy))[:2],
         )
+        # Closest: the fewest rules that nothing can lift, then the fewest rules failed.
+        distance = (sum(1 for r in blocking if not r.remedy), len(blocking))
         known = closest.get(opening.programme)
-        if known is None or len(blocking) < known[0]:
-            closest[opening.programme] = (len(blocking), entry)
+        if known is None or distance < known[0]:
+            closest[opening.programme] = (distance, entry)
     ruled_out = [entry for programme, (_, entry) in sorted(closest.items()) if programme not in eligible]
     return ruled_out[:MAX_NOT_ELIGIBLE]
