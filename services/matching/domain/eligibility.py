@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from babel import Locale
+from babel.dates import format_date
 
 from shared.age import age_on
 from shared.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
@@ -280,20 +281,6 @@ def decide(profile: BeneficiaryProfile, opening: ProgrammeOpening) -> Eligibilit
 
 
 _TERRITORIES = Locale("fr").territories
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 _CEFR = {"none": "aucune notion"}
 _STATUS = {"refugee": "réfugié", "subsidiary": "protection subsidiaire", "other": "autre titre"}
 _MOBILITY = {"none": "pas de déménagement", "region": "mobilité dans la région", "national": "mobilité nationale"}
@@ -301,7 +288,7 @@ _MOBILITY = {"none": "pas de déménagement", "region": "mobilité dans la régi
 
 def _d(day: date) -> str:
     """'4 janvier 2027'."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return str(format_date(day, format="long", locale="fr_FR"))
 
 
 def _cefr(level: str) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.referrals.console.forms import form_values, french_part, parse_signing
+from services.referrals.console.forms import FormResult, form_values, french_part, parse_signing
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.sessions import AuditorPerson, check_csrf
 from services.referrals.console.web import page
@@ -141,10 +141,18 @@ async def new_signing(request: Request, auditor: AuditorPerson, context: Context
     return page(request, "signing_form.html", values=values, errors={}, amending=None)
 
 
-def _territory_error(signing: CirSigningCreate, auditor: Principal) -> dict[str, str]:
-    if auditor.covers(signing.department):
+def _form_errors(result: FormResult, auditor: Principal) -> dict[str, str]:
+    """What the form got wrong, then whether the newcomer lives on the auditor's territory."""
+    if result.errors or result.signing is None:
+        return result.errors
+    if auditor.covers(result.signing.department):
         return {}
     return {"department": "Ce département n'est pas sur votre territoire."}
+
+
+def _field_errors(exc: InvalidFields) -> dict[str, str]:
+    """The use case's refusals, beside their fields, in French."""
+    return {".".join(loc): french_part(message) for loc, message in exc.problems}
 
 
 @router.post("/signature", response_class=HTMLResponse)
@@ -153,7 +161,7 @@ async def record(request: Request, auditor: AuditorPerson, context: ContextDep) 
     request.state.person = auditor
     form = {k: str(v) for k, v in (await request.form()).items()}
     result = parse_signing(form, _occupations(request))
-    errors = result.errors or (_territory_error(result.signing, auditor) if result.signing else {})
+    errors = _form_errors(result, auditor)
     if not errors and result.signing is not None:
         now = context.clock()
         try:
@@ -161,7 +169,7 @@ async def record(request: Request, auditor: AuditorPerson, context: ContextDep) 
                 result.signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
             )
         except InvalidFields as exc:
-            errors = {".".join(loc): french_part(message) for loc, message in exc.problems}
+            errors = _field_errors(exc)
         except Conflict:
             errors = {"beneficiary_id": "Ce dossier a déjà une signature : ouvrez-le et modifiez le profil."}
     if errors:
@@ -218,7 +226,7 @@ async def amend(request: Request, beneficiary_id: str, auditor: AuditorPerson, c
     form = {k: str(v) for k, v in (await request.form()).items()}
     form |= {"beneficiary_id": beneficiary_id, "cir_signed_on": existing.cir_signed_on.isoformat()}
     result = parse_signing(form, _occupations(request))
-    errors = result.errors or (_territory_error(result.signing, auditor) if result.signing else {})
+    errors = _form_errors(result, auditor)
     if not errors and result.signing is not None:
         now = context.clock()
         try:
@@ -226,7 +234,7 @@ async def amend(request: Request, beneficiary_id: str, auditor: AuditorPerson, c
                 result.signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
             )
         except InvalidFields as exc:
-            errors = {".".join(loc): french_part(message) for loc, message in exc.problems}
+            errors = _field_errors(exc)
     if errors:
         return page(
             request, "signing_form.html", status_code=422, values=result.values, errors=errors, amending=existing

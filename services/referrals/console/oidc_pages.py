@@ -6,7 +6,6 @@ Authlib does the protocol: discovery, state and nonce in the session, code excha
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.starlette_client import OAuth
@@ -64,5 +63,6 @@ async def back(request: Request) -> RedirectResponse:
             f"Aucun compte Passerelle pour {email or 'cette identité'} : demandez-en un à votre administrateur.",
         )
     sign_in(request, account)
-    home = {"auditor": "/console/auditeur", "partner": "/console/partenaire", "ops": "/console/exploitation"}
-    return RedirectResponse(quote(home[account.role.value]), status_code=status.HTTP_303_SEE_OTHER)
+    from services.referrals.console.web import HOME_OF_ROLE  # web imports this module's router
+
+    return RedirectResponse(HOME_OF_ROLE[account.role], status_code=status.HTTP_303_SEE_OTHER)
