@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -25,10 +25,12 @@ from passerelle.match_command import UsageError, run_match
 from passerelle.ops.dead_letters import NoSuchDeadLetter, find, list_dead_letters, replay
 from passerelle.ops.watch import current_state, watch
 from passerelle.ops.watch import render as render_ops
-from passerelle.replay import replay_referral_views
 from passerelle.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack, follow_logs
+from services.referrals.service_layer.projections import ReplayReport, replay_referral_views
 from shared.kafka_admin import ensure_topics
+from shared.projections import KafkaEventLog
+from shared.redis_factory import make_redis
 from shared.topics import FIXED_TOPICS
 
 EXIT_USAGE = 2
@@ -236,6 +238,14 @@ def cmd_asyncapi(check: bool, console: Console) -> int:
     return 0
 
 
+async def _replay(bootstrap: str, redis_url: str, progress: Callable[[int, int], None]) -> ReplayReport:
+    redis = make_redis(redis_url)
+    try:
+        return await replay_referral_views(KafkaEventLog(bootstrap), redis, progress)
+    finally:
+        await redis.aclose()
+
+
 def cmd_replay(console: Console) -> int:
     bootstrap, redis_url = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("REDIS_URL")
     if not bootstrap or not redis_url:
@@ -247,7 +257,7 @@ def cmd_replay(console: Console) -> int:
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = asyncio.run(replay_referral_views(bootstrap, redis_url, advance))
+        report = asyncio.run(_replay(bootstrap, redis_url, advance))
     console.print(
         f"read {report.read} events, applied {report.applied}, skipped {report.skipped}; {report.views} referral views"
     )

@@ -13,6 +13,7 @@ from shared.ops_state import CONSUMER_GROUPS
 from shared.topics import (
     BENEFICIARY_PROFILE,
     FIXED_TOPICS,
+    MATCHING_MODEL,
     MATCHING_PROPOSAL,
     OPS_AUDIT,
     OPS_DLQ,
@@ -63,12 +64,12 @@ ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
         ),
     },
     "matching": {
-        "write": (MATCHING_PROPOSAL, *OPS_OUT),
-        "read": (BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT, MATCHING_PROPOSAL),
+        "write": (MATCHING_PROPOSAL, MATCHING_MODEL, *OPS_OUT),
+        "read": (BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT, MATCHING_PROPOSAL, MATCHING_MODEL),
     },
     "notifications": {
         "write": OPS_OUT,
-        "read": (REFERRAL_EVENT, PARTNER_SUBSCRIPTION),
+        "read": (REFERRAL_EVENT, PARTNER_SUBSCRIPTION, REFERRALS_CREDENTIAL),
     },
 }
 HTTP = {"referrals": True, "matching": False, "notifications": True}

@@ -103,30 +103,49 @@ async def _no_journal(change: CredentialChange) -> None:
     return None
 
 
+async def apply_credential_change(redis: Redis, change: CredentialChange, prefix: str = PREFIX) -> None:
+    """The one write of a credential change into a keyspace (`prefix`): a record set, or deleted."""
+    table = f"{prefix}:{TABLES[change.kind]}"
+    if change.record is None:
+        await redis.hdel(table, change.id)
+    else:
+        await redis.hset(table, change.id, json.dumps(change.record))
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 class Credentials:
     def __init__(
-        self, redis: Redis, journal: CredentialJournal = _no_journal, clock: Callable[[], datetime] = _now
+        self,
+        redis: Redis,
+        journal: CredentialJournal = _no_journal,
+        clock: Callable[[], datetime] = _now,
+        *,
+        prefix: str = PREFIX,
+        owner: str = OWNER,
     ) -> None:
+        """`prefix`, `owner`: the keyspace these credentials live in, and the service whose rebuilt state
+        they are part of (referrals issues them; notifications keeps its own copy of the key digests)."""
         self._redis = redis
         self._journal = journal
         self._clock = clock
+        self._prefix = prefix
+        self._owner = owner
 
     async def register_partner(self, partner_id: str, name: str, at: datetime, email: str | None = None) -> bool:
         """False when the partner exists already."""
-        if await self._redis.hexists(f"{PREFIX}:partners", partner_id):
+        if await self._redis.hexists(f"{self._prefix}:partners", partner_id):
             return False
         record = {"partner_id": partner_id, "name": name, "registered_at": at.isoformat()}
         if email:
             record["email"] = email
-        await self._journal(CredentialChange(kind="partner", id=partner_id, record=record))
-        return bool(await self._redis.hsetnx(f"{PREFIX}:partners", partner_id, json.dumps(record)))
+        await self._record(CredentialChange(kind="partner", id=partner_id, record=record))
+        return True
 
     async def partner(self, partner_id: str) -> dict[str, str] | None:
-        raw = await self._redis.hget(f"{PREFIX}:partners", partner_id)
+        raw = await self._redis.hget(f"{self._prefix}:partners", partner_id)
         return json.loads(raw) if raw else None
 
     async def issue_key(
@@ -149,40 +168,39 @@ class Credentials:
         }
         if departments:  # an auditor key limited to a territory
             record["departments"] = ",".join(departments)
-        await self._journal(CredentialChange(kind="key", id=key_id, record=record))
-        await self._redis.hset(f"{PREFIX}:keys", key_id, json.dumps(record))
+        await self._record(CredentialChange(kind="key", id=key_id, record=record))
         return IssuedKey(key_id, secret, expires_at)
 
     async def revoke(self, key_id: str) -> bool:
-        if not await self._redis.hexists(f"{PREFIX}:keys", key_id):
+        if not await self._redis.hexists(f"{self._prefix}:keys", key_id):
             return False
-        await self._journal(CredentialChange(kind="key", id=key_id, record=None))
-        return bool(await self._redis.hdel(f"{PREFIX}:keys", key_id))
+        await self._record(CredentialChange(kind="key", id=key_id, record=None))
+        return True
 
     async def intact(self) -> bool:
         """False while the keys are missing from Redis (lost, and not yet rebuilt by referrals)."""
-        return bool(await self._redis.exists(state_marker(OWNER)))
+        return bool(await self._redis.exists(state_marker(self._owner)))
+
+    async def _record(self, change: CredentialChange) -> None:
+        """The log first, then the projection of the change (the same the rebuild applies)."""
+        await self._journal(change)
+        await self.restore(change)
 
     async def restore(self, change: CredentialChange) -> None:
-        """Apply one change read back from the log (rebuilding after a loss of Redis)."""
-        table = f"{PREFIX}:{TABLES[change.kind]}"
-        if change.record is None:
-            await self._redis.hdel(table, change.id)
-        else:
-            await self._redis.hset(table, change.id, json.dumps(change.record))
+        """Apply one change: live after journaling it, and when rebuilding from the log."""
+        await apply_credential_change(self._redis, change, self._prefix)
 
     async def revoke_link(self, link_id: str, at: datetime) -> None:
         """An e-mail link that must no longer answer (its referral, or the partner, asked)."""
         record = {"revoked_at": at.isoformat()}
-        await self._journal(CredentialChange(kind="link", id=link_id, record=record))
-        await self._redis.hset(f"{PREFIX}:links", link_id, json.dumps(record))
+        await self._record(CredentialChange(kind="link", id=link_id, record=record))
 
     async def link_revoked(self, link_id: str) -> bool:
-        return bool(await self._redis.hexists(f"{PREFIX}:links", link_id))
+        return bool(await self._redis.hexists(f"{self._prefix}:links", link_id))
 
     async def partner_keys(self, partner_id: str) -> list[dict[str, str]]:
         """The partner's keys (id, issue and expiry dates; never the digest), newest first."""
-        keys = await self._redis.hgetall(f"{PREFIX}:keys")
+        keys = await self._redis.hgetall(f"{self._prefix}:keys")
         found = []
         for key_id, raw in keys.items():
             record = json.loads(raw)
@@ -191,17 +209,13 @@ class Credentials:
                               "expires_at": record.get("expires_at", "")})  # fmt: skip
         return sorted(found, key=lambda k: k["issued_at"], reverse=True)
 
-    async def keys_of(self, partner_id: str) -> list[str]:
-        keys = await self._redis.hgetall(f"{PREFIX}:keys")
-        return sorted(str(k) for k, raw in keys.items() if json.loads(raw).get("partner_id") == partner_id)
-
     async def authenticate(self, presented: str) -> Principal | None:
         """The principal a key belongs to, or None for an unknown, malformed or revoked key; KeyExpired for
         a key past its expiry (keys issued before expiries existed have none)."""
         parts = presented.split("_", 2)
         if len(parts) != 3 or parts[0] != KEY_PREFIX:
             return None
-        raw = await self._redis.hget(f"{PREFIX}:keys", parts[1])
+        raw = await self._redis.hget(f"{self._prefix}:keys", parts[1])
         if not raw:
             return None
         record = json.loads(raw)

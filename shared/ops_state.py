@@ -22,6 +22,7 @@ CONSUMER_GROUPS = {
     "referrals.projection": "referral.event.v1",
     "notifications.referral-events": "referral.event.v1",
     "notifications.subscriptions": "partner.subscription.v1",
+    "notifications.credentials": "referrals.credential.v1",
 }
 MISSED_HEARTBEATS_FOR_DOWN = 2
 

@@ -29,6 +29,10 @@ class EventPublisher:
         self._model = model
         self._source = source
 
+    @property
+    def topic(self) -> str:
+        return self._topic
+
     async def publish(
         self, event: Event, key: str, *, event_id: str | None = None, topic: str | None = None
     ) -> CloudEventAttributes:

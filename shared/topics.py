@@ -1,5 +1,6 @@
 """Every Kafka topic of the public contract (DESIGN.md §4), and the referrals service's two private
-topics (its own record of signings and credentials, readable by it alone), defined once."""
+topics (its own record of signings, readable by it alone, and of credentials, whose key digests
+notifications reads too), defined once."""
 
 from __future__ import annotations
 
@@ -29,14 +30,17 @@ BENEFICIARY_PROFILE = TopicSpec("beneficiary.profile.v1", 6, "beneficiary id", c
 PROGRAMME_OPENING = TopicSpec("programme.opening.v1", 3, "opening id", compacted=True, retention_ms=-1)
 # Kept: the proposals are the record of the seats matching held, read back when its state is rebuilt.
 MATCHING_PROPOSAL = TopicSpec("matching.proposal.v1", 6, "beneficiary id", retention_ms=-1)
+# Compacted: the latest trained success model, which every matching instance scores with.
+MATCHING_MODEL = TopicSpec("matching.model.v1", 1, "model name", compacted=True, retention_ms=-1)
 REFERRAL_EVENT = TopicSpec("referral.event.v1", 6, "beneficiary id", retention_ms=-1)
 PARTNER_SUBSCRIPTION = TopicSpec("partner.subscription.v1", 3, "partner id", compacted=True, retention_ms=-1)
 OPS_HEARTBEAT = TopicSpec("ops.heartbeat.v1", 1, "service instance", retention_ms=DAY_MS)
 OPS_METRICS = TopicSpec("ops.metrics.v1", 1, "service instance", retention_ms=DAY_MS)
 OPS_DLQ = TopicSpec("ops.dlq.v1", 3, "original key", retention_ms=30 * DAY_MS)
 OPS_AUDIT = TopicSpec("ops.audit.v1", 3, "subject", retention_ms=-1)
-# Private to referrals (ACLs grant no other principal): the signings with their contact details, and the
-# partners and API key digests, so that a wiped Redis is rebuilt from the log like every other view.
+# Private to referrals: the signings with their contact details (ACLs grant no other principal), and the
+# partners, API key digests and accounts (notifications may read it, and keeps the key digests only), so
+# that a wiped Redis is rebuilt from the log like every other view.
 REFERRALS_SIGNING = TopicSpec("referrals.signing.v1", 6, "beneficiary id", compacted=True, retention_ms=-1)
 REFERRALS_CREDENTIAL = TopicSpec("referrals.credential.v1", 1, "partner or key id", compacted=True, retention_ms=-1)
 
@@ -44,6 +48,7 @@ FIXED_TOPICS: tuple[TopicSpec, ...] = (
     BENEFICIARY_PROFILE,
     PROGRAMME_OPENING,
     MATCHING_PROPOSAL,
+    MATCHING_MODEL,
     REFERRAL_EVENT,
     PARTNER_SUBSCRIPTION,
     OPS_HEARTBEAT,

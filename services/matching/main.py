@@ -14,6 +14,7 @@ from faststream.asgi.types import Scope
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from services.matching.adapters.batch_state import Lease, PendingProfiles, SeatPrices
+from services.matching.adapters.model_store import ModelStore
 from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
 from services.matching.adapters.openings_view import OpeningsView
 from services.matching.adapters.outcome_log import OutcomeLog
@@ -23,22 +24,25 @@ from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.entrypoints.consumers import MatchingDependencies, register_consumers
 from services.matching.service_layer.history import OutcomeRecord, learn_from, read_jsonl
 from services.matching.service_layer.live_engine import LiveEngine, reoptimise
+from services.matching.service_layer.projections import MatchingProjections
 from services.matching.service_layer.propose import Clock, ProposalPolicy
 from services.matching.service_layer.referral_feedback import Feedback
-from services.matching.service_layer.state_rebuild import MatchingState, rebuild_matching_state
 from shared.asyncapi import asyncapi_document
 from shared.dead_letters import DeadLetters
-from shared.events import MatchingProposal
+from shared.events import MatchingProposal, SuccessModelTrained
+from shared.events.envelope import Event
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
 from shared.metering import Meter
 from shared.ops_reporter import OpsReporter
+from shared.projections import KafkaEventLog, ProjectingPublisher, rebuild_from_log
 from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
 from shared.state_guard import StateGuard
-from shared.topics import FIXED_TOPICS, MATCHING_PROPOSAL
+from shared.topics import FIXED_TOPICS, MATCHING_MODEL, MATCHING_PROPOSAL, TopicSpec
 
 SERVICE = "matching"
+SOURCE = f"/passerelle/{SERVICE}"
 log = logging.getLogger(__name__)
 
 
@@ -55,40 +59,33 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     redis = make_redis(settings.redis_url)
     meter = Meter(SERVICE, settings.instance_id)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
-    openings = OpeningsView(redis)
-    prices = SeatPrices(redis)
-    pending = PendingProfiles(redis)
-    model = success_model_for(settings)
-    ledger = SeatLedger(redis)
-    live = LiveEngine(openings, prices, model)
-    profiles = ProfileBook(redis)
+    openings, prices, pending = OpeningsView(redis), SeatPrices(redis), PendingProfiles(redis)
+    ledger, profiles, models = SeatLedger(redis), ProfileBook(redis), ModelStore(redis)
+    tried, outcomes = TriedOpenings(redis), OutcomeLog(redis)
     policy = ProposalPolicy(max_ranked=settings.max_ranked, hold_for=timedelta(days=settings.seat_hold_days))
-    deps = MatchingDependencies(
-        openings=openings,
-        seats=ledger,
-        engine=live,
-        pending=pending,
-        profiles=profiles,
-        feedback=Feedback(
-            ledger, pending, profiles, TriedOpenings(redis), OutcomeLog(redis), openings, live, clock, policy
-        ),
-        proposals=EventPublisher(
-            broker,
-            MATCHING_PROPOSAL,
-            MatchingProposal,
-            f"/passerelle/{SERVICE}",
-            "Ranked, explained proposals for one beneficiary, with the seat held",
-            meter=meter,
-        ),
-        dead_letters=DeadLetters(broker, SERVICE, meter),
-        clock=clock,
-        policy=policy,
+    table = MatchingProjections(openings, ledger, profiles, pending, tried, outcomes, models, policy).table()
+    history, own_model = start_up_history(settings)
+    live = LiveEngine(openings, prices, models, own_model)
+
+    def publisher(spec: TopicSpec, model: type[Event], description: str) -> ProjectingPublisher:
+        """The log first, then matching's own projection of the event (the one the rebuild replays)."""
+        return ProjectingPublisher(EventPublisher(broker, spec, model, SOURCE, description, meter=meter), table, clock)
+
+    proposals = publisher(
+        MATCHING_PROPOSAL, MatchingProposal, "Ranked, explained proposals for one beneficiary, with the seat held"
     )
-    state = MatchingState(openings, ledger, profiles, pending, deps.feedback)
+    model_log = publisher(
+        MATCHING_MODEL, SuccessModelTrained, "A new version of the success model, with what it was trained on"
+    )
+    feedback = Feedback(ledger, profiles, tried, outcomes, models, live, proposals, model_log, clock, policy, history)
+    deps = MatchingDependencies(
+        table, ledger, live, feedback, proposals, DeadLetters(broker, SERVICE, meter), clock, policy
+    )
+    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
     guard = StateGuard(
         redis,
         SERVICE,
-        lambda: rebuild_matching_state(settings.kafka_bootstrap_servers, state, settings.max_event_bytes),
+        lambda: rebuild_from_log(event_log, table, settings.max_event_bytes),
         check_interval_s=settings.state_check_interval_s,
     )
     register_consumers(broker, settings, deps, guard)
@@ -97,7 +94,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     async def health(scope: Scope) -> AsgiResponse:
         """Ready when the broker answers; reports how many openings matching knows."""
         ok = await broker.ping(timeout=2.0)
-        body = {"service": SERVICE, "status": "ok" if ok else "down", "openings_known": await deps.openings.count()}
+        body = {"service": SERVICE, "status": "ok" if ok else "down", "openings_known": await openings.count()}
         return AsgiResponse(json.dumps(body).encode(), 200 if ok else 503, headers={"content-type": "application/json"})
 
     @get(include_in_schema=False)
@@ -109,8 +106,8 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
             return _json({"detail": "query parameter opening_id is required"}, 422)
         body = {
             "opening_id": opening_id,
-            "capacity": await deps.seats.capacity(opening_id),
-            "available": await deps.seats.available(opening_id, clock()),
+            "capacity": await ledger.capacity(opening_id),
+            "available": await ledger.available(opening_id, clock()),
         }
         return _json(body, 200)
 
@@ -138,7 +135,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
             await asyncio.sleep(interval)
             try:
                 if await guard.intact() and await lease.acquire(int(interval * 1000 * 0.9)):
-                    await reoptimise(openings, pending, prices, model, clock)
+                    await reoptimise(live, pending, clock)
             except Exception:
                 log.exception("re-optimisation failed; the previous seat prices stay")
 
@@ -164,10 +161,13 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     )
 
 
-def success_model_for(settings: MatchingSettings) -> SuccessModel:
-    """Learned from the history file when one is configured and large enough; the prior otherwise."""
+def start_up_history(settings: MatchingSettings) -> tuple[list[OutcomeRecord], SuccessModel]:
+    """The history file's records (learned from again, with the outcomes, at each retraining) and the
+    model this instance scores with until a trained version is published: learned from the file when it
+    is large enough, the prior otherwise."""
     if settings.success_history_path is None:
-        return prior_model()
-    report = learn_from(list(read_jsonl(settings.success_history_path, OutcomeRecord)))  # type: ignore[arg-type]
+        return [], prior_model()
+    records: list[OutcomeRecord] = list(read_jsonl(settings.success_history_path, OutcomeRecord))  # type: ignore[arg-type]
+    report = learn_from(records)
     log.info("success model", extra={"records": report.records, "model": report.note})
-    return report.model
+    return records, report.model

@@ -20,7 +20,7 @@ from services.notifications.adapters.webhook_outbox import WebhookOutbox
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints import deliveries_api
 from services.notifications.entrypoints.consumers import NotificationsDependencies, register_consumers
-from services.notifications.service_layer.state_rebuild import NotificationsState, rebuild_notifications_state
+from services.notifications.service_layer.projections import AUTH_PREFIX, NotificationsProjections
 from services.notifications.service_layer.webhook_sender import Clock, RetryPolicy, send_due
 from shared.access import Credentials
 from shared.dead_letters import DeadLetters
@@ -34,6 +34,7 @@ from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
 from shared.metering import Meter
 from shared.ops_reporter import OpsReporter
+from shared.projections import KafkaEventLog, ProjectingPublisher, rebuild_from_log
 from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
 from shared.state_guard import StateGuard
@@ -54,31 +55,34 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     meter = Meter(SERVICE, settings.instance_id)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
     dead_letters = DeadLetters(broker, SERVICE, meter)
-    outbox = WebhookOutbox(redis)
-    subscriptions = SubscriptionsView(redis)
+    outbox, subscriptions, deliveries = WebhookOutbox(redis), SubscriptionsView(redis), DeliveryLog(redis)
+    credentials = Credentials(redis, clock=clock, prefix=AUTH_PREFIX, owner=SERVICE)
+    table = NotificationsProjections(subscriptions, deliveries, credentials).table()
+    entries = EventPublisher(
+        broker,
+        PARTNER_TOPIC_PATTERN,
+        PartnerCandidateEntry,
+        f"/passerelle/{SERVICE}",
+        "A new candidate in the partner's pool: minimised, pseudonymous",
+        meter=meter,
+    )
     deps = NotificationsDependencies(
+        table=table,
         topics=PartnerTopics(
             settings.kafka_bootstrap_servers, settings.kafka_replication_factor, settings.kafka_manage_topics
         ),
-        deliveries=DeliveryLog(redis),
-        entries=EventPublisher(
-            broker,
-            PARTNER_TOPIC_PATTERN,
-            PartnerCandidateEntry,
-            f"/passerelle/{SERVICE}",
-            "A new candidate in the partner's pool: minimised, pseudonymous",
-            meter=meter,
-        ),
+        deliveries=deliveries,
+        entries=ProjectingPublisher(entries, table, clock),
         dead_letters=dead_letters,
         subscriptions=subscriptions,
         outbox=outbox,
         clock=clock,
     )
-    state = NotificationsState(subscriptions, deps.deliveries)
+    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
     guard = StateGuard(
         redis,
         SERVICE,
-        lambda: rebuild_notifications_state(settings.kafka_bootstrap_servers, state, settings.max_event_bytes),
+        lambda: rebuild_from_log(event_log, table, settings.max_event_bytes),
         check_interval_s=settings.state_check_interval_s,
     )
     register_consumers(broker, settings, deps, guard)
@@ -119,7 +123,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
                 await redis.aclose()
 
     app = FastAPI(title="Passerelle notifications", version="0.1.0", lifespan=lifespan)
-    app.state.credentials = Credentials(redis, clock=clock)
+    app.state.credentials = credentials
     app.state.broker = broker
     add_tracing(app)
     add_state_gate(app, guard)

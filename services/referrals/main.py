@@ -41,10 +41,11 @@ from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
-from services.referrals.service_layer.state_rebuild import ReferralsState, rebuild_referrals_state
+from services.referrals.service_layer.projections import ReferralsProjections
 from shared.access import CredentialChange, Credentials
 from shared.dead_letters import DeadLetters
 from shared.events import AuditRecord, BeneficiaryProfile, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.events.envelope import Event
 from shared.http_auth import AdminDep
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
@@ -56,6 +57,7 @@ from shared.kafka_broker import make_broker
 from shared.metering import Meter
 from shared.ops_history import LagSampler
 from shared.ops_reporter import OpsReporter
+from shared.projections import KafkaEventLog, ProjectingPublisher, rebuild_from_log
 from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
 from shared.state_guard import StateGuard
@@ -68,6 +70,7 @@ from shared.topics import (
     REFERRAL_EVENT,
     REFERRALS_CREDENTIAL,
     REFERRALS_SIGNING,
+    TopicSpec,
 )
 
 SERVICE = "referrals"
@@ -82,76 +85,59 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     now: Clock = clock or service_clock
     meter = Meter(SERVICE, settings.instance_id)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
-    store = ReferralStore(redis)
-    views = ReferralViews(redis)
-    publishers = Publishers(
-        profiles=EventPublisher(
-            broker,
-            BENEFICIARY_PROFILE,
-            BeneficiaryProfile,
-            SOURCE,
-            "Pseudonymous profile of a newcomer who signed the CIR",
-            meter=meter,
-        ),
-        openings=EventPublisher(
-            broker,
-            PROGRAMME_OPENING,
-            ProgrammeOpening,
-            SOURCE,
-            "A programme opening was created or changed",
-            meter=meter,
-        ),
-        referral_events=EventPublisher(
-            broker, REFERRAL_EVENT, ReferralEvent, SOURCE, "A referral changed state", meter=meter
-        ),
-        audit=EventPublisher(broker, OPS_AUDIT, AuditRecord, SOURCE, "Who saw or changed what, when", meter=meter),
-        subscriptions=EventPublisher(
-            broker,
-            PARTNER_SUBSCRIPTION,
-            PartnerSubscription,
-            SOURCE,
-            "A partner's pool subscription changed",
-            meter=meter,
-        ),
-        signings=EventPublisher(
-            broker,
-            REFERRALS_SIGNING,
-            SigningRecorded,
-            SOURCE,
-            "Referrals' private record of a CIR signing, contact details included (no other reader)",
-            meter=meter,
-        ),
-    )
+    store, views, flags = ReferralStore(redis), ReferralViews(redis), ReviewFlags(redis)
     credential_log = EventPublisher(
         broker,
         REFERRALS_CREDENTIAL,
         CredentialChange,
         SOURCE,
-        "Referrals' private record of partners and API key digests (no other reader)",
+        "Referrals' private record of partners, API key digests and accounts (notifications reads the digests)",
         meter=meter,
     )
 
     async def journal(change: CredentialChange) -> None:
         await credential_log.publish(change, key=change.id)
 
-    flags = ReviewFlags(redis)
-    lifecycle = Lifecycle(store, views, ReferralLocks(redis), flags, publishers, now)
+    credentials = Credentials(redis, journal, now)
+    subscriptions = Subscriptions(redis)
+    table = ReferralsProjections(store, views, flags, credentials, subscriptions).table()
+
+    def publisher(spec: TopicSpec, model: type[Event], description: str) -> ProjectingPublisher:
+        """The log first, then referrals' own projection of the event (the one the rebuild replays)."""
+        return ProjectingPublisher(EventPublisher(broker, spec, model, SOURCE, description, meter=meter), table, now)
+
+    publishers = Publishers(
+        profiles=publisher(
+            BENEFICIARY_PROFILE, BeneficiaryProfile, "Pseudonymous profile of a newcomer who signed the CIR"
+        ),
+        openings=publisher(PROGRAMME_OPENING, ProgrammeOpening, "A programme opening was created or changed"),
+        referral_events=publisher(REFERRAL_EVENT, ReferralEvent, "A referral changed state"),
+        audit=publisher(OPS_AUDIT, AuditRecord, "Who saw or changed what, when"),
+        subscriptions=publisher(PARTNER_SUBSCRIPTION, PartnerSubscription, "A partner's pool subscription changed"),
+        signings=publisher(
+            REFERRALS_SIGNING,
+            SigningRecorded,
+            "Referrals' private record of a CIR signing, contact details included (no other reader)",
+        ),
+    )
+    lifecycle = Lifecycle(store, views, ReferralLocks(redis), publishers, now)
     context = ReferralsContext(
         store=store,
         views=views,
         publishers=publishers,
         lifecycle=lifecycle,
-        credentials=Credentials(redis, journal, now),
-        subscriptions=Subscriptions(redis),
+        credentials=credentials,
+        subscriptions=subscriptions,
         clock=now,
         webhook_targets=settings.webhook_target_policy(),
         signing_dates=SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing),
+        flags=flags,
     )
-    state = ReferralsState(store, views, context.credentials, context.subscriptions, flags)
+    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
     guard = StateGuard(
         redis,
         SERVICE,
-        lambda: rebuild_referrals_state(settings.kafka_bootstrap_servers, state, settings.max_event_bytes),
+        lambda: rebuild_from_log(event_log, table, settings.max_event_bytes),
         check_interval_s=settings.state_check_interval_s,
     )
     accounts = Accounts(redis, journal)
@@ -160,7 +146,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     links = ReferralLinks(secret, timedelta(days=settings.link_days), context.credentials)
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
     mail = PartnerMail(relay, redis, context.credentials, links, publishers.audit, settings.console_url, now)
-    register_consumers(broker, settings, context, DeadLetters(broker, SERVICE, meter), guard, mail)
+    register_consumers(broker, settings, context, table, DeadLetters(broker, SERVICE, meter), guard, mail)
 
     async def sweep_deadlines_forever() -> None:
         while True:

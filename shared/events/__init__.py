@@ -3,6 +3,7 @@
 from shared.events.audit import AuditRecord
 from shared.events.candidate import CandidateSummary, PartnerCandidateEntry
 from shared.events.envelope import Event
+from shared.events.model import SuccessModelTrained
 from shared.events.opening import Eligibility, ProgrammeOpening
 from shared.events.profile import BeneficiaryProfile, Preferences
 from shared.events.proposal import HeldSeat, MatchingProposal, NotEligible, RankedOpening
@@ -25,5 +26,6 @@ __all__ = [
     "ProgrammeOpening",
     "RankedOpening",
     "ReferralEvent",
+    "SuccessModelTrained",
     "WebhookChannel",
 ]

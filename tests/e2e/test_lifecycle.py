@@ -10,10 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from passerelle.replay import replay_referral_views
 from passerelle.stack import ServiceStack
 from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.service_layer.projections import replay_referral_views
 from shared.events import Eligibility
+from shared.projections import KafkaEventLog
 from shared.redis_factory import make_redis
 from tests.e2e.access import ActAs
 from tests.e2e.isolated import isolated_stack
@@ -232,7 +233,7 @@ async def test_the_views_rebuilt_from_the_log_equal_the_live_ones(clock_stack: S
         live = await views.snapshot()
         assert live, "the tests above should have left referrals behind"
 
-        report = await replay_referral_views(infrastructure.kafka_bootstrap_servers, infrastructure.redis_url)
+        report = await replay_referral_views(KafkaEventLog(infrastructure.kafka_bootstrap_servers), redis)
 
         assert await views.snapshot() == live
         assert report.views == len(live) and report.skipped == 0

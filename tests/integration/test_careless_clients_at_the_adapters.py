@@ -16,13 +16,18 @@ from redis.asyncio import Redis
 from passerelle.infrastructure import Infrastructure
 from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
 from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.service_layer import subscriptions
 from services.referrals.service_layer.handlers import Publishers, create_opening
+from services.referrals.service_layer.projections import ReferralsProjections
 from shared.access import Credentials, KeyExpired, Role
 from shared.events import PoolFilters
+from shared.projections import ProjectingPublisher
 from shared.redis_factory import make_redis
+from shared.topics import PARTNER_SUBSCRIPTION, PROGRAMME_OPENING
 from shared.webhook_targets import IpAddress, WebhookTargetPolicy
 from tests.factories import epide_opening
 from tests.support import random_ref
@@ -31,13 +36,24 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 class RefusingPublisher:
+    topic = "any.v1"
+
     def __init__(self, error: Exception) -> None:
         self.error = error
         self.attempts = 0
 
-    async def publish(self, event: Any, **kwargs: Any) -> None:
+    async def publish(self, event: Any, key: str, **kwargs: Any) -> None:
         self.attempts += 1
         raise self.error
+
+
+def projected(publisher: RefusingPublisher, redis: Redis, topic: str) -> ProjectingPublisher:
+    """As referrals wires its publishers: the log, then referrals' own projection of the event."""
+    publisher.topic = topic
+    projections = ReferralsProjections(
+        ReferralStore(redis), ReferralViews(redis), ReviewFlags(redis), Credentials(redis), Subscriptions(redis)
+    )
+    return ProjectingPublisher(publisher, projections.table(), lambda: NOW)
 
 
 class CapturedDeadLetters:
@@ -63,7 +79,7 @@ async def private_redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
 async def test_an_opening_the_bus_refuses_is_not_kept(redis: Redis, error: Exception) -> None:
     opening = epide_opening()
     publisher = RefusingPublisher(error)
-    publishers = Publishers(*([publisher] * 6))  # type: ignore[arg-type]
+    publishers = Publishers(*([projected(publisher, redis, PROGRAMME_OPENING.name)] * 6))
 
     with pytest.raises(type(error)):
         await create_opening(opening, ReferralStore(redis), publishers)
@@ -78,7 +94,8 @@ async def test_a_subscription_the_bus_refuses_is_not_kept(redis: Redis) -> None:
 
     with pytest.raises(MessageSizeTooLargeError):
         await subscriptions.subscribe(
-            partner, PoolFilters(), True, None, kept, RefusingPublisher(MessageSizeTooLargeError()),  # type: ignore[arg-type]
+            partner, PoolFilters(), True, None,
+            projected(RefusingPublisher(MessageSizeTooLargeError()), redis, PARTNER_SUBSCRIPTION.name),
             WebhookTargetPolicy(), lambda: NOW,
         )  # fmt: skip
 

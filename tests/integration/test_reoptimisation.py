@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from redis.asyncio import Redis
 
 from services.matching.adapters.batch_state import PendingProfiles, SeatPrices
+from services.matching.adapters.model_store import ModelStore
 from services.matching.adapters.openings_view import OpeningsView
 from services.matching.domain.success_model import prior_model
 from services.matching.service_layer.live_engine import LiveEngine, reoptimise
@@ -27,12 +28,13 @@ async def test_a_contested_seat_gets_a_price_and_the_live_engine_sees_it(redis: 
     await pending.add(other, NOW + timedelta(days=7))
     await pending.add(profile(birth_date=date(2005, 1, 1)), NOW - timedelta(seconds=1))  # expired
 
-    solved = await reoptimise(openings, pending, prices, prior_model(), lambda: NOW)
+    live = LiveEngine(openings, prices, ModelStore(redis, key=f"{prefix}:model"), prior_model())
+    solved = await reoptimise(live, pending, lambda: NOW)
 
     assert solved == 2
     price = (await prices.load())[scarce.opening_id]
     assert 0 < price < 1
-    engine = await LiveEngine(openings, prices, prior_model()).current()
+    engine = await live.current()
     [candidate] = engine.candidates(other)
     assert candidate.price == price
     assert len(await pending.live(NOW)) == 2
@@ -45,6 +47,7 @@ async def test_without_pending_newcomers_prices_are_cleared(redis: Redis) -> Non
     await openings.upsert(epide_opening())
     await prices.replace({"x": 0.5})
 
-    await reoptimise(openings, PendingProfiles(redis, key=f"{prefix}:pending"), prices, prior_model(), lambda: NOW)
+    live = LiveEngine(openings, prices, ModelStore(redis, key=f"{prefix}:model"), prior_model())
+    await reoptimise(live, PendingProfiles(redis, key=f"{prefix}:pending"), lambda: NOW)
 
     assert await prices.load() == {}

@@ -5,7 +5,7 @@ from shared.topics import FIXED_TOPICS, InvalidPartnerId, partner_candidates_top
 
 def test_every_contract_topic_is_versioned_and_unique() -> None:
     names = [t.name for t in FIXED_TOPICS]
-    assert len(names) == len(set(names)) == 11
+    assert len(names) == len(set(names)) == 12
     assert all(name.endswith(".v1") for name in names)
 
 
@@ -17,6 +17,7 @@ def test_topics_that_hold_current_records_are_compacted() -> None:
         "partner.subscription.v1",
         "referrals.signing.v1",
         "referrals.credential.v1",
+        "matching.model.v1",
     }
     assert all(t.config()["cleanup.policy"] == "compact" for t in FIXED_TOPICS if t.compacted)
 

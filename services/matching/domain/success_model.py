@@ -6,7 +6,6 @@ kept as plain arrays, so scoring one profile against 2,000 openings costs a few 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +13,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
 from services.matching.domain.features import FEATURES
+from shared.events import SuccessModelTrained
 
 MIN_HISTORY = 50
 ISOTONIC_FROM = 1000
@@ -50,6 +50,7 @@ class SuccessModel:
     sigmoid_ab: tuple[float, float] | None = None
     trained_on: int = 0
     feature_names: tuple[str, ...] = field(default=FEATURES)
+    version: int = 0  # 0: this instance's own (the prior, or learned from its start-up history)
 
     def decision(self, x: np.ndarray) -> np.ndarray:
         return x @ self.weights.astype(x.dtype) + np.float32(self.intercept)
@@ -67,18 +68,19 @@ class SuccessModel:
     def contributions(self, x_row: np.ndarray) -> dict[str, float]:
         return {name: float(w * v) for name, w, v in zip(self.feature_names, self.weights, x_row, strict=True)}
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "weights": self.weights.tolist(),
-                "intercept": self.intercept,
-                "source": self.source,
-                "isotonic_x": None if self.isotonic_x is None else self.isotonic_x.tolist(),
-                "isotonic_y": None if self.isotonic_y is None else self.isotonic_y.tolist(),
-                "sigmoid_ab": self.sigmoid_ab,
-                "trained_on": self.trained_on,
-                "feature_names": list(self.feature_names),
-            }
+    @classmethod
+    def from_event(cls, event: SuccessModelTrained) -> SuccessModel:
+        """The model a `matching.model.v1` artefact carries."""
+        return cls(
+            weights=np.array(event.weights, dtype=np.float64),
+            intercept=event.intercept,
+            source=event.source,
+            isotonic_x=None if event.isotonic_x is None else np.array(event.isotonic_x),
+            isotonic_y=None if event.isotonic_y is None else np.array(event.isotonic_y),
+            sigmoid_ab=event.sigmoid_ab,
+            trained_on=event.trained_on,
+            feature_names=tuple(event.feature_names),
+            version=event.version,
         )
 
 

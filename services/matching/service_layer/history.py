@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.matching.domain.success_model import NotEnoughHistory, SuccessModel, prior_model, train_success_model
 from services.matching.service_layer.engine import pair_features_for
-from shared.events import BeneficiaryProfile, ProgrammeOpening
+from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
 
 class OutcomeRecord(BaseModel):
@@ -55,6 +55,32 @@ class TrainingReport:
     records: int
     successes: int
     note: str
+    log_loss: float | None = None  # on the training records; None for the prior
+    brier: float | None = None
+
+    @property
+    def learned(self) -> bool:
+        return self.model.source != "prior"
+
+    def artefact(self, version: int, outcomes: int, at: datetime) -> SuccessModelTrained:
+        """The model as a versioned `matching.model.v1` artefact."""
+        model = self.model
+        return SuccessModelTrained(
+            version=version,
+            trained_at=at,
+            trained_on=self.records,
+            outcomes=outcomes,
+            successes=self.successes,
+            source=model.source,
+            feature_names=list(model.feature_names),
+            weights=[float(w) for w in model.weights],
+            intercept=model.intercept,
+            isotonic_x=None if model.isotonic_x is None else [float(v) for v in model.isotonic_x],
+            isotonic_y=None if model.isotonic_y is None else [float(v) for v in model.isotonic_y],
+            sigmoid_ab=model.sigmoid_ab,
+            log_loss=self.log_loss,
+            brier=self.brier,
+        )
 
 
 def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
@@ -68,18 +94,7 @@ def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
         model = train_success_model(x, y)
     except NotEnoughHistory as exc:
         return TrainingReport(prior_model(), len(records), successes, f"{exc}; prior weights kept")
-    return TrainingReport(model, len(records), successes, model.source)
-
-
-def load_model(path: Path) -> SuccessModel:
-    data = json.loads(path.read_text())
-    return SuccessModel(
-        weights=np.array(data["weights"]),
-        intercept=data["intercept"],
-        source=data["source"],
-        isotonic_x=None if data["isotonic_x"] is None else np.array(data["isotonic_x"]),
-        isotonic_y=None if data["isotonic_y"] is None else np.array(data["isotonic_y"]),
-        sigmoid_ab=None if data["sigmoid_ab"] is None else tuple(data["sigmoid_ab"]),
-        trained_on=data["trained_on"],
-        feature_names=tuple(data["feature_names"]),
-    )
+    p = np.clip(model.predict(x).astype(np.float64), 1e-6, 1 - 1e-6)
+    log_loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    brier = float(np.mean((p - y) ** 2))
+    return TrainingReport(model, len(records), successes, model.source, round(log_loss, 6), round(brier, 6))

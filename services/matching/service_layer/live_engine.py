@@ -1,4 +1,6 @@
-"""The engine a running matcher uses: rebuilt when the openings change, priced by the last batch solve."""
+"""The engine a running matcher uses: rebuilt when the openings or the success model change, priced by
+the last batch solve. Real-time proposals and the batch re-solve both take their model from here, and
+here it is the latest version published on matching.model.v1 (kept in Redis), on every instance."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import asyncio
 import logging
 
 from services.matching.adapters.batch_state import PendingProfiles, SeatPrices
+from services.matching.adapters.model_store import ModelStore
 from services.matching.adapters.openings_view import OpeningsView
 from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
@@ -15,48 +18,53 @@ log = logging.getLogger(__name__)
 
 
 class LiveEngine:
-    def __init__(self, openings: OpeningsView, prices: SeatPrices, model: SuccessModel) -> None:
-        self._openings = openings
-        self._prices = prices
-        self._model = model
+    def __init__(self, openings: OpeningsView, prices: SeatPrices, models: ModelStore, own_model: SuccessModel) -> None:
+        """`own_model`: what this instance scores with until a trained version is published (the prior,
+        or what it learned from its start-up history)."""
+        self.openings = openings
+        self.prices = prices
+        self._models = models
+        self._model = own_model
         self._engine: MatchingEngine | None = None
-        self._version = -1
+        self._openings_version = -1
 
-    @property
-    def model(self) -> SuccessModel:
+    async def model(self) -> SuccessModel:
+        """The latest published model (one Redis read when nothing changed)."""
+        version = await self._models.version()
+        if version > self._model.version:
+            artefact = await self._models.latest()
+            if artefact is not None:
+                self._model = SuccessModel.from_event(artefact)
+                log.info("success model loaded", extra={"version": artefact.version, "model": artefact.source})
         return self._model
 
-    def use_model(self, model: SuccessModel) -> None:
-        """Swap in a retrained model; the next request rebuilds the engine with it."""
-        self._model = model
-        self._engine = None
-
     async def current(self) -> MatchingEngine:
-        version = await self._openings.version()
-        if self._engine is None or version != self._version:
-            self._engine = MatchingEngine(await self._openings.all(), self._model)
-            self._version = version
-        self._engine.set_prices(await self._prices.load())
+        model = await self.model()
+        version = await self.openings.version()
+        if self._engine is None or version != self._openings_version or self._engine.model is not model:
+            self._engine = MatchingEngine(await self.openings.all(), model)
+            self._openings_version = version
+        self._engine.set_prices(await self.prices.load())
         return self._engine
 
 
-async def reoptimise(
-    openings: OpeningsView, pending: PendingProfiles, prices: SeatPrices, model: SuccessModel, clock: Clock
-) -> int:
-    """Solve the batch of newcomers with a live proposal and store the seats' dual prices."""
+async def reoptimise(live: LiveEngine, pending: PendingProfiles, clock: Clock) -> int:
+    """Solve the batch of newcomers with a live proposal and store the seats' dual prices, scoring with
+    the same model as real-time proposals."""
     profiles = await pending.live(clock())
-    engine = MatchingEngine(await openings.all(), model)
+    engine = MatchingEngine(await live.openings.all(), await live.model())
     if not profiles or not engine.openings:
-        await prices.replace({})
+        await live.prices.replace({})
         return 0
     result = await asyncio.to_thread(engine.assign_batch, profiles, 20, None, False)
-    await prices.replace(engine.price_map())
+    await live.prices.replace(engine.price_map())
     log.info(
         "re-optimised",
         extra={
             "profiles": len(profiles),
             "objective": round(result.assignment.objective, 3),
             "priced_openings": len(engine.price_map()),
+            "model_version": engine.model.version,
         },
     )
     return len(profiles)

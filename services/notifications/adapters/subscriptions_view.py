@@ -20,9 +20,10 @@ class SubscriptionsView:
         subscriptions = (PartnerSubscription.model_validate_json(v) for v in raw.values())
         return sorted((s for s in subscriptions if s.active), key=lambda s: (s.partner_id, s.subscription_id))
 
-    async def count_anonymous(self, subscription_id: str) -> int:
-        """A candidate fitted but did not consent: the partner only learns how many."""
-        return int(await self._redis.incr(f"{self._key}:anonymous:{subscription_id}"))
+    async def count_anonymous(self, subscription_id: str, referral_id: str) -> None:
+        """A candidate fitted but did not consent: the partner only learns how many (a set of referral
+        ids, so a redelivered event is counted once)."""
+        await self._redis.sadd(f"{self._key}:anonymous:{subscription_id}", referral_id)
 
     async def anonymous(self, subscription_id: str) -> int:
-        return int(await self._redis.get(f"{self._key}:anonymous:{subscription_id}") or 0)
+        return int(await self._redis.scard(f"{self._key}:anonymous:{subscription_id}"))

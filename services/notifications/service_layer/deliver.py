@@ -14,32 +14,23 @@ from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOu
 from services.notifications.domain.candidate_entry import candidate_entry_for, entry_event_id
 from services.notifications.domain.pool_filters import fits
 from shared.events import PartnerCandidateEntry, PartnerSubscription, ReferralEvent
-from shared.publishing import EventPublisher
+from shared.projections import Publisher
 
 JOB_NAMESPACE = uuid.UUID("5e0c2f1a-8b7d-4c3e-9f6a-1d2b3c4d5e6f")
 Clock = Callable[[], datetime]
 
 
-async def deliver_to_partner(
-    event: ReferralEvent, topics: PartnerTopics, log: DeliveryLog, publisher: EventPublisher
-) -> bool:
-    """Publish the minimised entry on the owner's `partner.<id>.candidates.v1`; False when nothing was sent."""
-    entry = candidate_entry_for(event)
-    if entry is None:
-        return False
-    return await _to_topic(event.partner_id, entry, topics, log, publisher)
-
-
 async def _to_topic(
-    partner_id: str, entry: PartnerCandidateEntry, topics: PartnerTopics, log: DeliveryLog, publisher: EventPublisher
+    partner_id: str, entry: PartnerCandidateEntry, topics: PartnerTopics, log: DeliveryLog, publisher: Publisher
 ) -> bool:
+    """Publish the minimised entry on the partner's `partner.<id>.candidates.v1`, once. The publisher
+    projects the delivery into the log after publishing: a crash in between re-sends the entry with the
+    same ce_id, never loses it."""
     if await log.was_delivered(partner_id, entry.referral_id):
         return False
     entry_id = entry_event_id(partner_id, entry.referral_id)
     topic = await topics.topic_for(partner_id)
-    # Publish first, then record: a crash in between re-sends the entry with the same ce_id, never loses it.
     await publisher.publish(entry, key=entry.referral_id, event_id=entry_id, topic=topic)
-    await log.record_delivery(partner_id, entry.referral_id, entry_id)
     return True
 
 
@@ -48,11 +39,12 @@ async def fan_out(
     subscriptions: SubscriptionsView,
     topics: PartnerTopics,
     log: DeliveryLog,
-    publisher: EventPublisher,
+    publisher: Publisher,
     outbox: WebhookOutbox,
     clock: Clock,
 ) -> int:
-    """Everything a new referral triggers; returns the number of deliveries scheduled or made."""
+    """Everything a new referral triggers; returns the number of deliveries scheduled or made. (Candidates
+    without consent are only counted: a projection, see projections.py.)"""
     entry = candidate_entry_for(event)
     if entry is None:
         return 0
@@ -64,10 +56,7 @@ async def fan_out(
         if owner:
             sent += await _webhook(subscription, entry, outbox, clock, webhooks_for)
             continue
-        if not fits(subscription.filters, event):
-            continue
-        if not event.candidate.consented:
-            await subscriptions.count_anonymous(subscription.subscription_id)
+        if not fits(subscription.filters, event) or not event.candidate.consented:
             continue
         pool_entry = entry.model_copy(update={"entry_kind": "pool"})
         if subscription.kafka and subscription.partner_id not in pooled_for:

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
-from shared.access import PREFIX, CredentialChange, CredentialJournal, Principal, Role
+from shared.access import PREFIX, CredentialChange, CredentialJournal, Principal, Role, apply_credential_change
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 TABLE = f"{PREFIX}:accounts"
@@ -91,8 +91,9 @@ class Accounts:
         if await self._redis.hexists(TABLE, account.login):
             return False
         record = account.record(_hasher.hash(password)) | {"created_at": at.isoformat()}
-        await self._journal(CredentialChange(kind="account", id=account.login, record=record))
-        await self._redis.hset(TABLE, account.login, json.dumps(record))
+        change = CredentialChange(kind="account", id=account.login, record=record)
+        await self._journal(change)  # the log first, then the same projection the rebuild applies
+        await apply_credential_change(self._redis, change)
         return True
 
     async def get(self, login: str) -> Account | None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.domain.signing import SigningDateRules
@@ -28,6 +29,7 @@ class ReferralsContext:
     clock: Clock
     webhook_targets: WebhookTargetPolicy
     signing_dates: SigningDateRules
+    flags: ReviewFlags
 
 
 def _context(request: Request) -> ReferralsContext:

@@ -80,4 +80,4 @@ async def review_flags(
     opening = await context.store.get_opening(opening_id)
     if opening is None or (caller.role is Role.PARTNER and caller.partner_id != opening.partner_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"opening {opening_id} does not exist")
-    return await context.lifecycle.flags.of_opening(opening_id)
+    return await context.flags.of_opening(opening_id)

@@ -70,7 +70,6 @@ async def subscribe(
             body.filters,
             body.kafka,
             str(body.webhook_url) if body.webhook_url else None,
-            context.subscriptions,
             context.publishers.subscriptions,
             context.webhook_targets,
             context.clock,

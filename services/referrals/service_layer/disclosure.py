@@ -10,7 +10,7 @@ from services.referrals.domain.signing import ContactDetails
 from services.referrals.service_layer.handlers import Clock
 from shared.access import Principal
 from shared.events import AuditRecord
-from shared.publishing import EventPublisher
+from shared.projections import Publisher
 from shared.vocabulary import ReferralStatus
 
 DISCLOSABLE_FROM = frozenset(
@@ -23,7 +23,7 @@ class DisclosureRefused(DomainError):
 
 
 async def disclose_contact(
-    view: ReferralView, partner: Principal, store: ReferralStore, audit: EventPublisher, clock: Clock
+    view: ReferralView, partner: Principal, store: ReferralStore, audit: Publisher, clock: Clock
 ) -> ContactDetails:
     if view.status not in DISCLOSABLE_FROM:
         raise DisclosureRefused(f"contact details are shared once the referral is accepted (it is {view.status.value})")

@@ -15,9 +15,10 @@ from services.referrals.domain.records import MAX_VERSIONS_KEPT, ProfileVersion,
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
+from services.referrals.service_layer.projections import profile_marker
 from shared.consuming import PoisonMessage
 from shared.events import MatchingProposal, ProgrammeOpening, ReferralEvent
-from shared.publishing import EventPublisher
+from shared.projections import Publisher
 from shared.vocabulary import ReferralStatus
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,14 @@ Clock = Callable[[], datetime]
 
 @dataclass
 class Publishers:
-    profiles: EventPublisher
-    openings: EventPublisher
-    referral_events: EventPublisher
-    audit: EventPublisher
-    subscriptions: EventPublisher
-    signings: EventPublisher  # referrals' private log of signings (personal data)
+    """Where referrals' events go; those it projects itself are `ProjectingPublisher`s (log, then state)."""
+
+    profiles: Publisher
+    openings: Publisher
+    referral_events: Publisher
+    audit: Publisher
+    subscriptions: Publisher
+    signings: Publisher  # referrals' private log of signings (personal data)
 
 
 async def record_signing(
@@ -57,23 +60,14 @@ async def record_signing(
             " already has a different CIR signing recorded: amend its profile instead"
         )
     history = [ProfileVersion(version=1, at=at or datetime.combine(today, datetime.min.time()), by=by)]
-    if existing is None:  # the private log first: Redis can always be rebuilt from it
-        record = SigningRecorded(signing=signing, history=history)
-        await publishers.signings.publish(record, key=signing.beneficiary_id)
-        await store.save_history(signing.beneficiary_id, history)
-    await store.save_signing(signing)
+    if existing is None:  # the private log first (its projection keeps the signing): Redis is rebuilt from it
+        await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
     log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
     marker = f"profile:{signing.beneficiary_id}"
     if not await store.was_published(marker):
         # A repeat of a signing whose publication failed (503) publishes it now; an answered one does not.
-        await publishers.profiles.publish(signing.profile(), key=signing.beneficiary_id)
-        await store.mark_published(marker)
+        await publishers.profiles.publish(signing.profile(), key=signing.beneficiary_id)  # projected: marked
     return existing is None
-
-
-def profile_marker(beneficiary_id: str, version: int) -> str:
-    """The 'published' marker of a profile version (version 1 keeps the marker it always had)."""
-    return f"profile:{beneficiary_id}" if version == 1 else f"profile:{beneficiary_id}:v{version}"
 
 
 def profile_event_id(beneficiary_id: str, version: int) -> str:
@@ -118,8 +112,6 @@ async def amend_profile(
             ProfileVersion(version=version, at=at, by=by, changed=changed, note=note),
         ][-MAX_VERSIONS_KEPT:]
         await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
-        await store.save_signing(signing)
-        await store.save_history(signing.beneficiary_id, history)
         log.info("profile amended", extra={"beneficiary_id": signing.beneficiary_id, "version": version})
     else:
         signing = existing
@@ -127,7 +119,6 @@ async def amend_profile(
     if not await store.was_published(marker):
         event_id = None if version == 1 else profile_event_id(signing.beneficiary_id, version)
         await publishers.profiles.publish(signing.profile(), key=signing.beneficiary_id, event_id=event_id)
-        await store.mark_published(marker)
     return version
 
 
@@ -136,8 +127,7 @@ async def create_opening(opening: ProgrammeOpening, store: ReferralStore, publis
     existing = await store.get_opening(opening.opening_id)
     if existing is not None and existing != opening:
         raise Conflict(f"opening {opening.opening_id} exists with other values; use PUT to update it")
-    await publishers.openings.publish(opening, key=opening.opening_id)  # the log first, then the view
-    await store.save_opening(opening)
+    await publishers.openings.publish(opening, key=opening.opening_id)  # the log, then its projection
     return existing is None
 
 
@@ -148,7 +138,6 @@ async def update_opening(opening: ProgrammeOpening, store: ReferralStore, publis
     if existing.partner_id != opening.partner_id:
         raise Conflict("an opening cannot move to another partner")
     await publishers.openings.publish(opening, key=opening.opening_id)
-    await store.save_opening(opening)
 
 
 DEFAULT_RESPONSE_DAYS = 7
@@ -158,7 +147,6 @@ async def refer_from_proposal(
     proposal: MatchingProposal, store: ReferralStore, views: ReferralViews, publishers: Publishers, clock: Clock
 ) -> ReferralView | None:
     """Create the referral for the seat matching held (once per beneficiary and opening) and announce it."""
-    await store.save_latest_proposal(proposal)
     if proposal.held is None:
         log.info("no seat available for beneficiary", extra={"beneficiary_id": proposal.beneficiary_id})
         return None
@@ -193,11 +181,11 @@ async def refer_from_proposal(
 
 
 async def publish_and_apply(event: ReferralEvent, views: ReferralViews, publishers: Publishers) -> ReferralView:
-    """The log first, then the view: a crash in between is repaired when the event is consumed back."""
+    """The log first, then its projection (the view): a crash in between is repaired when the event is
+    consumed back."""
     await publishers.referral_events.publish(
         event, key=event.beneficiary_id, event_id=referral_event_id(event.referral_id, event.sequence)
     )
-    await views.apply(event)
     view = await views.get(event.referral_id)
     assert view is not None
     return view

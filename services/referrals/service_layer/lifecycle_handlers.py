@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from services.referrals.adapters.locks import ReferralLocks
 from services.referrals.adapters.referral_views import ReferralViews
-from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.errors import Conflict, NotFound
 from services.referrals.domain.lifecycle import (
@@ -38,7 +37,6 @@ class Lifecycle:
     store: ReferralStore
     views: ReferralViews
     locks: ReferralLocks
-    flags: ReviewFlags
     publishers: Publishers
     clock: Clock
 
@@ -89,8 +87,6 @@ class Lifecycle:
             after = await publish_and_apply(event, self.views, self.publishers)
         if decline_reason is DeclineReason.NO_CAPACITY:
             await self._close_opening(view.opening_id)
-        elif decline_reason is DeclineReason.NOT_ELIGIBLE:
-            await self.flags.flag(view.opening_id, referral_id, note, event.occurred_at)
         return after
 
     async def _check_cohort_started(self, view: ReferralView, started_early: bool, note: str | None) -> str | None:

@@ -18,7 +18,7 @@ from services.referrals.console import french
 from services.referrals.console.links import ReferralLinks
 from shared.access import Credentials
 from shared.events import AuditRecord, ReferralEvent
-from shared.publishing import EventPublisher
+from shared.projections import Publisher
 from shared.vocabulary import ReferralEventKind, ReferralStatus
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class PartnerMail:
     redis: Redis
     credentials: Credentials
     links: ReferralLinks
-    audit: EventPublisher
+    audit: Publisher
     base_url: str
     clock: Callable[[], datetime]
 
@@ -92,7 +92,7 @@ class PartnerMail:
         new = event.kind is ReferralEventKind.STATUS and event.status is ReferralStatus.PROPOSED
         return new or event.kind is ReferralEventKind.REMINDER
 
-    async def on_referral_event(self, event: ReferralEvent) -> bool:
+    async def mail_about(self, event: ReferralEvent) -> bool:
         """True when an e-mail went out for this event. A relay that fails puts the event on a retry list
         (sent again by the deadline sweep) instead of failing the projection that calls this."""
         if self.relay is None or not self.wants_mail(event):
@@ -111,7 +111,7 @@ class PartnerMail:
             raw = await self.redis.lpop(RETRY_KEY)
             if not isinstance(raw, (str, bytes)):
                 break
-            sent += await self.on_referral_event(ReferralEvent.model_validate_json(raw))
+            sent += await self.mail_about(ReferralEvent.model_validate_json(raw))
         return sent
 
     async def _send(self, event: ReferralEvent) -> bool:

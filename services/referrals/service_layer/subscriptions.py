@@ -9,7 +9,7 @@ from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.domain.errors import NotFound
 from services.referrals.service_layer.handlers import Clock
 from shared.events import PartnerSubscription, PoolFilters, WebhookChannel
-from shared.publishing import EventPublisher
+from shared.projections import Publisher
 from shared.webhook_targets import WebhookTargetPolicy
 
 
@@ -18,8 +18,7 @@ async def subscribe(
     filters: PoolFilters,
     kafka: bool,
     webhook_url: str | None,
-    subscriptions: Subscriptions,
-    publisher: EventPublisher,
+    publisher: Publisher,
     targets: WebhookTargetPolicy,
     clock: Clock,
 ) -> tuple[PartnerSubscription, str | None]:
@@ -36,17 +35,15 @@ async def subscribe(
         webhook=WebhookChannel(url=webhook_url, secret=secret) if webhook_url and secret else None,  # type: ignore[arg-type]
         changed_at=clock(),
     )
-    await publisher.publish(subscription, key=partner_id)  # the log first: a failed publish leaves nothing
-    await subscriptions.save(subscription)
+    await publisher.publish(subscription, key=partner_id)  # the log, then its projection
     return subscription, secret
 
 
 async def unsubscribe(
-    partner_id: str, subscription_id: str, subscriptions: Subscriptions, publisher: EventPublisher, clock: Clock
+    partner_id: str, subscription_id: str, subscriptions: Subscriptions, publisher: Publisher, clock: Clock
 ) -> None:
     subscription = await subscriptions.get(partner_id, subscription_id)
     if subscription is None or not subscription.active:
         raise NotFound(f"subscription {subscription_id} does not exist")
     cancelled = subscription.model_copy(update={"active": False, "changed_at": clock()})
     await publisher.publish(cancelled, key=partner_id)
-    await subscriptions.save(cancelled)

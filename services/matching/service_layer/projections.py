@@ -1,0 +1,107 @@
+"""Everything matching keeps in Redis, and the event each piece is projected from.
+
+- openings and seat capacities          ← programme.opening.v1
+- newcomers' latest profiles            ← beneficiary.profile.v1
+- seat holds, newcomers awaiting answer ← matching.proposal.v1 (matching's own decisions, with the
+                                          expiry each hold was granted)
+- confirmations, releases, openings tried, holds by hand
+                                        ← referral.event.v1, at the moment each happened
+- outcomes, for retraining              ← referral.event.v1 (outcome events)
+- the latest success model              ← matching.model.v1
+The seat prices are not state: the next re-optimisation round recomputes them (every 30 s)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.matching.adapters.batch_state import PendingProfiles
+from services.matching.adapters.model_store import ModelStore
+from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
+from services.matching.adapters.openings_view import OpeningsView
+from services.matching.adapters.outcome_log import OutcomeLog
+from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.service_layer.history import OutcomeRecord
+from services.matching.service_layer.propose import ProposalPolicy
+from shared.events import BeneficiaryProfile, MatchingProposal, ProgrammeOpening, ReferralEvent, SuccessModelTrained
+from shared.projections import Context, Projection, ProjectionTable
+from shared.referral_lifecycle import CONFIRMS_SEAT, RELEASES_SEAT, SUCCESSFUL_OUTCOMES
+from shared.topics import BENEFICIARY_PROFILE, MATCHING_MODEL, MATCHING_PROPOSAL, PROGRAMME_OPENING, REFERRAL_EVENT
+from shared.vocabulary import ReferralEventKind, ReferralStatus
+
+
+def by_hand(event: ReferralEvent) -> bool:
+    return event.actor == "auditor" or event.actor.startswith("auditor:")
+
+
+@dataclass
+class MatchingProjections:
+    openings: OpeningsView
+    seats: SeatLedger
+    profiles: ProfileBook
+    pending: PendingProfiles
+    tried: TriedOpenings
+    outcomes: OutcomeLog
+    models: ModelStore
+    policy: ProposalPolicy
+
+    async def keep_opening(self, opening: ProgrammeOpening, context: Context) -> None:
+        await self.openings.upsert(opening)
+        await self.seats.set_capacity(opening.opening_id, opening.seats)
+
+    async def keep_profile(self, profile: BeneficiaryProfile, context: Context) -> None:
+        """The latest profile; one awaiting an answer is re-batched with its new version."""
+        await self.profiles.remember(profile)
+        await self.pending.refresh(profile)
+
+    async def keep_seat_held(self, proposal: MatchingProposal, context: Context) -> None:
+        """The hold a proposal was granted, until its recorded expiry, and its newcomer in the batch."""
+        held = proposal.held
+        if held is None:
+            return
+        await self.seats.restore_hold(held.opening_id, proposal.beneficiary_id, held.expires_at)
+        if (profile := await self.profiles.get(proposal.beneficiary_id)) is not None:
+            await self.pending.add(profile, held.expires_at)
+
+    async def apply_referral_to_seats(self, event: ReferralEvent, context: Context) -> None:
+        """A seat confirmed or released; an opening tried; a seat held for a referral made by hand."""
+        if event.kind is not ReferralEventKind.STATUS:
+            return
+        if event.status is ReferralStatus.PROPOSED:
+            await self.tried.add(event.beneficiary_id, event.opening_id)
+            if by_hand(event):  # the matcher held nothing for it: hold a seat if one is left
+                opening = await self.openings.get(event.opening_id)
+                ttl = self.policy.hold_on(opening) if opening else self.policy.hold_for
+                await self.seats.hold(event.opening_id, event.beneficiary_id, context.at, ttl)
+        elif event.status in CONFIRMS_SEAT:
+            await self.seats.confirm(event.opening_id, event.beneficiary_id, context.at)
+        elif event.status in RELEASES_SEAT:
+            await self.seats.release(event.opening_id, event.beneficiary_id)
+
+    async def keep_outcome(self, event: ReferralEvent, context: Context) -> None:
+        """An outcome at three months, once per referral, to learn from (when its profile and opening are
+        known)."""
+        if event.kind is not ReferralEventKind.OUTCOME or event.outcome is None:
+            return
+        profile = await self.profiles.get(event.beneficiary_id)
+        opening = await self.openings.get(event.opening_id)
+        if profile is None or opening is None:
+            return
+        await self.outcomes.add(
+            event.referral_id,
+            OutcomeRecord(profile=profile, opening=opening, success=event.outcome in SUCCESSFUL_OUTCOMES),
+        )
+
+    async def keep_model(self, artefact: SuccessModelTrained, context: Context) -> None:
+        await self.models.keep(artefact)
+
+    def table(self) -> ProjectionTable:
+        return ProjectionTable(
+            [
+                Projection(PROGRAMME_OPENING.name, ProgrammeOpening, self.keep_opening),
+                Projection(BENEFICIARY_PROFILE.name, BeneficiaryProfile, self.keep_profile),
+                Projection(MATCHING_PROPOSAL.name, MatchingProposal, self.keep_seat_held),
+                Projection(REFERRAL_EVENT.name, ReferralEvent, self.apply_referral_to_seats),
+                Projection(REFERRAL_EVENT.name, ReferralEvent, self.keep_outcome),
+                Projection(MATCHING_MODEL.name, SuccessModelTrained, self.keep_model),
+            ]
+        )
