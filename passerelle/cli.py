@@ -25,9 +25,9 @@ from passerelle.match_command import UsageError, run_match
 from passerelle.ops.dead_letters import NoSuchDeadLetter, find, list_dead_letters, replay
 from passerelle.ops.watch import current_state, watch
 from passerelle.ops.watch import render as render_ops
+from passerelle.replay_command import ReplayReport, replay_referral_views
 from passerelle.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack, follow_logs
-from services.referrals.service_layer.projections import ReplayReport, replay_referral_views
 from shared.kafka_admin import ensure_topics
 from shared.projections import KafkaEventLog
 from shared.redis_factory import make_redis

@@ -42,7 +42,15 @@ class DeadLetters:
     """Publishes a dead letter; the original headers are kept so a fixed message can be replayed as is."""
 
     def __init__(self, broker: KafkaBroker, service: str, meter: Meter | None = None) -> None:
-        self._broker = broker
+        self._publisher = broker.publisher(
+            OPS_DLQ.name,
+            schema=bytes,
+            description=(
+                "A message this service could not process: the original bytes and headers, with "
+                f"{DLQ_TOPIC_HEADER}, {DLQ_PARTITION_HEADER}, {DLQ_OFFSET_HEADER} (where it came from), "
+                f"{DLQ_ERROR_HEADER} (why) and {DLQ_SERVICE_HEADER} (who gave up on it)"
+            ),
+        )
         self._service = service
         self.meter = meter
 
@@ -58,12 +66,7 @@ class DeadLetters:
                 DLQ_SERVICE_HEADER: self._service,
             }
         )
-        await self._broker.publish(
-            record.value or b"",
-            topic=OPS_DLQ.name,
-            key=record.key,
-            headers=headers,
-        )
+        await self._publisher.publish(record.value or b"", key=record.key, headers=headers)
         if self.meter is not None:
             self.meter.dead_lettered(record.topic, reason)
         log.warning(

@@ -52,13 +52,9 @@ async def parse_any_headers(
         return message
 
 
-async def keep_raw_body(msg: StreamMessage[Any]) -> bytes:
-    """Decoder that leaves the body as bytes, so poison is judged by our code, not the framework."""
-    return msg.body
-
-
 def consumer_options(settings: ServiceSettings, group_id: str, partitions: int = 1) -> dict[str, Any]:
-    """At-least-once: commit after the handler succeeds, rewind on an exception. With several partitions,
+    """At-least-once: commit after the handler succeeds, rewind on an exception (`shared.consuming.subscribe`
+    adds the decoder of the subscriber's event model). With several partitions,
     up to `kafka_consumers_per_topic` consumers of the group share them in this process (FastStream's
     concurrent-between-partitions subscriber), each committing its own partitions' offsets."""
     return {
@@ -70,5 +66,4 @@ def consumer_options(settings: ServiceSettings, group_id: str, partitions: int =
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
         "ack_policy": AckPolicy.NACK_ON_ERROR,
         "parser": parse_any_headers,
-        "decoder": keep_raw_body,
     }

@@ -1,6 +1,7 @@
 """The last hour, minute by minute, for the operators' charts: signings per minute and the handlers' p99
-(from the services' snapshots on `ops.metrics.v1`), dead letters per minute (from `ops.dlq.v1`), and
-consumer lag per group (sampled by the service that serves the page: lag has no topic of its own)."""
+(from the services' snapshots on `ops.metrics.v1`, as the ops picture keeps them), dead letters per minute
+(`ops.dlq.v1`), and consumer lag per group (sampled by the service that serves the page: lag has no topic
+of its own)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shared.events.ops import MetricsSnapshot
+from shared.ops_picture import OpsPicture
 from shared.ops_state import consumer_lag
-from shared.topic_reading import read_to_end
-from shared.topics import OPS_DLQ, OPS_METRICS, REFERRALS_SIGNING
+from shared.topics import REFERRALS_SIGNING
 
 MINUTES = 60
 log = logging.getLogger(__name__)
@@ -76,13 +77,12 @@ def worst_p99_per_minute(snapshots: list[MetricsSnapshot], until: datetime) -> l
     return worst
 
 
-async def last_hour(bootstrap: str, lag: LagSampler | None = None, now: datetime | None = None) -> OpsHistory:
+def last_hour(picture: OpsPicture, lag: LagSampler | None = None, now: datetime | None = None) -> OpsHistory:
     until = now or datetime.now(UTC)
-    snapshots = [MetricsSnapshot.model_validate_json(r.value) for r in await read_to_end(bootstrap, OPS_METRICS.name)]
-    recent = [s for s in snapshots if s.at >= until - timedelta(minutes=MINUTES + 5)]
+    recent = [s for s in picture.recent_metrics if s.at >= until - timedelta(minutes=MINUTES + 5)]
     dead: list[float | None] = [0.0] * MINUTES
-    for record in await read_to_end(bootstrap, OPS_DLQ.name):
-        index = _minute(datetime.fromtimestamp(record.timestamp / 1000, tz=UTC), until)
+    for at in picture.dead_times:
+        index = _minute(at, until)
         if index is not None:
             dead[index] = (dead[index] or 0.0) + 1
     return OpsHistory(
@@ -106,12 +106,18 @@ class LagSampler:
     def record(self, at: datetime, lag: dict[str, int | None]) -> None:
         self._samples.append((at, lag))
 
+    async def latest(self) -> dict[str, int | None]:
+        """The last sample (taken now when there is none yet)."""
+        if not self._samples:
+            self.record(self._clock(), await consumer_lag(self._bootstrap))
+        return self._samples[-1][1]
+
     async def run_forever(self) -> None:
         while True:
             try:
                 self.record(self._clock(), await consumer_lag(self._bootstrap))
             except Exception:
-                log.warning("consumer lag could not be sampled; next try in %.0f s", self._interval_s)
+                log.exception("consumer lag could not be sampled; next try in %.0f s", self._interval_s)
             await asyncio.sleep(self._interval_s)
 
     def series(self, until: datetime) -> dict[str, Series]:

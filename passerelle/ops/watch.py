@@ -9,7 +9,8 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from shared.ops_state import DeadLetterSummary, InstanceState, OpsState, collect
+from shared.ops_picture import collect
+from shared.ops_state import DeadLetterSummary, InstanceState, OpsState
 
 
 def render(state: OpsState) -> Group:
@@ -57,7 +58,8 @@ async def current_state(bootstrap: str, api_url: str | None, ops_key: str | None
             response.raise_for_status()
             data = response.json()
         state = OpsState(at=data["at"], throughput_in=data["throughput_in"], throughput_out=data["throughput_out"],
-                         lag=data["lag"], dead_letters=data["dead_letters"], funnel=data["funnel"])  # fmt: skip
+                         lag=data["lag"], dead_letters=data["dead_letters"], funnel=data["funnel"],
+                         problems=data.get("problems", []))  # fmt: skip
         state.instances = [InstanceState(**i) for i in data["instances"]]
         state.last_dead_letters = [DeadLetterSummary(**d) for d in data["last_dead_letters"]]
         return state

@@ -48,7 +48,7 @@ class ReferralsSettings(ServiceSettings):
     oidc_client_id: str = Field("passerelle", description="This service's client id at the OIDC provider")
     oidc_client_secret: SecretStr = Field(SecretStr(""), description="This service's client secret")
     oidc_label: str = Field("ProConnect", description="The sign-in button names the provider")
-    lag_sample_interval_s: float = Field(30.0, ge=1.0, description="How often the ops page samples consumer lag")
+    lag_sample_interval_s: float = Field(10.0, ge=1.0, description="How often the ops page samples consumer lag")
     link_days: float = Field(8.0, gt=0, le=60, description="An e-mail link expires after this many days")
 
     @model_validator(mode="after")

@@ -56,6 +56,7 @@ from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
 from shared.metering import Meter
 from shared.ops_history import LagSampler
+from shared.ops_picture import OpsPicture
 from shared.ops_reporter import OpsReporter
 from shared.projections import KafkaEventLog, ProjectingPublisher, rebuild_from_log
 from shared.publishing import EventPublisher
@@ -142,6 +143,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     )
     accounts = Accounts(redis, journal)
     lag_sampler = LagSampler(settings.kafka_bootstrap_servers, settings.lag_sample_interval_s)
+    ops_picture = OpsPicture()
     secret = settings.session_secret.get_secret_value()
     links = ReferralLinks(secret, timedelta(days=settings.link_days), context.credentials)
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
@@ -171,6 +173,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         reporting = asyncio.create_task(reporter.run_forever())
         watching = asyncio.create_task(guard.watch_forever())
         sampling = asyncio.create_task(lag_sampler.run_forever())
+        picturing = asyncio.create_task(ops_picture.follow(settings.kafka_bootstrap_servers))
         try:
             yield
         finally:
@@ -178,6 +181,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             reporting.cancel()
             watching.cancel()
             sampling.cancel()
+            picturing.cancel()
             await broker.stop()
             await redis.aclose()
 
@@ -199,6 +203,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
     app.state.links = links
     app.state.lag_sampler = lag_sampler
+    app.state.ops_picture = ops_picture
     oidc = None
     if settings.oidc_issuer_url:
         client_secret = settings.oidc_client_secret.get_secret_value()

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from passerelle.replay_command import replay_referral_views
 from passerelle.stack import ServiceStack
 from services.referrals.adapters.referral_views import ReferralViews
-from services.referrals.service_layer.projections import replay_referral_views
 from shared.events import Eligibility
 from shared.projections import KafkaEventLog
 from shared.redis_factory import make_redis

@@ -24,7 +24,7 @@ from shared.dead_letters import (
     DLQ_TOPIC_HEADER,
 )
 from shared.events import BeneficiaryProfile
-from shared.ops_state import collect
+from shared.ops_picture import collect
 from shared.topics import BENEFICIARY_PROFILE, OPS_DLQ
 from tests.e2e.access import ActAs
 from tests.e2e.isolated import isolated_stack

@@ -3,11 +3,10 @@ from faststream.kafka import KafkaBroker
 
 from passerelle.infrastructure import Infrastructure
 from shared.cloudevents import CloudEventAttributes
-from shared.consuming import poison_safe
+from shared.consuming import subscribe
 from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_OFFSET_HEADER, DLQ_TOPIC_HEADER, DeadLetters
 from shared.events import BeneficiaryProfile
 from shared.kafka_admin import ensure_topics
-from shared.kafka_broker import consumer_options
 from shared.publishing import EventPublisher
 from shared.settings import ServiceSettings
 from shared.topics import FIXED_TOPICS, OPS_DLQ, TopicSpec
@@ -32,7 +31,9 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
     spec = TopicSpec(random_ref("it.profiles").lower(), 1, "beneficiary id")
     await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
     settings = ServiceSettings(
-        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers, redis_url=infrastructure.redis_url
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers,
+        redis_url=infrastructure.redis_url,
+        transient_retry_delay_s=0,
     )
     broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
     handled: list[BeneficiaryProfile] = []
@@ -40,15 +41,8 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
     async def on_profile_published(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
         handled.append(event)
 
-    broker.subscriber(spec.name, **consumer_options(settings, random_ref("group")))(
-        poison_safe(
-            BeneficiaryProfile,
-            on_profile_published,
-            DeadLetters(broker, "it"),
-            max_bytes=settings.max_event_bytes,
-            retry_delay_s=0,
-        )
-    )
+    subscribe(broker, settings, spec.name, BeneficiaryProfile, on_profile_published, random_ref("group"),
+              DeadLetters(broker, "it"))  # fmt: skip
     publisher = EventPublisher(broker, spec, BeneficiaryProfile, "/it", "profiles under test")
     poison_key = random_ref("poison")
     good = profile()
@@ -92,7 +86,9 @@ async def test_a_message_the_handler_keeps_failing_on_is_dead_lettered_after_its
     spec = TopicSpec(random_ref("it.failing").lower(), 1, "beneficiary id")
     await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
     settings = ServiceSettings(
-        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers, redis_url=infrastructure.redis_url
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers,
+        redis_url=infrastructure.redis_url,
+        transient_retry_delay_s=0,
     )
     broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
     calls: list[str] = []
@@ -102,10 +98,8 @@ async def test_a_message_the_handler_keeps_failing_on_is_dead_lettered_after_its
         if event.beneficiary_id.startswith("broken"):
             raise RuntimeError("a bug this message always triggers")
 
-    broker.subscriber(spec.name, **consumer_options(settings, random_ref("group")))(
-        poison_safe(BeneficiaryProfile, on_profile_published, DeadLetters(broker, "it"),
-                    max_bytes=settings.max_event_bytes, retry_delay_s=0, max_attempts=3)
-    )  # fmt: skip
+    subscribe(broker, settings, spec.name, BeneficiaryProfile, on_profile_published, random_ref("group"),
+              DeadLetters(broker, "it"), max_attempts=3)  # fmt: skip
     publisher = EventPublisher(broker, spec, BeneficiaryProfile, "/it", "profiles under test")
     broken, fine = profile(beneficiary_id=random_ref("broken")), profile()
     async with broker:

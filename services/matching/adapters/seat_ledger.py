@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
+
+from services.matching.domain.seats import Hold
 
 # KEYS: capacity, holds (zset holder -> expiry ms), confirmed (set)
 # ARGV: holder, now ms, expiry ms.  Returns the hold's expiry in ms, or -1 when full.
@@ -49,13 +50,6 @@ local left = capacity - redis.call('ZCARD', KEYS[2]) - redis.call('SCARD', KEYS[
 if left < 0 then return 0 end
 return left
 """
-
-
-@dataclass(frozen=True)
-class Hold:
-    opening_id: str
-    holder: str
-    expires_at: datetime | None  # None: the seat is already confirmed
 
 
 def _ms(moment: datetime) -> int:

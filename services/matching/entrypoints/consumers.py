@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
 
-from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.config import MatchingSettings
 from services.matching.service_layer.live_engine import LiveEngine
+from services.matching.service_layer.ports import Seats
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
 from services.matching.service_layer.referral_feedback import Feedback
 from shared.cloudevents import CloudEventAttributes
@@ -27,7 +27,7 @@ REFERRALS_GROUP = "matching.referral-events"
 @dataclass
 class MatchingDependencies:
     table: ProjectionTable
-    seats: SeatLedger
+    seats: Seats
     engine: LiveEngine
     feedback: Feedback
     proposals: Publisher  # projected: the seat it holds is kept in the ledger and the batch

@@ -7,18 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from services.matching.adapters.batch_state import PendingProfiles, SeatPrices
-from services.matching.adapters.model_store import ModelStore
-from services.matching.adapters.openings_view import OpeningsView
 from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
+from services.matching.service_layer.ports import Models, Openings, Pending, Prices
 from services.matching.service_layer.propose import Clock
 
 log = logging.getLogger(__name__)
 
 
 class LiveEngine:
-    def __init__(self, openings: OpeningsView, prices: SeatPrices, models: ModelStore, own_model: SuccessModel) -> None:
+    def __init__(self, openings: Openings, prices: Prices, models: Models, own_model: SuccessModel) -> None:
         """`own_model`: what this instance scores with until a trained version is published (the prior,
         or what it learned from its start-up history)."""
         self.openings = openings
@@ -48,7 +46,7 @@ class LiveEngine:
         return self._engine
 
 
-async def reoptimise(live: LiveEngine, pending: PendingProfiles, clock: Clock) -> int:
+async def reoptimise(live: LiveEngine, pending: Pending, clock: Clock) -> int:
     """Solve the batch of newcomers with a live proposal and store the seats' dual prices, scoring with
     the same model as real-time proposals."""
     profiles = await pending.live(clock())

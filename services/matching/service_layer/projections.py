@@ -14,13 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.matching.adapters.batch_state import PendingProfiles
-from services.matching.adapters.model_store import ModelStore
-from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
-from services.matching.adapters.openings_view import OpeningsView
-from services.matching.adapters.outcome_log import OutcomeLog
-from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.service_layer.history import OutcomeRecord
+from services.matching.service_layer.ports import Models, Openings, Outcomes, Pending, Profiles, Seats, Tried
 from services.matching.service_layer.propose import ProposalPolicy
 from shared.events import BeneficiaryProfile, MatchingProposal, ProgrammeOpening, ReferralEvent, SuccessModelTrained
 from shared.projections import Context, Projection, ProjectionTable
@@ -35,13 +30,13 @@ def by_hand(event: ReferralEvent) -> bool:
 
 @dataclass
 class MatchingProjections:
-    openings: OpeningsView
-    seats: SeatLedger
-    profiles: ProfileBook
-    pending: PendingProfiles
-    tried: TriedOpenings
-    outcomes: OutcomeLog
-    models: ModelStore
+    openings: Openings
+    seats: Seats
+    profiles: Profiles
+    pending: Pending
+    tried: Tried
+    outcomes: Outcomes
+    models: Models
     policy: ProposalPolicy
 
     async def keep_opening(self, opening: ProgrammeOpening, context: Context) -> None:

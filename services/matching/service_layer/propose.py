@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.domain.eligibility import RULESET_VERSION, Outcome, decide
+from services.matching.service_layer.ports import Seats
 from shared.events import (
     BeneficiaryProfile,
     HeldSeat,
@@ -48,7 +48,7 @@ async def propose(
     profile: BeneficiaryProfile,
     profile_event_id: str,
     engine: MatchingEngine,
-    seats: SeatLedger,
+    seats: Seats,
     clock: Clock,
     policy: ProposalPolicy,
     exclude: frozenset[str] = frozenset(),

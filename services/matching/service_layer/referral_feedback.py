@@ -10,12 +10,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.matching.adapters.model_store import ModelStore
-from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
-from services.matching.adapters.outcome_log import OutcomeLog
-from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.service_layer.history import OutcomeRecord, learn_from
 from services.matching.service_layer.live_engine import LiveEngine
+from services.matching.service_layer.ports import Models, Outcomes, Profiles, Seats, Tried
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
 from shared.events import MatchingProposal, ReferralEvent, SuccessModelTrained
 from shared.projections import Publisher
@@ -31,11 +28,11 @@ RETRAIN_EVERY = 25
 
 @dataclass
 class Feedback:
-    seats: SeatLedger
-    profiles: ProfileBook
-    tried: TriedOpenings
-    outcomes: OutcomeLog
-    models: ModelStore
+    seats: Seats
+    profiles: Profiles
+    tried: Tried
+    outcomes: Outcomes
+    models: Models
     engine: LiveEngine
     proposals: Publisher
     model_log: Publisher

@@ -7,12 +7,10 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from services.notifications.adapters.delivery_log import DeliveryLog
-from services.notifications.adapters.partner_topics import PartnerTopics
-from services.notifications.adapters.subscriptions_view import SubscriptionsView
-from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
 from services.notifications.domain.candidate_entry import candidate_entry_for, entry_event_id
 from services.notifications.domain.pool_filters import fits
+from services.notifications.domain.webhook_job import WebhookJob
+from services.notifications.service_layer.ports import Deliveries, Outbox, PoolSubscriptions, Topics
 from shared.events import PartnerCandidateEntry, PartnerSubscription, ReferralEvent
 from shared.projections import Publisher
 
@@ -21,7 +19,7 @@ Clock = Callable[[], datetime]
 
 
 async def _to_topic(
-    partner_id: str, entry: PartnerCandidateEntry, topics: PartnerTopics, log: DeliveryLog, publisher: Publisher
+    partner_id: str, entry: PartnerCandidateEntry, topics: Topics, log: Deliveries, publisher: Publisher
 ) -> bool:
     """Publish the minimised entry on the partner's `partner.<id>.candidates.v1`, once. The publisher
     projects the delivery into the log after publishing: a crash in between re-sends the entry with the
@@ -36,11 +34,11 @@ async def _to_topic(
 
 async def fan_out(
     event: ReferralEvent,
-    subscriptions: SubscriptionsView,
-    topics: PartnerTopics,
-    log: DeliveryLog,
+    subscriptions: PoolSubscriptions,
+    topics: Topics,
+    log: Deliveries,
     publisher: Publisher,
-    outbox: WebhookOutbox,
+    outbox: Outbox,
     clock: Clock,
 ) -> int:
     """Everything a new referral triggers; returns the number of deliveries scheduled or made. (Candidates
@@ -69,7 +67,7 @@ async def fan_out(
 async def _webhook(
     subscription: PartnerSubscription,
     entry: PartnerCandidateEntry,
-    outbox: WebhookOutbox,
+    outbox: Outbox,
     clock: Clock,
     already: set[str],
 ) -> int:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.notifications.adapters.delivery_log import DeliveryLog
-from services.notifications.adapters.subscriptions_view import SubscriptionsView
 from services.notifications.domain.candidate_entry import candidate_entry_for
 from services.notifications.domain.pool_filters import fits
-from shared.access import CredentialChange, Credentials
+from services.notifications.service_layer.ports import Deliveries, KeyDigests, PoolSubscriptions
+from shared.access import CredentialChange
 from shared.consuming import PoisonMessage
 from shared.events import PartnerCandidateEntry, PartnerSubscription, ReferralEvent
 from shared.projections import Context, Projection, ProjectionTable
@@ -32,9 +31,9 @@ KEPT_CREDENTIALS = frozenset({"key"})
 
 @dataclass
 class NotificationsProjections:
-    subscriptions: SubscriptionsView
-    deliveries: DeliveryLog
-    credentials: Credentials
+    subscriptions: PoolSubscriptions
+    deliveries: Deliveries
+    credentials: KeyDigests
 
     async def keep_subscription(self, subscription: PartnerSubscription, context: Context) -> None:
         await self.subscriptions.upsert(subscription)

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, sign
+from services.notifications.domain.webhook_job import WebhookJob
+from services.notifications.service_layer.ports import Outbox
 from shared.dead_letters import DeadLetters
 from shared.webhook_targets import WebhookTargetPolicy, WebhookTargetRefused
 
@@ -46,7 +47,7 @@ class WebhookFailure:
 
 
 async def send_due(
-    outbox: WebhookOutbox,
+    outbox: Outbox,
     client: httpx.AsyncClient,
     clock: Clock,
     policy: RetryPolicy,
@@ -68,7 +69,7 @@ async def send_due(
     return delivered
 
 
-async def _give_up(job: WebhookJob, outbox: WebhookOutbox, dead_letters: DeadLetters, reason: str) -> None:
+async def _give_up(job: WebhookJob, outbox: Outbox, dead_letters: DeadLetters, reason: str) -> None:
     job.status = "dead"
     await outbox.save(job)
     failure = WebhookFailure(f"webhook:{job.partner_id}", -1, job.attempts, job.referral_id.encode(), job.body.encode())
@@ -77,7 +78,7 @@ async def _give_up(job: WebhookJob, outbox: WebhookOutbox, dead_letters: DeadLet
 
 async def _attempt(
     job: WebhookJob,
-    outbox: WebhookOutbox,
+    outbox: Outbox,
     client: httpx.AsyncClient,
     clock: Clock,
     policy: RetryPolicy,
@@ -111,7 +112,7 @@ async def _attempt(
     return 0
 
 
-async def redeliver(outbox: WebhookOutbox, job_id: str, partner_id: str, clock: Clock) -> WebhookJob | None:
+async def redeliver(outbox: Outbox, job_id: str, partner_id: str, clock: Clock) -> WebhookJob | None:
     """Schedule a job again now (a delivered one too: the receiver dedupes on the idempotency key)."""
     job = await outbox.get(job_id)
     if job is None or job.partner_id != partner_id:

@@ -9,16 +9,12 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from services.referrals.domain.lifecycle import AWAITING_ANSWER
-from services.referrals.domain.referral_view import ReferralView, apply_event, start_view
+from services.referrals.domain.referral_view import OutOfOrder, ReferralView, next_view
 from shared.events import ReferralEvent
 from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
 PREFIX = "referrals:view"
 MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")
-
-
-class OutOfOrder(Exception):
-    """An event whose predecessor has not been applied."""
 
 
 def _milestones(view: ReferralView) -> list[str]:
@@ -48,14 +44,14 @@ class ReferralViews:
                     await pipe.watch(key)
                     raw = await pipe.get(key)
                     before = ReferralView.model_validate_json(raw) if raw else None
-                    version = before.version if before else 0
-                    if event.sequence <= version:
+                    try:
+                        after = next_view(before, event)
+                    except OutOfOrder:
+                        await pipe.unwatch()
+                        raise
+                    if after is None:
                         await pipe.unwatch()
                         return False
-                    if event.sequence != version + 1:
-                        await pipe.unwatch()
-                        raise OutOfOrder(f"event {event.sequence} of {event.referral_id} after {version}")
-                    after = start_view(event) if before is None else apply_event(before, event)
                     pipe.multi()
                     pipe.set(key, after.model_dump_json())
                     self._index(pipe, before, after)

@@ -12,15 +12,14 @@ from services.referrals.console.charts import line_chart
 from services.referrals.console.sessions import OpsPerson
 from services.referrals.console.web import page
 from shared.ops_history import last_hour
-from shared.ops_state import collect
 
 router = APIRouter(prefix="/console/exploitation", include_in_schema=False)
 
 
 async def _context(request: Request) -> dict[str, Any]:
-    bootstrap = request.app.state.kafka_bootstrap_servers
-    state = await collect(bootstrap)
-    history = await last_hour(bootstrap, request.app.state.lag_sampler)
+    picture, sampler = request.app.state.ops_picture, request.app.state.lag_sampler
+    state = picture.state(await sampler.latest())
+    history = last_hour(picture, sampler)
     charts = [line_chart(history.signings), line_chart(history.p99, "#b34000"),
               line_chart(history.dead_letters, "#c9191e")]  # fmt: skip
     lag_charts = [line_chart(series, "#18753c") for series in history.lag.values()]

@@ -59,6 +59,21 @@ def _entry(event: ReferralEvent) -> HistoryEntry:
     )
 
 
+class OutOfOrder(Exception):
+    """An event whose predecessor has not been applied."""
+
+
+def next_view(before: ReferralView | None, event: ReferralEvent) -> ReferralView | None:
+    """The view after `event`, or None when the event was applied already (a redelivery); OutOfOrder when
+    its predecessor is missing."""
+    version = before.version if before else 0
+    if event.sequence <= version:
+        return None
+    if event.sequence != version + 1:
+        raise OutOfOrder(f"event {event.sequence} of {event.referral_id} after {version}")
+    return start_view(event) if before is None else apply_event(before, event)
+
+
 def start_view(event: ReferralEvent) -> ReferralView:
     return ReferralView(
         referral_id=event.referral_id,

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse
 
 from shared.http_auth import OpsDep
 from shared.http_errors import KEYED, errors
-from shared.ops_state import collect
 
 router = APIRouter(tags=["ops"])
 PAGE = resources.files("services.referrals.entrypoints").joinpath("ops_dashboard.html").read_text()
@@ -24,7 +23,8 @@ async def dashboard() -> HTMLResponse:
 
 @router.get("/v1/ops/state", responses=errors(*KEYED))
 async def ops_state(ops: OpsDep, request: Request) -> dict[str, Any]:
-    """Services up or down, throughput, consumer lag, dead letters (ops.* topics) and the referral funnel."""
-    state = await collect(request.app.state.kafka_bootstrap_servers)
+    """Services up or down, throughput, consumer lag, dead letters (ops.* topics), the referral funnel, and
+    what could not be read (`problems`)."""
+    state = request.app.state.ops_picture.state(await request.app.state.lag_sampler.latest())
     state.funnel = await request.app.state.context.views.funnel()
     return state.as_dict()

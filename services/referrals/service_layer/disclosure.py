@@ -3,11 +3,11 @@ and every disclosure is recorded on `ops.audit.v1`."""
 
 from __future__ import annotations
 
-from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.errors import DomainError
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import ContactDetails
 from services.referrals.service_layer.handlers import Clock
+from services.referrals.service_layer.ports import Records
 from shared.access import Principal
 from shared.events import AuditRecord
 from shared.projections import Publisher
@@ -23,7 +23,7 @@ class DisclosureRefused(DomainError):
 
 
 async def disclose_contact(
-    view: ReferralView, partner: Principal, store: ReferralStore, audit: Publisher, clock: Clock
+    view: ReferralView, partner: Principal, store: Records, audit: Publisher, clock: Clock
 ) -> ContactDetails:
     if view.status not in DISCLOSABLE_FROM:
         raise DisclosureRefused(f"contact details are shared once the referral is accepted (it is {view.status.value})")

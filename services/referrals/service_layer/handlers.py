@@ -8,13 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from services.referrals.adapters.referral_views import ReferralViews
-from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
 from services.referrals.domain.records import MAX_VERSIONS_KEPT, ProfileVersion, SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
+from services.referrals.service_layer.ports import Records, Views
 from services.referrals.service_layer.projections import profile_marker
 from shared.consuming import PoisonMessage
 from shared.events import MatchingProposal, ProgrammeOpening, ReferralEvent
@@ -39,7 +38,7 @@ class Publishers:
 
 async def record_signing(
     signing: CirSigningCreate,
-    store: ReferralStore,
+    store: Records,
     publishers: Publishers,
     today: date,
     rules: SigningDateRules,
@@ -81,7 +80,7 @@ AMENDABLE_EXCLUDED = {"version", "beneficiary_id", "cir_signed_on"}
 
 async def amend_profile(
     amended: CirSigningCreate,
-    store: ReferralStore,
+    store: Records,
     publishers: Publishers,
     today: date,
     rules: SigningDateRules,
@@ -122,7 +121,7 @@ async def amend_profile(
     return version
 
 
-async def create_opening(opening: ProgrammeOpening, store: ReferralStore, publishers: Publishers) -> bool:
+async def create_opening(opening: ProgrammeOpening, store: Records, publishers: Publishers) -> bool:
     """Create an opening; repeating an identical create re-publishes it and returns False."""
     existing = await store.get_opening(opening.opening_id)
     if existing is not None and existing != opening:
@@ -131,7 +130,7 @@ async def create_opening(opening: ProgrammeOpening, store: ReferralStore, publis
     return existing is None
 
 
-async def update_opening(opening: ProgrammeOpening, store: ReferralStore, publishers: Publishers) -> None:
+async def update_opening(opening: ProgrammeOpening, store: Records, publishers: Publishers) -> None:
     existing = await store.get_opening(opening.opening_id)
     if existing is None:
         raise NotFound(f"opening {opening.opening_id} does not exist")
@@ -144,7 +143,7 @@ DEFAULT_RESPONSE_DAYS = 7
 
 
 async def refer_from_proposal(
-    proposal: MatchingProposal, store: ReferralStore, views: ReferralViews, publishers: Publishers, clock: Clock
+    proposal: MatchingProposal, store: Records, views: Views, publishers: Publishers, clock: Clock
 ) -> ReferralView | None:
     """Create the referral for the seat matching held (once per beneficiary and opening) and announce it."""
     if proposal.held is None:
@@ -180,7 +179,7 @@ async def refer_from_proposal(
     return await publish_and_apply(event, views, publishers)
 
 
-async def publish_and_apply(event: ReferralEvent, views: ReferralViews, publishers: Publishers) -> ReferralView:
+async def publish_and_apply(event: ReferralEvent, views: Views, publishers: Publishers) -> ReferralView:
     """The log first, then its projection (the view): a crash in between is repaired when the event is
     consumed back."""
     await publishers.referral_events.publish(

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.referrals.adapters.locks import ReferralLocks
-from services.referrals.adapters.referral_views import ReferralViews
-from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.errors import Conflict, NotFound
 from services.referrals.domain.lifecycle import (
     AWAITING_ANSWER,
@@ -25,6 +22,7 @@ from services.referrals.service_layer.handlers import (
     publish_and_apply,
     update_opening,
 )
+from services.referrals.service_layer.ports import Locks, Records, Views
 from shared.events import MatchingProposal, ReferralEvent
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
 
@@ -34,9 +32,9 @@ STARTED_EARLY = "[session commencée plus tôt / cohort started early]"
 
 @dataclass
 class Lifecycle:
-    store: ReferralStore
-    views: ReferralViews
-    locks: ReferralLocks
+    store: Records
+    views: Views
+    locks: Locks
     publishers: Publishers
     clock: Clock
 

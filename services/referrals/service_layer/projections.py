@@ -13,18 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
-from services.referrals.adapters.referral_views import OutOfOrder, ReferralViews
-from services.referrals.adapters.review_flags import ReviewFlags
-from services.referrals.adapters.store import ReferralStore
-from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.domain.records import SigningRecorded
-from shared.access import CredentialChange, Credentials
+from services.referrals.domain.referral_view import OutOfOrder
+from services.referrals.service_layer.ports import CredentialRecords, Flags, Records, SubscriptionRecords, Views
+from shared.access import CredentialChange
 from shared.consuming import PoisonMessage
 from shared.events import BeneficiaryProfile, MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
-from shared.projections import Context, EventLog, Projection, ProjectionTable, rebuild_from_log
-from shared.topic_reading import Progress
+from shared.projections import Context, Projection, ProjectionTable
 from shared.topics import (
     BENEFICIARY_PROFILE,
     MATCHING_PROPOSAL,
@@ -36,8 +31,6 @@ from shared.topics import (
 )
 from shared.vocabulary import DeclineReason, ReferralEventKind, ReferralStatus
 
-MAX_REPLAYED_EVENT_BYTES = 256 * 1024
-
 
 def profile_marker(beneficiary_id: str, version: int) -> str:
     """The 'published' marker of a profile version (version 1 keeps the marker it always had)."""
@@ -46,11 +39,11 @@ def profile_marker(beneficiary_id: str, version: int) -> str:
 
 @dataclass
 class ReferralsProjections:
-    store: ReferralStore
-    views: ReferralViews
-    flags: ReviewFlags
-    credentials: Credentials
-    subscriptions: Subscriptions
+    store: Records
+    views: Views
+    flags: Flags
+    credentials: CredentialRecords
+    subscriptions: SubscriptionRecords
 
     async def keep_credential(self, change: CredentialChange, context: Context) -> None:
         await self.credentials.restore(change)
@@ -100,28 +93,3 @@ def _flags_a_rule(event: ReferralEvent) -> bool:
         and event.status is ReferralStatus.DECLINED
         and event.decline_reason is DeclineReason.NOT_ELIGIBLE
     )
-
-
-@dataclass(frozen=True)
-class ReplayReport:
-    read: int
-    applied: int
-    skipped: int
-    views: int
-
-
-async def replay_referral_views(log: EventLog, redis: Redis, progress: Progress | None = None) -> ReplayReport:
-    """`passerelle replay`: wipe the referral views and apply referral.event.v1 again through the same
-    projection as the live consumer.
-
-    Run it while referrals is stopped or quiet: an event arriving between the wipe and the replay of its
-    predecessors would be refused as out of order (and dead-lettered by the live consumer)."""
-    views = ReferralViews(redis)
-    projections = ReferralsProjections(
-        ReferralStore(redis), views, ReviewFlags(redis), Credentials(redis), Subscriptions(redis)
-    )
-    await views.wipe()
-    table = ProjectionTable([Projection(REFERRAL_EVENT.name, ReferralEvent, projections.project_referral_event)])
-    counts = await rebuild_from_log(log, table, MAX_REPLAYED_EVENT_BYTES, progress)
-    applied = counts["project_referral_event"]
-    return ReplayReport(counts["read"], applied, counts.get("skipped", 0), len(await views.snapshot()))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.domain.errors import NotFound
 from services.referrals.service_layer.handlers import Clock
+from services.referrals.service_layer.ports import SubscriptionRecords
 from shared.events import PartnerSubscription, PoolFilters, WebhookChannel
 from shared.projections import Publisher
 from shared.webhook_targets import WebhookTargetPolicy
@@ -40,7 +40,7 @@ async def subscribe(
 
 
 async def unsubscribe(
-    partner_id: str, subscription_id: str, subscriptions: Subscriptions, publisher: Publisher, clock: Clock
+    partner_id: str, subscription_id: str, subscriptions: SubscriptionRecords, publisher: Publisher, clock: Clock
 ) -> None:
     subscription = await subscriptions.get(partner_id, subscription_id)
     if subscription is None or not subscription.active:

@@ -1,0 +1,45 @@
+"""`passerelle replay`: rebuild the referral views in Redis from `referral.event.v1`, through the same
+projection the live consumer and the rebuild after a loss of Redis run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.review_flags import ReviewFlags
+from services.referrals.adapters.store import ReferralStore
+from services.referrals.adapters.subscriptions import Subscriptions
+from services.referrals.service_layer.projections import ReferralsProjections
+from shared.access import Credentials
+from shared.events import ReferralEvent
+from shared.projections import EventLog, Projection, ProjectionTable, rebuild_from_log
+from shared.topic_reading import Progress
+from shared.topics import REFERRAL_EVENT
+
+MAX_EVENT_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    read: int
+    applied: int
+    skipped: int
+    views: int
+
+
+async def replay_referral_views(log: EventLog, redis: Redis, progress: Progress | None = None) -> ReplayReport:
+    """Wipe the referral views and apply the topic again.
+
+    Run it while referrals is stopped or quiet: an event arriving between the wipe and the replay of its
+    predecessors would be refused as out of order (and dead-lettered by the live consumer)."""
+    views = ReferralViews(redis)
+    projections = ReferralsProjections(
+        ReferralStore(redis), views, ReviewFlags(redis), Credentials(redis), Subscriptions(redis)
+    )
+    await views.wipe()
+    table = ProjectionTable([Projection(REFERRAL_EVENT.name, ReferralEvent, projections.project_referral_event)])
+    counts = await rebuild_from_log(log, table, MAX_EVENT_BYTES, progress)
+    applied = counts["project_referral_event"]
+    return ReplayReport(counts["read"], applied, counts.get("skipped", 0), len(await views.snapshot()))

@@ -1,0 +1,176 @@
+"""In-memory stand-ins for matching's ports (`services/matching/service_layer/ports.py`); the seat ledger
+follows the Lua scripts of `services/matching/adapters/seat_ledger.py` step by step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from services.matching.domain.seats import Hold
+from services.matching.service_layer.history import OutcomeRecord
+from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass
+class FakeSeats:
+    capacities: dict[str, int] = field(default_factory=dict)
+    holds: dict[str, dict[str, int]] = field(default_factory=dict)  # opening -> holder -> expiry (ms)
+    confirmed: dict[str, set[str]] = field(default_factory=dict)
+
+    def _expire(self, opening_id: str, now: datetime) -> tuple[dict[str, int], set[str]]:
+        holds = self.holds.setdefault(opening_id, {})
+        for holder in [h for h, expiry in holds.items() if expiry <= _ms(now)]:
+            del holds[holder]
+        return holds, self.confirmed.setdefault(opening_id, set())
+
+    async def set_capacity(self, opening_id: str, seats: int) -> None:
+        self.capacities[opening_id] = seats
+
+    async def capacity(self, opening_id: str) -> int:
+        return self.capacities.get(opening_id, 0)
+
+    async def hold(self, opening_id: str, holder: str, now: datetime, ttl: timedelta) -> Hold | None:
+        holds, confirmed = self._expire(opening_id, now)
+        if holder in confirmed:
+            return Hold(opening_id, holder, None)
+        if holder not in holds:
+            if len(holds) + len(confirmed) >= self.capacities.get(opening_id, 0):
+                return None
+            holds[holder] = _ms(now + ttl)
+        return Hold(opening_id, holder, datetime.fromtimestamp(holds[holder] / 1000, UTC))
+
+    async def confirm(self, opening_id: str, holder: str, now: datetime) -> bool:
+        holds, confirmed = self._expire(opening_id, now)
+        if holder in confirmed:
+            return True
+        if holds.pop(holder, None) is not None or len(holds) + len(confirmed) < self.capacities.get(opening_id, 0):
+            confirmed.add(holder)
+            return True
+        return False
+
+    async def release(self, opening_id: str, holder: str) -> bool:
+        held = self.holds.setdefault(opening_id, {}).pop(holder, None) is not None
+        was_confirmed = holder in self.confirmed.setdefault(opening_id, set())
+        self.confirmed[opening_id].discard(holder)
+        return held or was_confirmed
+
+    async def restore_hold(self, opening_id: str, holder: str, expires_at: datetime) -> None:
+        if holder not in self.confirmed.setdefault(opening_id, set()):
+            self.holds.setdefault(opening_id, {})[holder] = _ms(expires_at)
+
+    async def confirmed_on_any(self, opening_ids: list[str], holder: str) -> bool:
+        return any(holder in self.confirmed.get(o, set()) for o in opening_ids)
+
+    async def available(self, opening_id: str, now: datetime) -> int:
+        holds, confirmed = self._expire(opening_id, now)
+        return max(self.capacities.get(opening_id, 0) - len(holds) - len(confirmed), 0)
+
+
+@dataclass
+class FakeOpenings:
+    openings: dict[str, ProgrammeOpening] = field(default_factory=dict)
+    changes: int = 0
+
+    async def upsert(self, opening: ProgrammeOpening) -> None:
+        self.openings[opening.opening_id] = opening
+        self.changes += 1
+
+    async def version(self) -> int:
+        return self.changes
+
+    async def get(self, opening_id: str) -> ProgrammeOpening | None:
+        return self.openings.get(opening_id)
+
+    async def all(self) -> list[ProgrammeOpening]:
+        return sorted(self.openings.values(), key=lambda o: o.opening_id)
+
+    async def count(self) -> int:
+        return len(self.openings)
+
+
+@dataclass
+class FakeProfiles:
+    profiles: dict[str, BeneficiaryProfile] = field(default_factory=dict)
+
+    async def remember(self, profile: BeneficiaryProfile) -> None:
+        self.profiles[profile.beneficiary_id] = profile
+
+    async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None:
+        return self.profiles.get(beneficiary_id)
+
+
+@dataclass
+class FakeTried:
+    tried: dict[str, set[str]] = field(default_factory=dict)
+
+    async def add(self, beneficiary_id: str, opening_id: str) -> None:
+        self.tried.setdefault(beneficiary_id, set()).add(opening_id)
+
+    async def of(self, beneficiary_id: str) -> frozenset[str]:
+        return frozenset(self.tried.get(beneficiary_id, set()))
+
+
+@dataclass
+class FakePending:
+    pending: dict[str, tuple[BeneficiaryProfile, datetime]] = field(default_factory=dict)
+
+    async def add(self, profile: BeneficiaryProfile, expires_at: datetime) -> None:
+        self.pending[profile.beneficiary_id] = (profile, expires_at)
+
+    async def refresh(self, profile: BeneficiaryProfile) -> None:
+        if profile.beneficiary_id in self.pending:
+            self.pending[profile.beneficiary_id] = (profile, self.pending[profile.beneficiary_id][1])
+
+    async def live(self, now: datetime) -> list[BeneficiaryProfile]:
+        for beneficiary_id in [b for b, (_, expires) in self.pending.items() if expires <= now]:
+            del self.pending[beneficiary_id]
+        return [profile for profile, _ in self.pending.values()]
+
+
+@dataclass
+class FakePrices:
+    prices: dict[str, float] = field(default_factory=dict)
+
+    async def load(self) -> dict[str, float]:
+        return dict(self.prices)
+
+    async def replace(self, prices: dict[str, float]) -> None:
+        self.prices = dict(prices)
+
+
+@dataclass
+class FakeOutcomes:
+    outcomes: dict[str, OutcomeRecord] = field(default_factory=dict)
+
+    async def add(self, referral_id: str, record: OutcomeRecord) -> bool:
+        if referral_id in self.outcomes:
+            return False
+        self.outcomes[referral_id] = record
+        return True
+
+    async def all(self) -> list[OutcomeRecord]:
+        return list(self.outcomes.values())
+
+    async def count(self) -> int:
+        return len(self.outcomes)
+
+
+@dataclass
+class FakeModels:
+    kept: SuccessModelTrained | None = None
+
+    async def keep(self, artefact: SuccessModelTrained) -> bool:
+        if self.kept is not None and artefact.version <= self.kept.version:
+            return False
+        self.kept = artefact
+        return True
+
+    async def version(self) -> int:
+        return self.kept.version if self.kept else 0
+
+    async def latest(self) -> SuccessModelTrained | None:
+        return self.kept

@@ -1,0 +1,164 @@
+"""In-memory stand-ins for referrals' ports (`services/referrals/service_layer/ports.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.referrals.domain.lifecycle import AWAITING_ANSWER
+from services.referrals.domain.records import ProfileVersion
+from services.referrals.domain.referral_view import ReferralView, next_view
+from services.referrals.domain.signing import CirSigningCreate
+from shared.access import CredentialChange
+from shared.events import MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
+
+MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")
+
+
+@dataclass
+class FakeRecords:
+    signings: dict[str, CirSigningCreate] = field(default_factory=dict)
+    histories: dict[str, list[ProfileVersion]] = field(default_factory=dict)
+    openings: dict[str, ProgrammeOpening] = field(default_factory=dict)
+    proposals: dict[str, MatchingProposal] = field(default_factory=dict)
+    published: set[str] = field(default_factory=set)
+
+    async def get_signing(self, beneficiary_id: str) -> CirSigningCreate | None:
+        return self.signings.get(beneficiary_id)
+
+    async def save_signing(self, signing: CirSigningCreate) -> None:
+        self.signings[signing.beneficiary_id] = signing
+
+    async def history(self, beneficiary_id: str) -> list[ProfileVersion]:
+        return list(self.histories.get(beneficiary_id, []))
+
+    async def save_history(self, beneficiary_id: str, history: list[ProfileVersion]) -> None:
+        self.histories[beneficiary_id] = list(history)
+
+    async def all_signings(self) -> list[CirSigningCreate]:
+        return list(self.signings.values())
+
+    async def get_opening(self, opening_id: str) -> ProgrammeOpening | None:
+        return self.openings.get(opening_id)
+
+    async def save_opening(self, opening: ProgrammeOpening) -> None:
+        self.openings[opening.opening_id] = opening
+
+    async def list_openings(self) -> list[ProgrammeOpening]:
+        return sorted(self.openings.values(), key=lambda o: o.opening_id)
+
+    async def latest_proposal(self, beneficiary_id: str) -> MatchingProposal | None:
+        return self.proposals.get(beneficiary_id)
+
+    async def save_latest_proposal(self, proposal: MatchingProposal) -> None:
+        current = self.proposals.get(proposal.beneficiary_id)
+        if current is None or current.profile_version <= proposal.profile_version:
+            self.proposals[proposal.beneficiary_id] = proposal
+
+    async def was_published(self, event_id: str) -> bool:
+        return event_id in self.published
+
+    async def mark_published(self, event_id: str) -> None:
+        self.published.add(event_id)
+
+
+@dataclass
+class FakeViews:
+    views: dict[str, ReferralView] = field(default_factory=dict)
+    funnels: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+
+    async def get(self, referral_id: str) -> ReferralView | None:
+        return self.views.get(referral_id)
+
+    async def apply(self, event: ReferralEvent) -> bool:
+        after = next_view(self.views.get(event.referral_id), event)
+        if after is None:
+            return False
+        self.views[after.referral_id] = after
+        reached = [after.status.value] if after.status.value in MILESTONES else []
+        if after.outcome in (OutcomeAtThreeMonths.EMPLOYED, OutcomeAtThreeMonths.IN_TRAINING):
+            reached.append(after.outcome.value)
+        for milestone in reached:
+            self.funnels.setdefault(after.programme, {}).setdefault(milestone, set()).add(after.referral_id)
+        return True
+
+    def _sorted(self, views: list[ReferralView]) -> list[ReferralView]:
+        return sorted(views, key=lambda v: v.created_at)
+
+    async def of_beneficiary(self, beneficiary_id: str) -> list[ReferralView]:
+        return self._sorted([v for v in self.views.values() if v.beneficiary_id == beneficiary_id])
+
+    async def of_partner(self, partner_id: str, status: ReferralStatus | None = None) -> list[ReferralView]:
+        return self._sorted(
+            [v for v in self.views.values() if v.partner_id == partner_id and status in (None, v.status)]
+        )
+
+    async def active_on(self, opening_id: str) -> int:
+        active = (*AWAITING_ANSWER, ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED)
+        return sum(1 for v in self.views.values() if v.opening_id == opening_id and v.status in active)
+
+    async def due_before(self, moment: datetime) -> list[str]:
+        return [
+            v.referral_id
+            for v in sorted(self.views.values(), key=lambda v: v.respond_by or moment)
+            if v.status in AWAITING_ANSWER and v.respond_by is not None and v.respond_by <= moment
+        ]
+
+    async def funnel(self) -> dict[str, dict[str, int]]:
+        return {p: {m: len(self.funnels[p].get(m, set())) for m in MILESTONES} for p in sorted(self.funnels)}
+
+
+@dataclass
+class FakeFlags:
+    flags: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    async def flag(self, opening_id: str, referral_id: str, note: str | None, at: datetime) -> None:
+        self.flags.setdefault(opening_id, {})[referral_id] = {"referral_id": referral_id, "note": note,
+                                                               "at": at.isoformat()}  # fmt: skip
+
+    async def of_opening(self, opening_id: str) -> list[dict[str, str | None]]:
+        return sorted(self.flags.get(opening_id, {}).values(), key=lambda entry: entry["at"])
+
+
+@dataclass
+class FakeSubscriptions:
+    subscriptions: dict[tuple[str, str], PartnerSubscription] = field(default_factory=dict)
+
+    async def save(self, subscription: PartnerSubscription) -> None:
+        self.subscriptions[(subscription.partner_id, subscription.subscription_id)] = subscription
+
+    async def get(self, partner_id: str, subscription_id: str) -> PartnerSubscription | None:
+        return self.subscriptions.get((partner_id, subscription_id))
+
+    async def of(self, partner_id: str) -> list[PartnerSubscription]:
+        return sorted((s for (p, _), s in self.subscriptions.items() if p == partner_id), key=lambda s: s.changed_at)
+
+
+@dataclass
+class FakeCredentialRecords:
+    tables: dict[str, dict[str, dict[str, str | None]]] = field(default_factory=dict)
+
+    async def restore(self, change: CredentialChange) -> None:
+        table = self.tables.setdefault(change.kind, {})
+        if change.record is None:
+            table.pop(change.id, None)
+        else:
+            table[change.id] = dict(change.record)
+
+
+class FakeLocks:
+    def __init__(self) -> None:
+        self.held: set[str] = set()
+
+    @asynccontextmanager
+    async def hold(self, referral_id: str) -> AsyncIterator[None]:
+        assert referral_id not in self.held, f"{referral_id} locked twice"
+        self.held.add(referral_id)
+        try:
+            yield
+        finally:
+            self.held.discard(referral_id)
