@@ -184,6 +184,27 @@ def typed_handler(model: type[E], handler: EventHandler[E]) -> Callable[..., Awa
     return on_event
 
 
+@dataclass(frozen=True)
+class Route:
+    """One consumed topic of a service: its event model, the handler FastStream calls, its consumer group."""
+
+    topic: str
+    model: type[Event]
+    handler: EventHandler[Any]
+    group: str
+
+
+def subscribe_all(
+    broker: KafkaBroker,
+    settings: ServiceSettings,
+    routes: list[Route],
+    dead_letters: DeadLetters,
+    guard: StateGuard | None = None,
+) -> None:
+    for route in routes:
+        subscribe(broker, settings, route.topic, route.model, route.handler, route.group, dead_letters, guard)
+
+
 def subscribe(
     broker: KafkaBroker,
     settings: ServiceSettings,

@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.cloudevents import CloudEventAttributes
-from shared.consuming import PoisonMessage, decode_event
+from shared.consuming import PoisonMessage, Route, decode_event
 from shared.events.envelope import Event
 from shared.topic_reading import Progress, records_to_end, topic_names
+from shared.topics import TopicSpec
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,18 @@ def project_then(
     handle.__name__ = react.__name__ if react is not None else "_".join(p.name for p in projections) or "project"
     handle.__doc__ = (react or (projections[0].apply if projections else handle)).__doc__
     return handle
+
+
+def consumes(
+    table: ProjectionTable,
+    spec: TopicSpec,
+    model: type[Event],
+    group: str,
+    clock: Callable[[], datetime],
+    react: Reaction | None = None,
+) -> Route:
+    """The route of a consumed topic: the service's projections of its events, then `react`."""
+    return Route(spec.name, model, project_then(table, spec.name, clock, react), group)
 
 
 class Publisher(Protocol):

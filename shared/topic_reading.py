@@ -10,7 +10,6 @@ partition's last n - 1). On Apache Kafka that second pass finds nothing and cost
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -87,16 +86,6 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicParti
     if not known:
         raise TopicReadStalled(f"{topic}: the broker reports no partitions (does the topic exist?)")
     return [TopicPartition(topic, p) for p in sorted(known)]
-
-
-async def merged_by_time(bootstrap: str, topics: list[str]) -> list[Any]:
-    """The records of several topics, each read to its end, merged by timestamp: each partition keeps
-    its own order (what a consumer saw), and partitions interleave by when records were written."""
-    partitions: dict[tuple[str, int], list[Any]] = {}
-    for topic in topics:
-        async for record in records_to_end(bootstrap, topic):
-            partitions.setdefault((record.topic, record.partition), []).append(record)
-    return list(heapq.merge(*partitions.values(), key=lambda record: record.timestamp))
 
 
 async def topic_names(bootstrap: str) -> set[str]:

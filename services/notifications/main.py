@@ -1,4 +1,5 @@
-"""Composition root of the notifications service: its consumers, the webhook sender and its HTTP API."""
+"""Composition root of the notifications service: the broker, Redis, the wired service, the webhook sender
+and its HTTP API."""
 
 from __future__ import annotations
 
@@ -13,18 +14,12 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from services.notifications.adapters.delivery_log import DeliveryLog
-from services.notifications.adapters.partner_topics import PartnerTopics
-from services.notifications.adapters.subscriptions_view import SubscriptionsView
-from services.notifications.adapters.webhook_outbox import WebhookOutbox
+from services.notifications.bootstrap import SERVICE, bootstrap
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints import deliveries_api
-from services.notifications.entrypoints.consumers import NotificationsDependencies, register_consumers
-from services.notifications.service_layer.projections import AUTH_PREFIX, NotificationsProjections
 from services.notifications.service_layer.webhook_sender import Clock, RetryPolicy, send_due
-from shared.access import Credentials
+from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
-from shared.events import PartnerCandidateEntry
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
 from shared.http_request_limits import add_request_limits
@@ -34,14 +29,10 @@ from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
 from shared.metering import Meter
 from shared.ops_reporter import OpsReporter
-from shared.projections import KafkaEventLog, ProjectingPublisher, rebuild_from_log
-from shared.publishing import EventPublisher
 from shared.redis_factory import make_redis
 from shared.state_guard import StateGuard
-from shared.topics import FIXED_TOPICS, TopicSpec
+from shared.topics import FIXED_TOPICS
 
-SERVICE = "notifications"
-PARTNER_TOPIC_PATTERN = TopicSpec("partner.{partner_id}.candidates.v1", 3, "referral id")
 log = logging.getLogger(__name__)
 
 
@@ -55,37 +46,10 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     meter = Meter(SERVICE, settings.instance_id)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
     dead_letters = DeadLetters(broker, SERVICE, meter)
-    outbox, subscriptions, deliveries = WebhookOutbox(redis), SubscriptionsView(redis), DeliveryLog(redis)
-    credentials = Credentials(redis, clock=clock, prefix=AUTH_PREFIX, owner=SERVICE)
-    table = NotificationsProjections(subscriptions, deliveries, credentials).table()
-    entries = EventPublisher(
-        broker,
-        PARTNER_TOPIC_PATTERN,
-        PartnerCandidateEntry,
-        f"/passerelle/{SERVICE}",
-        "A new candidate in the partner's pool: minimised, pseudonymous",
-        meter=meter,
-    )
-    deps = NotificationsDependencies(
-        table=table,
-        topics=PartnerTopics(
-            settings.kafka_bootstrap_servers, settings.kafka_replication_factor, settings.kafka_manage_topics
-        ),
-        deliveries=deliveries,
-        entries=ProjectingPublisher(entries, table, clock),
-        dead_letters=dead_letters,
-        subscriptions=subscriptions,
-        outbox=outbox,
-        clock=clock,
-    )
-    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
-    guard = StateGuard(
-        redis,
-        SERVICE,
-        lambda: rebuild_from_log(event_log, table, settings.max_event_bytes),
-        check_interval_s=settings.state_check_interval_s,
-    )
-    register_consumers(broker, settings, deps, guard)
+    notifications = bootstrap(settings, broker, redis, meter, clock)
+    outbox = notifications.outbox
+    guard = StateGuard(redis, SERVICE, notifications.rebuild, check_interval_s=settings.state_check_interval_s)
+    subscribe_all(broker, settings, notifications.routes, dead_letters, guard)
     policy = RetryPolicy(
         base_s=settings.webhook_backoff_base_s,
         max_delay_s=settings.webhook_max_delay_s,
@@ -123,7 +87,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
                 await redis.aclose()
 
     app = FastAPI(title="Passerelle notifications", version="0.1.0", lifespan=lifespan)
-    app.state.credentials = credentials
+    app.state.credentials = notifications.credentials
     app.state.broker = broker
     add_tracing(app)
     add_state_gate(app, guard)
@@ -131,7 +95,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     add_bus_error_answers(app)
     app.state.admin_token = secrets.token_urlsafe(48)  # nothing here is for the administrator
     app.state.outbox = outbox
-    app.state.subscriptions = subscriptions
+    app.state.subscriptions = notifications.subscriptions
     app.state.clock = clock
     app.include_router(deliveries_api.router)
 

@@ -6,7 +6,6 @@ protection status, which decide eligibility, are deliberately left out of the sc
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from services.matching.domain.tables import OpeningTable, ProfileTable
 
@@ -52,8 +51,3 @@ def pair_features(
     diploma = p.diploma[pi]
     x[:, 9] = np.where(diploma >= 0, diploma / 8.0, 0.0)
     return x
-
-
-def block_similarity(profile_vectors: csr_matrix, opening_vectors: csr_matrix) -> np.ndarray:
-    """Dense cosine similarity of l2-normalised TF-IDF rows."""
-    return np.asarray((profile_vectors @ opening_vectors.T).todense(), dtype=np.float32)

@@ -55,10 +55,3 @@ class OccupationSpace:
         tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         weights = tf * self._idf[indices]
         return indices, weights / np.linalg.norm(weights)
-
-    def similarity_to_openings(self, indices: np.ndarray, weights: np.ndarray, openings: np.ndarray) -> np.ndarray:
-        """Cosine similarity of one profile vector to the given openings."""
-        if indices.size == 0:
-            return np.zeros(openings.size)
-        sub = self.openings[openings][:, indices]
-        return np.asarray(sub @ weights).ravel()

@@ -1,22 +1,17 @@
-"""Matching's Kafka entrypoints, as a table: each consumed topic is projected, then reacted to."""
+"""Matching's consumed topics, as a table: each is projected, then reacted to."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from faststream.kafka import KafkaBroker
-
-from services.matching.config import MatchingSettings
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import Seats
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
 from services.matching.service_layer.referral_feedback import Feedback
 from shared.cloudevents import CloudEventAttributes
-from shared.consuming import subscribe
-from shared.dead_letters import DeadLetters
+from shared.consuming import Route
 from shared.events import BeneficiaryProfile, ProgrammeOpening, ReferralEvent
-from shared.projections import ProjectionTable, Publisher, project_then
-from shared.state_guard import StateGuard
+from shared.projections import ProjectionTable, Publisher, consumes
 from shared.topics import BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT
 
 PROFILES_GROUP = "matching.profiles"
@@ -31,14 +26,11 @@ class MatchingDependencies:
     engine: LiveEngine
     feedback: Feedback
     proposals: Publisher  # projected: the seat it holds is kept in the ledger and the batch
-    dead_letters: DeadLetters
     clock: Clock
     policy: ProposalPolicy
 
 
-def register_consumers(
-    broker: KafkaBroker, settings: MatchingSettings, deps: MatchingDependencies, guard: StateGuard | None = None
-) -> None:
+def matching_routes(deps: MatchingDependencies) -> list[Route]:
     async def propose_to_the_newcomer(profile: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
         """Rank the openings a newcomer is eligible for, hold a seat, and publish the proposal."""
         engine = await deps.engine.current()
@@ -56,10 +48,9 @@ def register_consumers(
         """After a decline or an expiry, propose the next-best opening; after outcomes, retrain."""
         await deps.feedback.reroute_or_retrain(event)
 
-    for spec, model, react, group in (
-        (BENEFICIARY_PROFILE, BeneficiaryProfile, propose_to_the_newcomer, PROFILES_GROUP),
-        (PROGRAMME_OPENING, ProgrammeOpening, None, OPENINGS_GROUP),
-        (REFERRAL_EVENT, ReferralEvent, reroute_or_retrain, REFERRALS_GROUP),
-    ):
-        handler = project_then(deps.table, spec.name, deps.clock, react)
-        subscribe(broker, settings, spec.name, model, handler, group, deps.dead_letters, guard)
+    table, clock = deps.table, deps.clock
+    return [
+        consumes(table, BENEFICIARY_PROFILE, BeneficiaryProfile, PROFILES_GROUP, clock, propose_to_the_newcomer),
+        consumes(table, PROGRAMME_OPENING, ProgrammeOpening, OPENINGS_GROUP, clock),
+        consumes(table, REFERRAL_EVENT, ReferralEvent, REFERRALS_GROUP, clock, reroute_or_retrain),
+    ]

@@ -1,34 +1,26 @@
-"""Referrals' Kafka entrypoints, as a table: each consumed topic is projected, then reacted to."""
+"""Referrals' consumed topics, as a table: each is projected, then reacted to."""
 
 from __future__ import annotations
 
-from faststream.kafka import KafkaBroker
+from typing import Protocol
 
-from services.referrals.config import ReferralsSettings
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.handlers import refer_from_proposal
-from services.referrals.service_layer.partner_mail import PartnerMail
 from shared.cloudevents import CloudEventAttributes
-from shared.consuming import subscribe
-from shared.dead_letters import DeadLetters
+from shared.consuming import Route
 from shared.events import MatchingProposal, ReferralEvent
-from shared.projections import ProjectionTable, project_then
-from shared.state_guard import StateGuard
+from shared.projections import ProjectionTable, consumes
 from shared.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
 
 PROPOSALS_GROUP = "referrals.proposals"
 PROJECTION_GROUP = "referrals.projection"
 
 
-def register_consumers(
-    broker: KafkaBroker,
-    settings: ReferralsSettings,
-    context: ReferralsContext,
-    table: ProjectionTable,
-    dead_letters: DeadLetters,
-    guard: StateGuard,
-    mail: PartnerMail,
-) -> None:
+class Mail(Protocol):
+    async def mail_about(self, event: ReferralEvent) -> bool: ...
+
+
+def referrals_routes(context: ReferralsContext, table: ProjectionTable, mail: Mail) -> list[Route]:
     async def refer_to_the_seat_held(proposal: MatchingProposal, attributes: CloudEventAttributes) -> None:
         """Create the referral for the seat matching held (once per proposal) and announce it; after an
         amended profile, withdraw the proposed referrals the new proposal no longer holds."""
@@ -41,9 +33,7 @@ def register_consumers(
         delays e-mails, not views)."""
         await mail.mail_about(event)
 
-    for spec, model, react, group in (
-        (MATCHING_PROPOSAL, MatchingProposal, refer_to_the_seat_held, PROPOSALS_GROUP),
-        (REFERRAL_EVENT, ReferralEvent, mail_the_partner, PROJECTION_GROUP),
-    ):
-        handler = project_then(table, spec.name, context.clock, react)
-        subscribe(broker, settings, spec.name, model, handler, group, dead_letters, guard)
+    return [
+        consumes(table, MATCHING_PROPOSAL, MatchingProposal, PROPOSALS_GROUP, context.clock, refer_to_the_seat_held),
+        consumes(table, REFERRAL_EVENT, ReferralEvent, PROJECTION_GROUP, context.clock, mail_the_partner),
+    ]

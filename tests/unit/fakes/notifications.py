@@ -20,7 +20,9 @@ class FakePoolSubscriptions:
         self.subscriptions[subscription.subscription_id] = subscription
 
     async def active(self) -> list[PartnerSubscription]:
-        return sorted((s for s in self.subscriptions.values() if s.active), key=lambda s: (s.partner_id, s.subscription_id))
+        return sorted(
+            (s for s in self.subscriptions.values() if s.active), key=lambda s: (s.partner_id, s.subscription_id)
+        )
 
     async def count_anonymous(self, subscription_id: str, referral_id: str) -> None:
         self.anonymous_ids.setdefault(subscription_id, set()).add(referral_id)

@@ -1,0 +1,118 @@
+"""Referrals, wired: the real adapters built once and injected into the projections, the consumed topics'
+table and the use cases. `create_app` (main.py) adds the broker's lifecycle, the HTTP API and the console."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from faststream.kafka import KafkaBroker
+from redis.asyncio import Redis
+
+from services.referrals.adapters.accounts import Accounts
+from services.referrals.adapters.locks import ReferralLocks
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.review_flags import ReviewFlags
+from services.referrals.adapters.store import ReferralStore
+from services.referrals.adapters.subscriptions import Subscriptions
+from services.referrals.config import ReferralsSettings
+from services.referrals.console.links import ReferralLinks
+from services.referrals.domain.records import SigningRecorded
+from services.referrals.domain.signing import SigningDateRules
+from services.referrals.entrypoints.consumers import referrals_routes
+from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.handlers import Clock, Publishers
+from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
+from services.referrals.service_layer.projections import ReferralsProjections
+from shared.access import CredentialChange, Credentials
+from shared.consuming import Route
+from shared.events import AuditRecord, BeneficiaryProfile, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.events.envelope import Event
+from shared.metering import Meter
+from shared.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.publishing import EventPublisher
+from shared.topics import (
+    BENEFICIARY_PROFILE,
+    OPS_AUDIT,
+    PARTNER_SUBSCRIPTION,
+    PROGRAMME_OPENING,
+    REFERRAL_EVENT,
+    REFERRALS_CREDENTIAL,
+    REFERRALS_SIGNING,
+    TopicSpec,
+)
+
+SERVICE = "referrals"
+SOURCE = f"/passerelle/{SERVICE}"
+
+
+@dataclass
+class Referrals:
+    context: ReferralsContext
+    table: ProjectionTable
+    routes: list[Route]
+    accounts: Accounts
+    links: ReferralLinks
+    mail: PartnerMail
+    rebuild: Callable[[], Awaitable[dict[str, int]]]
+
+
+def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, meter: Meter, now: Clock) -> Referrals:
+    store, views, flags = ReferralStore(redis), ReferralViews(redis), ReviewFlags(redis)
+    credential_log = EventPublisher(
+        broker,
+        REFERRALS_CREDENTIAL,
+        CredentialChange,
+        SOURCE,
+        "Referrals' private record of partners, API key digests and accounts (notifications reads the digests)",
+        meter=meter,
+    )
+
+    async def journal(change: CredentialChange) -> None:
+        await credential_log.publish(change, key=change.id)
+
+    credentials, subscriptions = Credentials(redis, journal, now), Subscriptions(redis)
+    table = ReferralsProjections(store, views, flags, credentials, subscriptions).table()
+
+    def publisher(spec: TopicSpec, model: type[Event], description: str) -> ProjectingPublisher:
+        """The log first, then referrals' own projection of the event (the one the rebuild replays)."""
+        return ProjectingPublisher(EventPublisher(broker, spec, model, SOURCE, description, meter=meter), table, now)
+
+    publishers = Publishers(
+        profiles=publisher(
+            BENEFICIARY_PROFILE, BeneficiaryProfile, "Pseudonymous profile of a newcomer who signed the CIR"
+        ),
+        openings=publisher(PROGRAMME_OPENING, ProgrammeOpening, "A programme opening was created or changed"),
+        referral_events=publisher(REFERRAL_EVENT, ReferralEvent, "A referral changed state"),
+        audit=publisher(OPS_AUDIT, AuditRecord, "Who saw or changed what, when"),
+        subscriptions=publisher(PARTNER_SUBSCRIPTION, PartnerSubscription, "A partner's pool subscription changed"),
+        signings=publisher(
+            REFERRALS_SIGNING,
+            SigningRecorded,
+            "Referrals' private record of a CIR signing, contact details included (no other reader)",
+        ),
+    )
+    context = ReferralsContext(
+        store=store,
+        views=views,
+        publishers=publishers,
+        lifecycle=Lifecycle(store, views, ReferralLocks(redis), publishers, now),
+        credentials=credentials,
+        subscriptions=subscriptions,
+        clock=now,
+        webhook_targets=settings.webhook_target_policy(),
+        signing_dates=SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing),
+        flags=flags,
+    )
+    links = ReferralLinks(settings.session_secret.get_secret_value(), timedelta(days=settings.link_days), credentials)
+    relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
+    mail = PartnerMail(relay, redis, credentials, links, publishers.audit, settings.console_url, now)
+    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
+
+    async def rebuild() -> dict[str, int]:
+        return await rebuild_from_log(event_log, table, settings.max_event_bytes)
+
+    routes = referrals_routes(context, table, mail)
+    return Referrals(context, table, routes, Accounts(redis, journal), links, mail, rebuild)

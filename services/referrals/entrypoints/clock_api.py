@@ -1,0 +1,24 @@
+"""`PUT /v1/ops/clock`: move the service's clock forward, in test environments only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI, HTTPException, status
+
+from services.referrals.adapters.clock import ServiceClock
+from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from shared.http_auth import AdminDep
+
+
+def add_test_clock(app: FastAPI, clock: ServiceClock, lifecycle: Lifecycle) -> None:
+    @app.put("/v1/ops/clock", tags=["ops"])
+    async def advance_clock(admin: AdminDep, days: float = 0, hours: float = 0) -> dict[str, str]:
+        """Move the service's clock forward (test environments only); deadlines are checked at once."""
+        try:
+            moment = clock.advance(timedelta(days=days, hours=hours))
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        reminded = await lifecycle.send_reminders(moment)
+        expired = await lifecycle.expire_overdue(moment)
+        return {"now": moment.isoformat(), "reminded": str(len(reminded)), "expired": str(len(expired))}

@@ -1,0 +1,207 @@
+"""Each service wired as its bootstrap wires it, over the in-memory fakes and an in-memory log: the use
+cases, the projection table and the consumed-topic routes are the production ones."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from services.matching.domain.success_model import prior_model
+from services.matching.entrypoints.consumers import MatchingDependencies, matching_routes
+from services.matching.service_layer.live_engine import LiveEngine
+from services.matching.service_layer.projections import MatchingProjections
+from services.matching.service_layer.propose import ProposalPolicy
+from services.matching.service_layer.referral_feedback import Feedback
+from services.notifications.entrypoints.consumers import NotificationsDependencies, notifications_routes
+from services.notifications.service_layer.projections import NotificationsProjections
+from services.referrals.domain.signing import SigningDateRules
+from services.referrals.entrypoints.consumers import referrals_routes
+from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.handlers import Publishers
+from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.projections import ReferralsProjections
+from shared.cloudevents import new_attributes
+from shared.consuming import Route, decode_event
+from shared.events import ReferralEvent
+from shared.events.envelope import Event
+from shared.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.topics import (
+    BENEFICIARY_PROFILE,
+    MATCHING_MODEL,
+    MATCHING_PROPOSAL,
+    OPS_AUDIT,
+    PARTNER_SUBSCRIPTION,
+    PROGRAMME_OPENING,
+    REFERRAL_EVENT,
+    REFERRALS_SIGNING,
+)
+from shared.webhook_targets import WebhookTargetPolicy
+from tests.fake_log import MemoryEventLog
+from tests.unit.fakes import matching as mf
+from tests.unit.fakes import notifications as nf
+from tests.unit.fakes import referrals as rf
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+MAX_BYTES = 256 * 1024
+
+
+class Clock:
+    def __init__(self, at: datetime = NOW) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class Harness:
+    """What every service harness shares: a log, a clock, the projection table and the routes."""
+
+    log: MemoryEventLog
+    clock: Clock
+    table: ProjectionTable
+    routes: list[Route]
+
+    def state(self) -> dict[str, Any]:
+        """Everything the projections wrote (the fakes' contents), to compare a rebuilt state with."""
+        raise NotImplementedError
+
+    async def consume(self, event: Event, topic: str | None = None) -> None:
+        """`event` arrives on its topic (another service published it): it is on the log, and the route of
+        its topic handles it, as the subscriber would after decoding it."""
+        topic = topic or next(r.topic for r in self.routes if r.model is type(event))
+        attributes = new_attributes(event.EVENT_TYPE, "/test", subject="k")
+        self.log.append(topic, "k", event, attributes)
+        await self._route(topic).handler(event, attributes)
+
+    async def deliver(self, topic: str) -> int:
+        """Consume back what is on `topic` (this service's own events, when it subscribes to them)."""
+        route = self._route(topic)
+        records = self.log.events(topic)
+        for record in records:
+            event, attributes = decode_event(route.model, record.value or b"", dict(record.headers), MAX_BYTES)
+            await route.handler(event, attributes)
+        return len(records)
+
+    def _route(self, topic: str) -> Route:
+        return next(r for r in self.routes if r.topic == topic)
+
+    def events(self, topic: str, model: type[Event]) -> list[Any]:
+        return [model.model_validate_json(r.value or b"") for r in self.log.events(topic)]
+
+    async def rebuilt(self, table: ProjectionTable) -> dict[str, int]:
+        return await rebuild_from_log(self.log, table, MAX_BYTES)
+
+
+@dataclass
+class SentMail:
+    events: list[ReferralEvent] = field(default_factory=list)
+
+    async def mail_about(self, event: ReferralEvent) -> bool:
+        self.events.append(event)
+        return True
+
+
+class ReferralsHarness(Harness):
+    def __init__(self, log: MemoryEventLog | None = None) -> None:
+        self.log, self.clock = log or MemoryEventLog(), Clock()
+        self.mail = SentMail()
+        self.fresh_state()
+
+    def fresh_state(self) -> None:
+        self.records, self.views, self.flags = rf.FakeRecords(), rf.FakeViews(), rf.FakeFlags()
+        self.credentials, self.subscriptions = rf.FakeCredentialRecords(), rf.FakeSubscriptions()
+        self.table = ReferralsProjections(
+            self.records,
+            self.views,
+            self.flags,
+            self.credentials,
+            self.subscriptions,  # type: ignore[arg-type]
+        ).table()
+
+        def publisher(topic: str) -> ProjectingPublisher:
+            return ProjectingPublisher(self.log.publisher(topic), self.table, self.clock)
+
+        self.publishers = Publishers(
+            profiles=publisher(BENEFICIARY_PROFILE.name), openings=publisher(PROGRAMME_OPENING.name),
+            referral_events=publisher(REFERRAL_EVENT.name), audit=publisher(OPS_AUDIT.name),
+            subscriptions=publisher(PARTNER_SUBSCRIPTION.name), signings=publisher(REFERRALS_SIGNING.name),
+        )  # fmt: skip
+        self.lifecycle = Lifecycle(self.records, self.views, rf.FakeLocks(), self.publishers, self.clock)
+        self.context = ReferralsContext(
+            store=self.records, views=self.views, publishers=self.publishers, lifecycle=self.lifecycle,  # type: ignore[arg-type]
+            credentials=self.credentials, subscriptions=self.subscriptions, clock=self.clock,  # type: ignore[arg-type]
+            webhook_targets=WebhookTargetPolicy(), signing_dates=SigningDateRules(), flags=self.flags,  # type: ignore[arg-type]
+        )  # fmt: skip
+        self.routes = referrals_routes(self.context, self.table, self.mail)
+
+    def state(self) -> dict[str, Any]:
+        return copy.deepcopy(
+            {
+                "records": self.records,
+                "views": self.views,
+                "flags": self.flags,
+                "credentials": self.credentials,
+                "subscriptions": self.subscriptions,
+            }
+        )
+
+
+class MatchingHarness(Harness):
+    def __init__(self, log: MemoryEventLog | None = None, models: mf.FakeModels | None = None) -> None:
+        self.log, self.clock = log or MemoryEventLog(), Clock()
+        self.models = models or mf.FakeModels()
+        self.fresh_state()
+
+    def fresh_state(self) -> None:
+        self.openings, self.seats, self.profiles = mf.FakeOpenings(), mf.FakeSeats(), mf.FakeProfiles()
+        self.pending, self.tried, self.outcomes = mf.FakePending(), mf.FakeTried(), mf.FakeOutcomes()
+        self.prices = mf.FakePrices()
+        self.policy = ProposalPolicy()
+        self.table = MatchingProjections(
+            self.openings, self.seats, self.profiles, self.pending, self.tried, self.outcomes, self.models, self.policy
+        ).table()
+        self.live = LiveEngine(self.openings, self.prices, self.models, prior_model())
+        proposals = ProjectingPublisher(self.log.publisher(MATCHING_PROPOSAL.name), self.table, self.clock)
+        model_log = ProjectingPublisher(self.log.publisher(MATCHING_MODEL.name), self.table, self.clock)
+        self.feedback = Feedback(
+            self.seats, self.profiles, self.tried, self.outcomes, self.models, self.live, proposals, model_log,
+            self.clock, self.policy,
+        )  # fmt: skip
+        deps = MatchingDependencies(
+            self.table, self.seats, self.live, self.feedback, proposals, self.clock, self.policy
+        )
+        self.routes = matching_routes(deps)
+
+    def state(self) -> dict[str, Any]:
+        return copy.deepcopy(
+            {
+                "openings": self.openings.openings,
+                "seats": self.seats,
+                "profiles": self.profiles,
+                "pending": self.pending,
+                "tried": self.tried,
+                "outcomes": self.outcomes,
+                "models": self.models,
+            }
+        )
+
+
+class NotificationsHarness(Harness):
+    def __init__(self, log: MemoryEventLog | None = None) -> None:
+        self.log, self.clock = log or MemoryEventLog(), Clock()
+        self.fresh_state()
+
+    def fresh_state(self) -> None:
+        self.subscriptions, self.deliveries = nf.FakePoolSubscriptions(), nf.FakeDeliveries()
+        self.outbox, self.keys = nf.FakeOutbox(), nf.FakeKeyDigests()
+        self.table = NotificationsProjections(self.subscriptions, self.deliveries, self.keys).table()  # type: ignore[arg-type]
+        entries = ProjectingPublisher(self.log.publisher("partner.{partner_id}.candidates.v1"), self.table, self.clock)
+        deps = NotificationsDependencies(
+            self.table, nf.FakeTopics(), self.deliveries, entries, self.subscriptions, self.outbox, self.clock
+        )
+        self.routes = notifications_routes(deps)
+
+    def state(self) -> dict[str, Any]:
+        return copy.deepcopy({"subscriptions": self.subscriptions, "deliveries": self.deliveries, "keys": self.keys})

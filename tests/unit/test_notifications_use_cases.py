@@ -1,0 +1,195 @@
+"""Notifications' use cases through its own wiring (projection table, projecting publisher, consumed-topic
+routes) over in-memory fakes: one entry per partner and referral, pools by consent, webhook jobs once,
+and key digests only."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER
+from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
+from services.referrals.domain.referral import candidate_summary, referral_id_for
+from shared.access import CredentialChange
+from shared.events import PartnerCandidateEntry, PartnerSubscription, PoolFilters, ReferralEvent, WebhookChannel
+from shared.projections import ProjectionTable
+from shared.topics import partner_candidates_topic
+from shared.vocabulary import ReferralStatus
+from shared.webhook_targets import WebhookTargetPolicy
+from tests.factories import epide_opening, profile
+from tests.support import random_ref
+from tests.unit.fakes.harness import NOW, NotificationsHarness
+
+
+def new_referral(consented: bool = True, partner: str = "epide", department: str = "67") -> ReferralEvent:
+    person = profile(consent_to_share=consented, department=department)
+    opening = epide_opening(partner_id=partner, department=department)
+    return ReferralEvent(
+        referral_id=referral_id_for(person.beneficiary_id, opening.opening_id), beneficiary_id=person.beneficiary_id,
+        opening_id=opening.opening_id, partner_id=partner, programme=opening.programme,
+        status=ReferralStatus.PROPOSED, occurred_at=NOW, candidate=candidate_summary(person, NOW.date()),
+        actor="matching",
+    )  # fmt: skip
+
+
+def subscription(partner: str, *, webhook: bool = False, kafka: bool = True, **filters: object) -> PartnerSubscription:
+    channel = WebhookChannel(url="https://hooks.example.org/in", secret="whsec_" + "s" * 40) if webhook else None  # type: ignore[arg-type]
+    return PartnerSubscription(subscription_id=random_ref("sub"), partner_id=partner, kafka=kafka, webhook=channel,
+                               filters=PoolFilters(**filters), changed_at=NOW)  # type: ignore[arg-type]  # fmt: skip
+
+
+def entries(h: NotificationsHarness, partner: str) -> list[PartnerCandidateEntry]:
+    return h.events(partner_candidates_topic(partner).name, PartnerCandidateEntry)
+
+
+async def test_a_new_referral_reaches_its_partner_once_however_often_it_is_read() -> None:
+    h = NotificationsHarness()
+    referral = new_referral()
+
+    await h.consume(referral)
+    await h.consume(referral)
+
+    [entry] = entries(h, "epide")
+    assert entry.referral_id == referral.referral_id and entry.entry_kind == "referral"
+    assert "beneficiary_id" not in entry.model_dump()
+    assert await h.deliveries.was_delivered("epide", referral.referral_id)  # projected from the entry sent
+
+
+async def test_a_fitting_pool_gets_the_consenting_and_only_counts_the_others_once_each() -> None:
+    h = NotificationsHarness()
+    watching = subscription("france-travail-67", departments=["67"])
+    elsewhere = subscription("france-travail-13", departments=["13"])
+    for s in (watching, elsewhere):
+        await h.consume(s)
+    shown, hidden = new_referral(consented=True), new_referral(consented=False)
+
+    for referral in (shown, hidden, hidden):
+        await h.consume(referral)
+
+    assert [e.referral_id for e in entries(h, "france-travail-67")] == [shown.referral_id]
+    assert entries(h, "france-travail-67")[0].entry_kind == "pool"
+    assert entries(h, "france-travail-13") == []
+    assert await h.subscriptions.anonymous(watching.subscription_id) == 1
+    assert await h.subscriptions.anonymous(elsewhere.subscription_id) == 0
+
+
+async def test_one_webhook_job_per_partner_and_referral_even_with_two_subscriptions() -> None:
+    h = NotificationsHarness()
+    for s in (subscription("epide", webhook=True), subscription("epide", webhook=True, departments=["67"])):
+        await h.consume(s)
+    referral = new_referral()
+
+    await h.consume(referral)
+    await h.consume(referral)
+
+    [job] = h.outbox.jobs.values()
+    assert job.partner_id == "epide" and job.referral_id == referral.referral_id
+    assert [j.job_id for j in await h.outbox.claim_due(NOW)] == [job.job_id]
+
+
+async def test_only_key_digests_are_kept_of_the_credential_log() -> None:
+    h = NotificationsHarness()
+    changes = [
+        CredentialChange(kind="key", id="k1", record={"role": "partner", "partner_id": "epide", "digest": "ab"}),
+        CredentialChange(kind="account", id="ana", record={"password_hash": "$argon2id$…"}),
+        CredentialChange(kind="partner", id="epide", record={"name": "Epide", "email": "contact@epide.fr"}),
+        CredentialChange(kind="key", id="k2", record={"role": "partner", "partner_id": "epide", "digest": "cd"}),
+        CredentialChange(kind="key", id="k2", record=None),  # revoked
+    ]
+    for change in changes:
+        await h.consume(change)
+
+    assert h.keys.keys == {"k1": {"role": "partner", "partner_id": "epide", "digest": "ab"}}
+
+
+async def every_kind_of_state(h: NotificationsHarness) -> None:
+    await h.consume(subscription("france-travail-67", departments=["67"]))
+    await h.consume(CredentialChange(kind="key", id="k1", record={"role": "partner", "digest": "ab"}))
+    for consented in (True, False):
+        await h.consume(new_referral(consented=consented))
+
+
+async def test_the_log_rebuilds_exactly_the_state_the_use_cases_left() -> None:
+    h = NotificationsHarness()
+    await every_kind_of_state(h)
+    live = h.state()
+
+    h.fresh_state()  # Redis lost
+    counts = await h.rebuilt(h.table)
+
+    assert h.state() == live
+    assert all(counts[p.name] > 0 for p in h.table), counts
+
+
+@pytest.mark.parametrize("missing", range(4))
+async def test_a_rebuild_without_one_of_the_projections_is_not_the_same_state(missing: int) -> None:
+    h = NotificationsHarness()
+    await every_kind_of_state(h)
+    live = h.state()
+
+    h.fresh_state()
+    projections = list(h.table)
+    await h.rebuilt(ProjectionTable(projections[:missing] + projections[missing + 1 :]))
+
+    assert h.state() != live, f"{projections[missing].name} is not needed to rebuild the state?"
+
+
+class CapturedDeadLetters:
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+        self.meter = None
+
+    async def send(self, record: object, reason: str) -> None:
+        self.reasons.append(reason)
+
+
+async def public(host: str, port: int) -> list[ipaddress.IPv4Address]:
+    return [ipaddress.IPv4Address("93.184.216.34")]
+
+
+async def send_until_settled(h: NotificationsHarness, answers: list[int]) -> tuple[list[httpx.Request], list[str]]:
+    """Run the sender at each due time, the receiver answering `answers` in turn."""
+    seen: list[httpx.Request] = []
+    replies = iter(answers)
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(next(replies))
+
+    client, dead = httpx.AsyncClient(transport=httpx.MockTransport(receive)), CapturedDeadLetters()
+    policy = RetryPolicy(base_s=10, max_delay_s=25, window_s=60, jitter=0)
+    while h.outbox.due:
+        h.clock.at = min(h.outbox.due.values())
+        await send_due(h.outbox, client, h.clock, policy, dead, WebhookTargetPolicy(resolver=public))  # type: ignore[arg-type]
+    return seen, dead.reasons
+
+
+async def test_a_webhook_is_signed_and_retried_until_the_partner_answers() -> None:
+    h = NotificationsHarness()
+    await h.consume(subscription("epide", webhook=True))
+    await h.consume(new_referral())
+    started = h.clock.at
+
+    seen, dead = await send_until_settled(h, [500, 200])
+
+    [job] = h.outbox.jobs.values()
+    assert job.status == "delivered" and job.attempts == 2 and dead == []
+    assert job.delivered_at == started + timedelta(seconds=10)
+    assert all(r.headers[HEADER] and r.headers[IDEMPOTENCY_HEADER] == job.job_id for r in seen)
+
+
+async def test_a_webhook_that_keeps_failing_backs_off_and_is_dead_lettered_after_its_window() -> None:
+    h = NotificationsHarness()
+    await h.consume(subscription("epide", webhook=True))
+    await h.consume(new_referral())
+    started = h.clock.at
+
+    seen, dead = await send_until_settled(h, [500] * 10)
+
+    [job] = h.outbox.jobs.values()
+    assert job.status == "dead" and job.attempts == len(seen) == 5  # at 0, 10, 30, 55 and 80 s
+    assert h.clock.at == started + timedelta(seconds=80)
+    assert len(dead) == 1 and "failed 5 times" in dead[0] and "HTTP 500" in dead[0]
