@@ -22,6 +22,7 @@ from services.referrals.domain.records import SigningRecorded
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
@@ -94,17 +95,22 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
             "Referrals' private record of a CIR signing, contact details included (no other reader)",
         ),
     )
+    lifecycle = Lifecycle(store, views, ReferralLocks(redis), publishers, now)
+    signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
+    webhook_targets = settings.webhook_target_policy()
+    bus = referrals_commands(store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets)
     context = ReferralsContext(
         store=store,
         views=views,
         publishers=publishers,
-        lifecycle=Lifecycle(store, views, ReferralLocks(redis), publishers, now),
+        lifecycle=lifecycle,
         credentials=credentials,
         subscriptions=subscriptions,
         clock=now,
-        webhook_targets=settings.webhook_target_policy(),
-        signing_dates=SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing),
+        webhook_targets=webhook_targets,
+        signing_dates=signing_dates,
         flags=flags,
+        bus=bus,
     )
     links = ReferralLinks(settings.session_secret.get_secret_value(), timedelta(days=settings.link_days), credentials)
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None

@@ -29,6 +29,7 @@ from services.referrals.entrypoints import (
 )
 from services.referrals.entrypoints.clock_api import add_test_clock
 from services.referrals.entrypoints.domain_errors import add_domain_error_answers
+from services.referrals.service_layer.commands import SweepDeadlines
 from services.referrals.service_layer.handlers import Clock
 from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
@@ -56,7 +57,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     meter, service_clock = Meter(SERVICE, settings.instance_id), ServiceClock()
     now: Clock = clock or service_clock
     referrals = bootstrap(settings, broker, redis, meter, now)
-    context, lifecycle, mail = referrals.context, referrals.context.lifecycle, referrals.mail
+    context, mail = referrals.context, referrals.mail
     guard = StateGuard(redis, SERVICE, referrals.rebuild, check_interval_s=settings.state_check_interval_s)
     subscribe_all(broker, settings, referrals.routes, DeadLetters(broker, SERVICE, meter), guard)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)  # declares its publishers now
@@ -69,9 +70,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             try:
                 if not await guard.intact():
                     continue  # the rebuild comes first
-                moment = now()
-                await lifecycle.send_reminders(moment)
-                await lifecycle.expire_overdue(moment)
+                await context.bus.handle(SweepDeadlines(now()))
                 await mail.retry_failed()
             except Exception:
                 log.exception("deadline sweep failed; it will run again")
@@ -128,7 +127,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     for module in ROUTERS:
         app.include_router(module.router)
     if settings.test_clock:
-        add_test_clock(app, service_clock, lifecycle)
+        add_test_clock(app, service_clock, context.bus)
     add_ops_routes(app, SERVICE, broker, meter)
 
     @app.get("/health", tags=["ops"])

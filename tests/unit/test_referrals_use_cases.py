@@ -10,9 +10,17 @@ import pytest
 from services.referrals.domain.errors import Conflict
 from services.referrals.domain.lifecycle import IllegalTransition, NotBeforeStart
 from services.referrals.domain.records import SigningRecorded
-from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
-from services.referrals.service_layer import subscriptions
-from services.referrals.service_layer.handlers import amend_profile, create_opening, record_signing
+from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.service_layer.commands import (
+    AmendProfile,
+    ChangeStatus,
+    CreateOpening,
+    RecordOutcome,
+    RecordSigning,
+    ReferByHand,
+    Subscribe,
+    SweepDeadlines,
+)
 from services.referrals.service_layer.projections import profile_marker
 from shared.access import CredentialChange
 from shared.consuming import PoisonMessage
@@ -34,7 +42,6 @@ from shared.topics import (
     REFERRALS_SIGNING,
 )
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
-from shared.webhook_targets import WebhookTargetPolicy
 from tests.factories import epide_opening, signing_body
 from tests.unit.fakes.harness import NOW, ReferralsHarness
 
@@ -46,7 +53,7 @@ def signing(**overrides: object) -> CirSigningCreate:
 
 
 async def record(h: ReferralsHarness, s: CirSigningCreate) -> bool:
-    return await record_signing(s, h.records, h.publishers, TODAY, SigningDateRules(), at=NOW)
+    return await h.bus.handle(RecordSigning(s, "auditor:ana", NOW))
 
 
 def proposal_for(
@@ -65,7 +72,7 @@ def proposal_for(
 async def referred(h: ReferralsHarness, opening: ProgrammeOpening | None = None) -> tuple[CirSigningCreate, str]:
     """A newcomer signed, an opening exists, matching's proposal came back: one referral, proposed."""
     opening = opening or epide_opening(starts_on=TODAY + timedelta(days=30))
-    await create_opening(opening, h.records, h.publishers)
+    await h.bus.handle(CreateOpening(opening))
     s = signing()
     await record(h, s)
     await h.consume(proposal_for(s, opening))
@@ -106,8 +113,8 @@ async def test_an_amended_profile_is_version_two_with_a_stable_event_id_and_the_
     await record(h, s)
     amended = CirSigningCreate.model_validate(s.model_dump() | {"french_level": "B1"})
 
-    version = await amend_profile(amended, h.records, h.publishers, TODAY, SigningDateRules(), "auditor:x", NOW)
-    again = await amend_profile(amended, h.records, h.publishers, TODAY, SigningDateRules(), "auditor:x", NOW)
+    version = await h.bus.handle(AmendProfile(amended, "auditor:x", NOW))
+    again = await h.bus.handle(AmendProfile(amended, "auditor:x", NOW))
 
     assert version == again == 2
     records = h.events(REFERRALS_SIGNING.name, SigningRecorded)
@@ -121,7 +128,7 @@ async def test_an_amended_profile_is_version_two_with_a_stable_event_id_and_the_
 async def test_a_proposal_becomes_one_referral_however_often_it_is_delivered() -> None:
     h = ReferralsHarness()
     opening = epide_opening(response_days=10)
-    await create_opening(opening, h.records, h.publishers)
+    await h.bus.handle(CreateOpening(opening))
     s = signing()
     await record(h, s)
     proposal = proposal_for(s, opening)
@@ -162,10 +169,10 @@ async def test_declined_as_not_eligible_flags_the_rule_and_no_capacity_closes_th
     await h.consume(proposal_for(second_signing, opening))
     [second] = await h.views.of_beneficiary(second_signing.beneficiary_id)
 
-    await h.lifecycle.change_status(first, ReferralStatus.DECLINED, "partner:epide",
-                                    decline_reason=DeclineReason.NOT_ELIGIBLE, note="trop âgé")  # fmt: skip
-    await h.lifecycle.change_status(second.referral_id, ReferralStatus.DECLINED, "partner:epide",
-                                    decline_reason=DeclineReason.NO_CAPACITY)  # fmt: skip
+    await h.bus.handle(ChangeStatus(first, ReferralStatus.DECLINED, "partner:epide",
+                                    decline_reason=DeclineReason.NOT_ELIGIBLE, note="trop âgé"))  # fmt: skip
+    await h.bus.handle(ChangeStatus(second.referral_id, ReferralStatus.DECLINED, "partner:epide",
+                                    decline_reason=DeclineReason.NO_CAPACITY))  # fmt: skip
 
     assert [f["note"] for f in await h.flags.of_opening(opening.opening_id)] == ["trop âgé"]
     closed = h.events(PROGRAMME_OPENING.name, ProgrammeOpening)[-1]
@@ -179,16 +186,16 @@ async def test_the_lifecycle_refuses_what_it_must_and_records_one_outcome() -> N
     _, rid = await referred(h, opening)
 
     with pytest.raises(IllegalTransition):
-        await h.lifecycle.change_status(rid, ReferralStatus.COMPLETED, "partner:epide")
-    await h.lifecycle.change_status(rid, ReferralStatus.ACCEPTED, "partner:epide")
+        await h.bus.handle(ChangeStatus(rid, ReferralStatus.COMPLETED, "partner:epide"))
+    await h.bus.handle(ChangeStatus(rid, ReferralStatus.ACCEPTED, "partner:epide"))
     with pytest.raises(NotBeforeStart):
-        await h.lifecycle.change_status(rid, ReferralStatus.ENROLLED, "partner:epide")
-    early = await h.lifecycle.change_status(rid, ReferralStatus.ENROLLED, "partner:epide", started_early=True,
-                                            note="session avancée")  # fmt: skip
-    await h.lifecycle.change_status(rid, ReferralStatus.COMPLETED, "partner:epide")
-    done = await h.lifecycle.record_outcome(rid, OutcomeAtThreeMonths.EMPLOYED, "partner:epide")
+        await h.bus.handle(ChangeStatus(rid, ReferralStatus.ENROLLED, "partner:epide"))
+    early = await h.bus.handle(ChangeStatus(rid, ReferralStatus.ENROLLED, "partner:epide", started_early=True,
+                                            note="session avancée"))  # fmt: skip
+    await h.bus.handle(ChangeStatus(rid, ReferralStatus.COMPLETED, "partner:epide"))
+    done = await h.bus.handle(RecordOutcome(rid, OutcomeAtThreeMonths.EMPLOYED, "partner:epide"))
     with pytest.raises(Conflict):
-        await h.lifecycle.record_outcome(rid, OutcomeAtThreeMonths.NONE, "partner:epide")
+        await h.bus.handle(RecordOutcome(rid, OutcomeAtThreeMonths.NONE, "partner:epide"))
 
     assert early.status is ReferralStatus.ENROLLED
     assert done.outcome is OutcomeAtThreeMonths.EMPLOYED and done.version == 5
@@ -203,11 +210,10 @@ async def test_a_reminder_comes_once_before_the_deadline_and_then_the_referral_e
     deadline = (await h.views.get(rid)).respond_by  # type: ignore[union-attr]
     assert deadline is not None
 
-    assert await h.lifecycle.send_reminders(deadline - timedelta(days=3)) == []
-    assert await h.lifecycle.send_reminders(deadline - timedelta(days=1)) == [rid]
-    assert await h.lifecycle.send_reminders(deadline - timedelta(hours=1)) == []
-    assert await h.lifecycle.expire_overdue(deadline - timedelta(seconds=1)) == []
-    assert await h.lifecycle.expire_overdue(deadline) == [rid]
+    assert await h.bus.handle(SweepDeadlines(deadline - timedelta(days=3))) == ([], [])
+    assert await h.bus.handle(SweepDeadlines(deadline - timedelta(days=1))) == ([rid], [])
+    assert await h.bus.handle(SweepDeadlines(deadline - timedelta(hours=1))) == ([], [])
+    assert await h.bus.handle(SweepDeadlines(deadline)) == ([], [rid])
 
     assert (await h.views.get(rid)).status is ReferralStatus.EXPIRED  # type: ignore[union-attr]
 
@@ -216,9 +222,9 @@ async def test_an_amended_profile_withdraws_the_referral_its_new_proposal_no_lon
     h = ReferralsHarness()
     s, first = await referred(h)
     elsewhere = epide_opening(department="68", starts_on=TODAY + timedelta(days=30))
-    await create_opening(elsewhere, h.records, h.publishers)
+    await h.bus.handle(CreateOpening(elsewhere))
     moved = CirSigningCreate.model_validate(s.model_dump() | {"department": "68"})
-    await amend_profile(moved, h.records, h.publishers, TODAY, SigningDateRules(), "auditor:x", NOW)
+    await h.bus.handle(AmendProfile(moved, "auditor:x", NOW))
 
     await h.consume(proposal_for(s, elsewhere, version=2))
 
@@ -230,13 +236,13 @@ async def test_an_amended_profile_withdraws_the_referral_its_new_proposal_no_lon
 async def test_a_referral_by_hand_says_why_and_cannot_be_made_twice() -> None:
     h = ReferralsHarness()
     opening = epide_opening()
-    await create_opening(opening, h.records, h.publishers)
+    await h.bus.handle(CreateOpening(opening))
     s = signing()
     await record(h, s)
 
-    view = await h.lifecycle.refer_by_hand(s.beneficiary_id, opening.opening_id, "déménage en Alsace", "auditor:ana")
+    view = await h.bus.handle(ReferByHand(s.beneficiary_id, opening.opening_id, "déménage en Alsace", "auditor:ana"))
     with pytest.raises(Conflict):
-        await h.lifecycle.refer_by_hand(s.beneficiary_id, opening.opening_id, "encore", "auditor:ana")
+        await h.bus.handle(ReferByHand(s.beneficiary_id, opening.opening_id, "encore", "auditor:ana"))
 
     assert view.reasons == ["orientation manuelle : déménage en Alsace"]
     assert h.events(REFERRAL_EVENT.name, ReferralEvent)[0].actor == "auditor:ana"
@@ -245,12 +251,11 @@ async def test_a_referral_by_hand_says_why_and_cannot_be_made_twice() -> None:
 async def every_kind_of_state(h: ReferralsHarness) -> None:
     """A scenario that leaves something in every projection."""
     s, rid = await referred(h)
-    await h.lifecycle.change_status(rid, ReferralStatus.DECLINED, "partner:epide",
-                                    decline_reason=DeclineReason.NOT_ELIGIBLE, note="hors critères")  # fmt: skip
+    await h.bus.handle(ChangeStatus(rid, ReferralStatus.DECLINED, "partner:epide",
+                                    decline_reason=DeclineReason.NOT_ELIGIBLE, note="hors critères"))  # fmt: skip
     amended = CirSigningCreate.model_validate(s.model_dump() | {"french_level": "B2"})
-    await amend_profile(amended, h.records, h.publishers, TODAY, SigningDateRules(), "auditor:x", NOW)
-    await subscriptions.subscribe("pole-emploi-67", PoolFilters(departments=["67"]), True, None,
-                                  h.publishers.subscriptions, WebhookTargetPolicy(), h.clock)  # fmt: skip
+    await h.bus.handle(AmendProfile(amended, "auditor:x", NOW))
+    await h.bus.handle(Subscribe("pole-emploi-67", PoolFilters(departments=["67"]), True, None))
     change = CredentialChange(kind="partner", id="epide", record={"partner_id": "epide", "name": "Epide"})
     journal = ProjectingPublisher(h.log.publisher(REFERRALS_CREDENTIAL.name), h.table, h.clock)
     await journal.publish(change, key=change.id)  # as Credentials does: the log, then the same projection

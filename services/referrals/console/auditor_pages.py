@@ -21,7 +21,7 @@ from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
-from services.referrals.service_layer.handlers import amend_profile, record_signing
+from services.referrals.service_layer.commands import AmendProfile, ChangeStatus, RecordSigning, ReferByHand
 from shared.access import Principal
 from shared.events import MatchingProposal, NotEligible
 from shared.vocabulary import ReferralStatus
@@ -163,11 +163,8 @@ async def record(request: Request, auditor: AuditorPerson, context: ContextDep) 
     result = parse_signing(form, _occupations(request))
     errors = _form_errors(result, auditor)
     if not errors and result.signing is not None:
-        now = context.clock()
         try:
-            await record_signing(
-                result.signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
-            )
+            await context.bus.handle(RecordSigning(result.signing, auditor.actor, context.clock()))
         except InvalidFields as exc:
             errors = _field_errors(exc)
         except Conflict:
@@ -228,11 +225,8 @@ async def amend(request: Request, beneficiary_id: str, auditor: AuditorPerson, c
     result = parse_signing(form, _occupations(request))
     errors = _form_errors(result, auditor)
     if not errors and result.signing is not None:
-        now = context.clock()
         try:
-            await amend_profile(
-                result.signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
-            )
+            await context.bus.handle(AmendProfile(result.signing, auditor.actor, context.clock()))
         except InvalidFields as exc:
             errors = _field_errors(exc)
     if errors:
@@ -285,8 +279,8 @@ async def withdraw(
     by = "newcomer" if par == "newcomer" else auditor.actor
     message = "Orientation retirée."
     try:
-        await context.lifecycle.change_status(
-            referral_id, ReferralStatus.WITHDRAWN, by, note=note.strip()[:500] or None
+        await context.bus.handle(
+            ChangeStatus(referral_id, ReferralStatus.WITHDRAWN, by, note=note.strip()[:500] or None)
         )
     except IllegalTransition as exc:
         message = f"Impossible de retirer cette orientation : elle est « {exc.current.value} »."
@@ -312,7 +306,7 @@ async def refer_by_hand(
         message = "Orientation manuelle : indiquez le motif (3 caractères au moins)."
     else:
         try:
-            await context.lifecycle.refer_by_hand(beneficiary_id, opening_id, motif.strip()[:500], auditor.actor)
+            await context.bus.handle(ReferByHand(beneficiary_id, opening_id, motif.strip()[:500], auditor.actor))
             message = "Orientation manuelle enregistrée."
         except NotFound:
             message = "Cette session n'existe pas."

@@ -20,7 +20,8 @@ from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.lifecycle import AWAITING_ANSWER, IllegalTransition, NotBeforeStart
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
-from services.referrals.service_layer.disclosure import DisclosureRefused, disclose_contact
+from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome
+from services.referrals.service_layer.disclosure import DisclosureRefused
 from shared.access import Principal
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 
@@ -138,7 +139,7 @@ async def referral_page(
     contact_refusal = None
     if request.query_params.get("coordonnees") == "1":
         try:
-            contact = await disclose_contact(view, partner, context.store, context.publishers.audit, context.clock)
+            contact = await context.bus.handle(DiscloseContact(view, partner))
         except DisclosureRefused as exc:
             contact_refusal = _french_refusal(str(exc))
     return page(
@@ -212,7 +213,7 @@ async def answer(
     if action == "situation":
         if outcome not in {o.value for o in OutcomeAtThreeMonths}:
             return "Choisissez la situation à 3 mois."
-        await context.lifecycle.record_outcome(view.referral_id, OutcomeAtThreeMonths(outcome), actor)
+        await context.bus.handle(RecordOutcome(view.referral_id, OutcomeAtThreeMonths(outcome), actor))
         return "Situation à 3 mois enregistrée : merci, elle améliore les prochaines orientations."
     wanted = ACTIONS.get(action)
     if wanted is None:
@@ -222,13 +223,13 @@ async def answer(
             return "Choisissez le motif du refus."
         if reason == DeclineReason.OTHER.value and not note:
             return "Motif « Autre » : précisez-le dans le message."
-        await context.lifecycle.change_status(
-            view.referral_id, wanted, actor, decline_reason=DeclineReason(reason), note=note
+        await context.bus.handle(
+            ChangeStatus(view.referral_id, wanted, actor, decline_reason=DeclineReason(reason), note=note)
         )
     elif wanted is ReferralStatus.ENROLLED:
         if started_early and not note:
             return "Session commencée plus tôt : expliquez-le dans le message."
-        await context.lifecycle.change_status(view.referral_id, wanted, actor, note=note, started_early=started_early)
+        await context.bus.handle(ChangeStatus(view.referral_id, wanted, actor, note=note, started_early=started_early))
     else:
-        await context.lifecycle.change_status(view.referral_id, wanted, actor, note=note)
+        await context.bus.handle(ChangeStatus(view.referral_id, wanted, actor, note=note))
     return DONE[wanted]

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.referrals.console.sessions import PartnerPerson, check_csrf
 from services.referrals.console.web import page
 from services.referrals.entrypoints.dependencies import ContextDep
-from services.referrals.service_layer.handlers import update_opening
+from services.referrals.service_layer.commands import UpdateOpening
 from shared.access import Role
 
 router = APIRouter(prefix="/console/partenaire", include_in_schema=False)
@@ -50,7 +50,7 @@ async def update_session(
             changed = opening.model_copy(
                 update={"seats": seats, "starts_on": starts_on, "response_days": response_days}
             )
-            await update_opening(changed, context.store, context.publishers)
+            await context.bus.handle(UpdateOpening(changed))
             message = f"Session {opening_id} mise à jour : {seats} places, démarrage le {starts_on.isoformat()}."
     return RedirectResponse(
         f"/console/partenaire/sessions?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER

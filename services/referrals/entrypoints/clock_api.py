@@ -7,11 +7,12 @@ from datetime import timedelta
 from fastapi import FastAPI, HTTPException, status
 
 from services.referrals.adapters.clock import ServiceClock
-from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.commands import SweepDeadlines
 from shared.http_auth import AdminDep
+from shared.message_bus import CommandBus
 
 
-def add_test_clock(app: FastAPI, clock: ServiceClock, lifecycle: Lifecycle) -> None:
+def add_test_clock(app: FastAPI, clock: ServiceClock, bus: CommandBus) -> None:
     @app.put("/v1/ops/clock", tags=["ops"])
     async def advance_clock(admin: AdminDep, days: float = 0, hours: float = 0) -> dict[str, str]:
         """Move the service's clock forward (test environments only); deadlines are checked at once."""
@@ -19,6 +20,5 @@ def add_test_clock(app: FastAPI, clock: ServiceClock, lifecycle: Lifecycle) -> N
             moment = clock.advance(timedelta(days=days, hours=hours))
         except ValueError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-        reminded = await lifecycle.send_reminders(moment)
-        expired = await lifecycle.expire_overdue(moment)
+        reminded, expired = await bus.handle(SweepDeadlines(moment))
         return {"now": moment.isoformat(), "reminded": str(len(reminded)), "expired": str(len(expired))}

@@ -15,6 +15,7 @@ from services.referrals.domain.signing import SigningDateRules
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from shared.access import Credentials
+from shared.message_bus import CommandBus
 from shared.webhook_targets import WebhookTargetPolicy
 
 
@@ -30,6 +31,7 @@ class ReferralsContext:
     webhook_targets: WebhookTargetPolicy
     signing_dates: SigningDateRules
     flags: ReviewFlags
+    bus: CommandBus  # the command side: every use case people and schedules ask for
 
 
 def _context(request: Request) -> ReferralsContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 
 from services.referrals.entrypoints.dependencies import ContextDep
-from services.referrals.service_layer.handlers import create_opening, update_opening
+from services.referrals.service_layer.commands import CreateOpening, UpdateOpening
 from shared.access import Principal, Role
 from shared.events import ProgrammeOpening
 from shared.http_auth import AuditorOrPartnerDep, PartnerDep
@@ -35,7 +35,7 @@ async def post_opening(
 ) -> ProgrammeOpening:
     """A partner publishes one of its openings (repeating an identical create is harmless)."""
     _own(opening, partner)
-    created = await create_opening(opening, context.store, context.publishers)
+    created = await context.bus.handle(CreateOpening(opening))
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/v1/openings/{opening.opening_id}"
@@ -68,7 +68,7 @@ async def put_opening(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "opening_id"], "msg": "must equal the opening id in the path", "type": "value_error"}],
         )
-    await update_opening(opening, context.store, context.publishers)
+    await context.bus.handle(UpdateOpening(opening))
     return opening
 
 

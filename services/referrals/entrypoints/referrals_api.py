@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import ContactDetails
 from services.referrals.entrypoints.dependencies import ContextDep
-from services.referrals.service_layer.disclosure import DisclosureRefused, disclose_contact
+from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome, ReferByHand
+from services.referrals.service_layer.disclosure import DisclosureRefused
 from shared.access import Role
 from shared.http_auth import AuditorDep, AuditorOrPartnerDep, PartnerDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
@@ -112,7 +113,7 @@ OwnReferralDep = Annotated[ReferralView, Depends(_partners_referral)]
 async def _partner_answer(
     view: ReferralView, wanted: ReferralStatus, context: ContextDep, note: str | None
 ) -> ReferralView:
-    return await context.lifecycle.change_status(view.referral_id, wanted, f"partner:{view.partner_id}", note=note)
+    return await context.bus.handle(ChangeStatus(view.referral_id, wanted, f"partner:{view.partner_id}", note=note))
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralView, responses=errors(404))
@@ -137,12 +138,9 @@ async def waitlist(view: OwnReferralDep, context: ContextDep, body: Note | None 
 async def enrol(view: OwnReferralDep, context: ContextDep, body: Enrolment | None = None) -> ReferralView:
     """The newcomer started the programme (not before the cohort's start date, unless it started early)."""
     body = body or Enrolment()
-    return await context.lifecycle.change_status(
-        view.referral_id,
-        ReferralStatus.ENROLLED,
-        f"partner:{view.partner_id}",
-        note=body.note,
-        started_early=body.started_early,
+    actor = f"partner:{view.partner_id}"
+    return await context.bus.handle(
+        ChangeStatus(view.referral_id, ReferralStatus.ENROLLED, actor, note=body.note, started_early=body.started_early)
     )
 
 
@@ -161,26 +159,23 @@ async def drop_out(view: OwnReferralDep, context: ContextDep, body: Note | None 
 @router.post("/referrals/{referral_id}/decline", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def decline(view: OwnReferralDep, body: Decline, context: ContextDep) -> ReferralView:
     """The partner declines, with a structured reason; the newcomer is referred elsewhere."""
-    return await context.lifecycle.change_status(
-        view.referral_id,
-        ReferralStatus.DECLINED,
-        f"partner:{view.partner_id}",
-        decline_reason=body.reason,
-        note=body.note,
+    actor = f"partner:{view.partner_id}"
+    return await context.bus.handle(
+        ChangeStatus(view.referral_id, ReferralStatus.DECLINED, actor, decline_reason=body.reason, note=body.note)
     )
 
 
 @router.post("/referrals/{referral_id}/outcome", response_model=ReferralView, responses=ANSWER_ERRORS)
 async def record_outcome(view: OwnReferralDep, body: Outcome, context: ContextDep) -> ReferralView:
     """The situation 3 months on: employed, in training or none (teaches the matcher)."""
-    return await context.lifecycle.record_outcome(view.referral_id, body.outcome, f"partner:{view.partner_id}")
+    return await context.bus.handle(RecordOutcome(view.referral_id, body.outcome, f"partner:{view.partner_id}"))
 
 
 @router.get("/referrals/{referral_id}/contact", response_model=ContactDetails, responses=errors(404))
 async def contact_details(view: OwnReferralDep, partner: PartnerDep, context: ContextDep) -> ContactDetails:
     """The newcomer's contact details, for the partner that accepted them, if they consented (audited)."""
     try:
-        return await disclose_contact(view, partner, context.store, context.publishers.audit, context.clock)
+        return await context.bus.handle(DiscloseContact(view, partner))
     except DisclosureRefused as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
 
@@ -192,7 +187,7 @@ async def withdraw(referral_id: str, body: Withdrawal, auditor: AuditorDep, cont
     if view is not None and not auditor.covers(view.candidate.department):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} does not exist")
     by = "newcomer" if body.by == "newcomer" else auditor.actor
-    return await context.lifecycle.change_status(referral_id, ReferralStatus.WITHDRAWN, by, note=body.note)
+    return await context.bus.handle(ChangeStatus(referral_id, ReferralStatus.WITHDRAWN, by, note=body.note))
 
 
 @router.post(
@@ -203,7 +198,7 @@ async def refer_by_hand(body: ManualReferral, auditor: AuditorDep, context: Cont
     signing = await context.store.get_signing(body.beneficiary_id)
     if signing is not None and not auditor.covers(signing.department):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {body.beneficiary_id}")
-    return await context.lifecycle.refer_by_hand(body.beneficiary_id, body.opening_id, body.note, auditor.actor)
+    return await context.bus.handle(ReferByHand(body.beneficiary_id, body.opening_id, body.note, auditor.actor))
 
 
 @router.get("/partners/{partner_id}/referrals", response_model=list[ReferralView])

@@ -9,7 +9,7 @@ from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep
-from services.referrals.service_layer.handlers import amend_profile, record_signing
+from services.referrals.service_layer.commands import AmendProfile, RecordSigning
 from shared.events import MatchingProposal
 from shared.http_auth import AuditorDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
@@ -42,10 +42,7 @@ async def post_cir_signing(
     """Record a CIR signing and the newcomer's profile; matching answers asynchronously."""
     if not auditor.covers(signing.department):
         raise HTTPException(status.HTTP_403_FORBIDDEN, OUTSIDE_TERRITORY)
-    now = context.clock()
-    created = await record_signing(
-        signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
-    )
+    created = await context.bus.handle(RecordSigning(signing, auditor.actor, context.clock()))
     url = f"/v1/beneficiaries/{signing.beneficiary_id}/referrals"
     response.headers["Location"] = url
     return SigningAccepted(beneficiary_id=signing.beneficiary_id, created=created, referrals_url=url)
@@ -90,9 +87,6 @@ async def put_profile(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {beneficiary_id}")
     if not auditor.covers(signing.department):
         raise HTTPException(status.HTTP_403_FORBIDDEN, OUTSIDE_TERRITORY)
-    now = context.clock()
-    version = await amend_profile(
-        signing, context.store, context.publishers, now.date(), context.signing_dates, auditor.actor, now
-    )
+    version = await context.bus.handle(AmendProfile(signing, auditor.actor, context.clock()))
     url = f"/v1/beneficiaries/{beneficiary_id}/referrals"
     return ProfileAmended(beneficiary_id=beneficiary_id, version=version, referrals_url=url)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, HttpUrl
 
 from services.referrals.entrypoints.dependencies import ContextDep
-from services.referrals.service_layer import subscriptions
+from services.referrals.service_layer.commands import Subscribe, Unsubscribe
 from shared.access import Principal
 from shared.events import PartnerSubscription, PoolFilters
 from shared.http_auth import PartnerDep
@@ -65,15 +65,8 @@ async def subscribe(
             [{"loc": ["body", "webhook_url"], "msg": "give a webhook_url or keep kafka true", "type": "value_error"}],
         )
     try:
-        subscription, secret = await subscriptions.subscribe(
-            partner_id,
-            body.filters,
-            body.kafka,
-            str(body.webhook_url) if body.webhook_url else None,
-            context.publishers.subscriptions,
-            context.webhook_targets,
-            context.clock,
-        )
+        webhook_url = str(body.webhook_url) if body.webhook_url else None
+        subscription, secret = await context.bus.handle(Subscribe(partner_id, body.filters, body.kafka, webhook_url))
     except WebhookTargetRefused as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -93,7 +86,5 @@ async def list_subscriptions(partner_id: str, partner: PartnerDep, context: Cont
 async def unsubscribe(partner_id: str, subscription_id: str, partner: PartnerDep, context: ContextDep) -> Response:
     """Cancel a subscription: nothing more is delivered for it."""
     _own(partner_id, partner)
-    await subscriptions.unsubscribe(
-        partner_id, subscription_id, context.subscriptions, context.publishers.subscriptions, context.clock
-    )
+    await context.bus.handle(Unsubscribe(partner_id, subscription_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -19,6 +19,7 @@ from services.notifications.service_layer.projections import NotificationsProjec
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Publishers
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.projections import ReferralsProjections
@@ -129,10 +130,19 @@ class ReferralsHarness(Harness):
             subscriptions=publisher(PARTNER_SUBSCRIPTION.name), signings=publisher(REFERRALS_SIGNING.name),
         )  # fmt: skip
         self.lifecycle = Lifecycle(self.records, self.views, rf.FakeLocks(), self.publishers, self.clock)
+        self.bus = referrals_commands(
+            self.records,
+            self.publishers,
+            self.lifecycle,
+            self.subscriptions,
+            self.clock,
+            SigningDateRules(),
+            WebhookTargetPolicy(),
+        )
         self.context = ReferralsContext(
             store=self.records, views=self.views, publishers=self.publishers, lifecycle=self.lifecycle,  # type: ignore[arg-type]
             credentials=self.credentials, subscriptions=self.subscriptions, clock=self.clock,  # type: ignore[arg-type]
-            webhook_targets=WebhookTargetPolicy(), signing_dates=SigningDateRules(), flags=self.flags,  # type: ignore[arg-type]
+            webhook_targets=WebhookTargetPolicy(), signing_dates=SigningDateRules(), flags=self.flags, bus=self.bus,  # type: ignore[arg-type]
         )  # fmt: skip
         self.routes = referrals_routes(self.context, self.table, self.mail)
 

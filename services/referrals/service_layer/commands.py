@@ -1,0 +1,172 @@
+"""What people and schedules ask referrals to do, and the handler of each: the table is the service's
+command side (its event side is `entrypoints/consumers.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.signing import CirSigningCreate, ContactDetails, SigningDateRules
+from services.referrals.service_layer import subscriptions
+from services.referrals.service_layer.disclosure import disclose_contact
+from services.referrals.service_layer.handlers import (
+    Clock,
+    Publishers,
+    amend_profile,
+    create_opening,
+    record_signing,
+    update_opening,
+)
+from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.ports import Records, SubscriptionRecords
+from shared.access import Principal
+from shared.events import PartnerSubscription, PoolFilters, ProgrammeOpening
+from shared.message_bus import Command, CommandBus
+from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
+from shared.webhook_targets import WebhookTargetPolicy
+
+
+@dataclass(frozen=True)
+class RecordSigning(Command[bool]):
+    """A CIR signed: keep it and publish the profile (False: the same signing was already there)."""
+
+    signing: CirSigningCreate
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AmendProfile(Command[int]):
+    """A newcomer's situation changed: record the profile's next version (returns the version now current)."""
+
+    signing: CirSigningCreate
+    by: str
+    at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateOpening(Command[bool]):
+    opening: ProgrammeOpening
+
+
+@dataclass(frozen=True)
+class UpdateOpening(Command[None]):
+    opening: ProgrammeOpening
+
+
+@dataclass(frozen=True)
+class ChangeStatus(Command[ReferralView]):
+    """A partner answers, an auditor withdraws: the referral moves, if its lifecycle allows it."""
+
+    referral_id: str
+    wanted: ReferralStatus
+    actor: str
+    decline_reason: DeclineReason | None = None
+    note: str | None = None
+    started_early: bool = False
+
+
+@dataclass(frozen=True)
+class RecordOutcome(Command[ReferralView]):
+    referral_id: str
+    outcome: OutcomeAtThreeMonths
+    actor: str
+
+
+@dataclass(frozen=True)
+class ReferByHand(Command[ReferralView]):
+    beneficiary_id: str
+    opening_id: str
+    note: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class Subscribe(Command[tuple[PartnerSubscription, str | None]]):
+    """A partner's pool subscription (and, with a webhook, its signing secret, shown once)."""
+
+    partner_id: str
+    filters: PoolFilters
+    kafka: bool
+    webhook_url: str | None
+
+
+@dataclass(frozen=True)
+class Unsubscribe(Command[None]):
+    partner_id: str
+    subscription_id: str
+
+
+@dataclass(frozen=True)
+class DiscloseContact(Command[ContactDetails]):
+    """The partner that accepted a consenting newcomer reads their contact details (audited)."""
+
+    view: ReferralView
+    partner: Principal
+
+
+@dataclass(frozen=True)
+class SweepDeadlines(Command[tuple[list[str], list[str]]]):
+    """Remind partners of answers due soon, expire those overdue (returns both lists of referral ids)."""
+
+    moment: datetime
+
+
+def referrals_commands(
+    store: Records,
+    publishers: Publishers,
+    lifecycle: Lifecycle,
+    subscription_records: SubscriptionRecords,
+    clock: Clock,
+    signing_dates: SigningDateRules,
+    webhook_targets: WebhookTargetPolicy,
+) -> CommandBus:
+    async def record(c: RecordSigning) -> bool:
+        return await record_signing(c.signing, store, publishers, c.at.date(), signing_dates, c.by, c.at)
+
+    async def amend(c: AmendProfile) -> int:
+        return await amend_profile(c.signing, store, publishers, c.at.date(), signing_dates, c.by, c.at, c.note)
+
+    async def create(c: CreateOpening) -> bool:
+        return await create_opening(c.opening, store, publishers)
+
+    async def update(c: UpdateOpening) -> None:
+        await update_opening(c.opening, store, publishers)
+
+    async def change(c: ChangeStatus) -> ReferralView:
+        return await lifecycle.change_status(
+            c.referral_id, c.wanted, c.actor, decline_reason=c.decline_reason, note=c.note,
+            started_early=c.started_early,
+        )  # fmt: skip
+
+    async def outcome(c: RecordOutcome) -> ReferralView:
+        return await lifecycle.record_outcome(c.referral_id, c.outcome, c.actor)
+
+    async def by_hand(c: ReferByHand) -> ReferralView:
+        return await lifecycle.refer_by_hand(c.beneficiary_id, c.opening_id, c.note, c.actor)
+
+    async def subscribe(c: Subscribe) -> tuple[PartnerSubscription, str | None]:
+        return await subscriptions.subscribe(
+            c.partner_id, c.filters, c.kafka, c.webhook_url, publishers.subscriptions, webhook_targets, clock
+        )
+
+    async def unsubscribe(c: Unsubscribe) -> None:
+        await subscriptions.unsubscribe(
+            c.partner_id, c.subscription_id, subscription_records, publishers.subscriptions, clock
+        )
+
+    async def disclose(c: DiscloseContact) -> ContactDetails:
+        return await disclose_contact(c.view, c.partner, store, publishers.audit, clock)
+
+    async def sweep(c: SweepDeadlines) -> tuple[list[str], list[str]]:
+        return await lifecycle.send_reminders(c.moment), await lifecycle.expire_overdue(c.moment)
+
+    return CommandBus(
+        {
+            RecordSigning: record, AmendProfile: amend, CreateOpening: create, UpdateOpening: update,
+            ChangeStatus: change, RecordOutcome: outcome, ReferByHand: by_hand, Subscribe: subscribe,
+            Unsubscribe: unsubscribe, DiscloseContact: disclose, SweepDeadlines: sweep,
+        }
+    )  # fmt: skip

@@ -1,0 +1,167 @@
+"""The in-memory fakes the unit tests use behave as the Redis adapters do: the same steps, run against
+both, give the same answers. A fake that drifts from its adapter fails here, not silently in a unit test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from passerelle.infrastructure import Infrastructure
+from services.matching.adapters.batch_state import PendingProfiles
+from services.matching.adapters.model_store import ModelStore
+from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.domain.success_model import prior_model
+from services.matching.service_layer.history import TrainingReport
+from services.notifications.adapters.subscriptions_view import SubscriptionsView
+from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
+from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.domain.referral import candidate_summary
+from services.referrals.domain.referral_view import OutOfOrder
+from shared.events import PartnerSubscription, PoolFilters, ReferralEvent
+from shared.redis_factory import make_redis
+from shared.vocabulary import ReferralStatus
+from tests.factories import profile
+from tests.support import random_ref
+from tests.unit.fakes import matching as mf
+from tests.unit.fakes import notifications as nf
+from tests.unit.fakes import referrals as rf
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+Steps = Callable[[Any], Awaitable[list[Any]]]
+
+
+@pytest.fixture
+async def private_redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
+    """A database of its own: the keys of these adapters are fixed, and running services must not see them."""
+    client = make_redis(infrastructure.redis_url.rsplit("/", 1)[0] + "/8")
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+async def same_answers(steps: Steps, adapter: Any, fake: Any) -> None:
+    assert await steps(adapter) == await steps(fake)
+
+
+async def seat_steps(seats: Any) -> list[Any]:
+    o = random_ref("o")
+    await seats.set_capacity(o, 2)
+    answers: list[Any] = [await seats.hold(o, "a", NOW, DAY), await seats.hold(o, "a", NOW, 2 * DAY)]
+    answers += [await seats.hold(o, "b", NOW, 2 * DAY), await seats.hold(o, "c", NOW, DAY)]
+    answers += [await seats.available(o, NOW), await seats.available(o, NOW + DAY)]  # a's hold lapsed
+    answers += [await seats.confirm(o, "a", NOW + DAY), await seats.confirm(o, "c", NOW + DAY)]
+    answers += [await seats.hold(o, "c", NOW + DAY, DAY), await seats.confirm(o, "c", NOW + DAY)]
+    answers += [await seats.confirmed_on_any([o], "a"), await seats.release(o, "b"), await seats.release(o, "b")]
+    await seats.restore_hold(o, "d", NOW + 3 * DAY)
+    await seats.restore_hold(o, "c", NOW + 3 * DAY)  # confirmed already: nothing to put back
+    answers += [await seats.available(o, NOW + DAY), await seats.capacity(o)]
+    return [(h.holder, h.expires_at) if h else None for h in answers[:4]] + answers[4:]
+
+
+async def view_steps(views: Any) -> list[Any]:
+    person = profile()
+    rid = random_ref("r")
+
+    def event(sequence: int, status: ReferralStatus) -> ReferralEvent:
+        return ReferralEvent(
+            referral_id=rid, beneficiary_id=person.beneficiary_id, opening_id="o-" + rid, partner_id="epide",
+            programme="Epide", status=status, occurred_at=NOW + sequence * DAY, sequence=sequence, actor="t",
+            candidate=candidate_summary(person, NOW.date()), respond_by=NOW + 7 * DAY,
+        )  # fmt: skip
+
+    answers: list[Any] = [
+        await views.apply(event(1, ReferralStatus.PROPOSED)),
+        await views.apply(event(1, ReferralStatus.PROPOSED)),
+    ]
+    with pytest.raises(OutOfOrder):
+        await views.apply(event(3, ReferralStatus.ENROLLED))
+    answers += [rid in await views.due_before(NOW + 8 * DAY), rid in await views.due_before(NOW + 6 * DAY)]
+    answers.append(await views.active_on("o-" + rid))
+    answers.append(await views.apply(event(2, ReferralStatus.DECLINED)))
+    answers += [rid in await views.due_before(NOW + 8 * DAY), await views.active_on("o-" + rid)]
+    answers += [[v.status for v in await views.of_beneficiary(person.beneficiary_id)]]
+    answers.append([v.referral_id == rid for v in await views.of_partner("epide", ReferralStatus.DECLINED)])
+    answers.append((await views.funnel()).get("Epide", {}).get("proposed", 0) > 0)
+    return answers
+
+
+async def pending_steps(pending: Any) -> list[Any]:
+    first, second = profile(), profile()
+    await pending.add(first, NOW + DAY)
+    await pending.add(second, NOW + 3 * DAY)
+    await pending.refresh(first.model_copy(update={"version": 2}))
+    await pending.refresh(profile())  # not pending: nothing happens
+    names = {first.beneficiary_id: "first", second.beneficiary_id: "second"}
+    return sorted((names.get(p.beneficiary_id, "other"), p.version) for p in await pending.live(NOW + 2 * DAY))
+
+
+async def model_steps(models: Any) -> list[Any]:
+    artefact = TrainingReport(prior_model(), 0, 0, "prior").artefact(version=2, outcomes=50, at=NOW)
+    answers = [await models.version(), await models.keep(artefact), await models.keep(artefact)]
+    answers += [await models.keep(artefact.model_copy(update={"version": 1})), await models.version()]
+    answers.append((await models.latest()) == artefact)
+    return answers
+
+
+async def subscription_steps(view: Any) -> list[Any]:
+    s = PartnerSubscription(
+        subscription_id=random_ref("s"), partner_id=random_ref("p"), filters=PoolFilters(), changed_at=NOW
+    )
+    await view.upsert(s)
+    await view.count_anonymous(s.subscription_id, "r1")
+    await view.count_anonymous(s.subscription_id, "r1")
+    await view.count_anonymous(s.subscription_id, "r2")
+    answers = [await view.anonymous(s.subscription_id), s in await view.active()]
+    await view.upsert(s.model_copy(update={"active": False}))
+    return [*answers, s.subscription_id in {a.subscription_id for a in await view.active()}]
+
+
+async def outbox_steps(outbox: Any) -> list[Any]:
+    partner = random_ref("p")
+    jobs = [WebhookJob(job_id=random_ref("j"), partner_id=partner, referral_id=f"r{k}", url="https://x.example/in",
+                       secret="s", body="{}", created_at=NOW + k * DAY) for k in range(3)]  # fmt: skip
+    answers: list[Any] = [await outbox.enqueue(jobs[0], NOW), await outbox.enqueue(jobs[0], NOW)]
+    answers += [await outbox.enqueue(jobs[1], NOW + DAY), await outbox.enqueue(jobs[2], NOW + 2 * DAY)]
+    due = await outbox.claim_due(NOW + DAY)
+    answers += [[j.referral_id for j in due], [j.referral_id for j in await outbox.claim_due(NOW + DAY)]]
+    jobs[0].status = "delivered"
+    await outbox.save(jobs[0])
+    await outbox.save(jobs[1], due=NOW + 5 * DAY)
+    answers += [[j.referral_id for j in await outbox.claim_due(NOW + 4 * DAY)]]
+    answers += [
+        [(j.referral_id, j.status) for j in await outbox.log_of(partner)],
+        (await outbox.get(jobs[0].job_id)).status,
+    ]
+    return answers
+
+
+async def test_the_seat_ledger_fake_answers_as_the_lua_scripts(private_redis: Redis) -> None:
+    await same_answers(seat_steps, SeatLedger(private_redis, prefix=random_ref("seats")), mf.FakeSeats())
+
+
+async def test_the_referral_views_fake_answers_as_the_redis_views(private_redis: Redis) -> None:
+    await same_answers(view_steps, ReferralViews(private_redis), rf.FakeViews())
+
+
+async def test_the_pending_batch_fake_answers_as_redis(private_redis: Redis) -> None:
+    await same_answers(pending_steps, PendingProfiles(private_redis, key=random_ref("pending")), mf.FakePending())
+
+
+async def test_the_model_store_fake_keeps_only_newer_versions_as_redis_does(private_redis: Redis) -> None:
+    await same_answers(model_steps, ModelStore(private_redis, key=random_ref("model")), mf.FakeModels())
+
+
+async def test_the_pool_subscriptions_fake_counts_as_redis(private_redis: Redis) -> None:
+    await same_answers(
+        subscription_steps, SubscriptionsView(private_redis, key=random_ref("subs")), nf.FakePoolSubscriptions()
+    )
+
+
+async def test_the_webhook_outbox_fake_schedules_as_redis(private_redis: Redis) -> None:
+    await same_answers(outbox_steps, WebhookOutbox(private_redis), nf.FakeOutbox())
