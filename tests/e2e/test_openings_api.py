@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 
 from passerelle.stack import ServiceStack
 from shared.events import Eligibility
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import epide_opening, signing_body
-from tests.support import eventually
+from tests.support import eventually, random_ref
 
 
 async def test_openings_can_be_listed_read_and_updated(api: httpx.AsyncClient, stack: ServiceStack) -> None:
@@ -93,3 +95,32 @@ async def test_an_invalid_opening_names_the_field(api: httpx.AsyncClient) -> Non
     locations = [tuple(e["loc"]) for e in response.json()["detail"]]
     assert ("body", "eligibility", "min_french") in locations
     assert ("body", "eligibility", "bogus_rule") in locations
+
+
+async def test_the_catalogue_filters_by_partner_programme_date_and_seats_and_refuses_unknown_filters(
+    api: httpx.AsyncClient,
+) -> None:
+    partner = random_ref("cat")[:14].lower()
+    rules = Eligibility(departments=["2B"])  # nobody else's newcomers are matched to these
+    january = epide_opening(partner_id=partner, department="2B", eligibility=rules, seats=2, starts_on=date(2027, 1, 4))
+    march = epide_opening(partner_id=partner, department="2B", eligibility=rules, seats=0, programme="HOPE",
+                          starts_on=date(2027, 3, 1))  # fmt: skip
+    for opening in (january, march):
+        assert (await api.post("/v1/openings", json=opening.model_dump(mode="json"))).status_code == 201
+
+    async def ids(**params: str) -> list[str]:
+        response = await api.get("/v1/openings", params={"partner_id": partner, **params})
+        assert response.status_code == 200, response.text
+        return [o["opening_id"] for o in response.json()]
+
+    assert await ids() == sorted([january.opening_id, march.opening_id])
+    assert await ids(programme="HOPE") == [march.opening_id]
+    assert await ids(starts_from="2027-02-01") == [march.opening_id]
+    assert await ids(starts_until="2027-02-01", department="2B") == [january.opening_id]
+    assert await ids(has_seats="true") == [january.opening_id]
+    assert await ids(has_seats="false") == [march.opening_id]
+    assert await ids(department="13") == []
+    unknown = await api.get("/v1/openings", params={"partner": partner})
+    bad_date = await api.get("/v1/openings", params={"starts_from": "demain"})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "partner"]
+    assert bad_date.status_code == 422 and bad_date.json()["detail"][0]["loc"] == ["query", "starts_from"]

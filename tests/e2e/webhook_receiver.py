@@ -1,4 +1,5 @@
-"""A partner's webhook endpoint on loopback: verifies each signature and can be told to fail."""
+"""A partner's webhook endpoint on loopback: verifies each signature (the Standard Webhooks one with its
+official library) and can be told to fail."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from passerelle.embedded.processes import free_port
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, verify
@@ -20,7 +24,7 @@ RECEIVER_HOST = "127.0.0.2"
 @dataclass
 class Attempt:
     idempotency_key: str
-    signature_valid: bool
+    signature_valid: bool  # both: Standard Webhooks (checked with its official library) and Passerelle-Signature
     body: dict[str, Any]
     answered: str
 
@@ -53,7 +57,13 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                valid = verify(receiver.secret, self.headers.get(HEADER, ""), body, int(time.time()))
+                legacy = verify(receiver.secret, self.headers.get(HEADER, ""), body, int(time.time()))
+                try:
+                    Webhook(receiver.secret).verify(body, dict(self.headers.items()))
+                    standard = True
+                except WebhookVerificationError:
+                    standard = False
+                valid = legacy and standard
                 answer = receiver.script.pop(0) if receiver.script else "ok"
                 receiver.attempts.append(
                     Attempt(self.headers.get(IDEMPOTENCY_HEADER, ""), valid, json.loads(body), answer)

@@ -5,10 +5,11 @@ and key digests only."""
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
 
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER
 from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
@@ -18,6 +19,7 @@ from shared.events import PartnerCandidateEntry, PartnerSubscription, PoolFilter
 from shared.projections import ProjectionTable
 from shared.topics import partner_candidates_topic
 from shared.vocabulary import ReferralStatus
+from shared.webhook_secrets import new_webhook_secret
 from shared.webhook_targets import WebhookTargetPolicy
 from tests.factories import epide_opening, profile
 from tests.support import random_ref
@@ -36,7 +38,7 @@ def new_referral(consented: bool = True, partner: str = "epide", department: str
 
 
 def subscription(partner: str, *, webhook: bool = False, kafka: bool = True, **filters: object) -> PartnerSubscription:
-    channel = WebhookChannel(url="https://hooks.example.org/in", secret="whsec_" + "s" * 40) if webhook else None  # type: ignore[arg-type]
+    channel = WebhookChannel(url="https://hooks.example.org/in", secret=new_webhook_secret()) if webhook else None  # type: ignore[arg-type]
     return PartnerSubscription(subscription_id=random_ref("sub"), partner_id=partner, kafka=kafka, webhook=channel,
                                filters=PoolFilters(**filters), changed_at=NOW)  # type: ignore[arg-type]  # fmt: skip
 
@@ -169,7 +171,9 @@ async def send_until_settled(h: NotificationsHarness, answers: list[int]) -> tup
 
 async def test_a_webhook_is_signed_and_retried_until_the_partner_answers() -> None:
     h = NotificationsHarness()
-    await h.consume(subscription("epide", webhook=True))
+    h.clock.at = datetime.now(UTC)  # the Standard Webhooks library checks the timestamp against real time
+    subscribed = subscription("epide", webhook=True)
+    await h.consume(subscribed)
     await h.consume(new_referral())
     started = h.clock.at
 
@@ -178,7 +182,12 @@ async def test_a_webhook_is_signed_and_retried_until_the_partner_answers() -> No
     [job] = h.outbox.jobs.values()
     assert job.status == "delivered" and job.attempts == 2 and dead == []
     assert job.delivered_at == started + timedelta(seconds=10)
-    assert all(r.headers[HEADER] and r.headers[IDEMPOTENCY_HEADER] == job.job_id for r in seen)
+    assert subscribed.webhook is not None
+    official = Webhook(subscribed.webhook.secret)
+    for request in seen:  # verified as a partner would, with the official library
+        assert official.verify(request.content, dict(request.headers))["referral_id"] == job.referral_id
+        assert request.headers["webhook-id"] == request.headers[IDEMPOTENCY_HEADER] == job.job_id
+        assert request.headers[HEADER]  # the earlier signature, until 0.3
 
 
 async def test_a_webhook_that_keeps_failing_backs_off_and_is_dead_lettered_after_its_window() -> None:

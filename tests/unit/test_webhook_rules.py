@@ -1,6 +1,8 @@
 import random
 from datetime import UTC, datetime
 
+import pytest
+
 from services.notifications.domain.pool_filters import fits
 from services.notifications.domain.signature import sign, verify
 from services.notifications.service_layer.webhook_sender import RetryPolicy
@@ -58,3 +60,19 @@ def test_pool_filters_each_narrow_the_pool() -> None:
     assert not fits(PoolFilters(occupations=["F1703"]), cook)
     assert not fits(PoolFilters(programmes=["HOPE"]), cook)
     assert not fits(PoolFilters(age_bands=["26-35"]), cook)
+
+
+def test_standard_webhooks_headers_verify_with_the_official_library_for_new_and_older_secrets() -> None:
+    from standardwebhooks import Webhook
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    from services.notifications.domain.signature import standard_headers
+    from shared.webhook_secrets import new_webhook_secret
+
+    now = datetime.now(UTC)
+    for secret in (new_webhook_secret(), "whsec_" + "Ab-_" * 10):  # the second: a secret issued before 0.2
+        headers = standard_headers(secret, "delivery-1", now, BODY)
+        assert Webhook(secret).verify(BODY, headers) == {"referral_id": "r-1"}
+        with pytest.raises(WebhookVerificationError):
+            Webhook(secret).verify(BODY + b" ", headers)
+    assert new_webhook_secret().startswith("whsec_") and len(new_webhook_secret()) == 6 + 44

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, sign
+from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, sign, standard_headers
 from services.notifications.domain.webhook_job import WebhookJob
 from services.notifications.service_layer.ports import Outbox
 from shared.dead_letters import DeadLetters
@@ -89,6 +89,7 @@ async def _attempt(
     body = job.body.encode()
     headers = {
         "content-type": "application/json",
+        **standard_headers(job.secret, job.job_id, now, body),
         HEADER: sign(job.secret, int(now.timestamp()), body),
         IDEMPOTENCY_HEADER: job.job_id,
     }

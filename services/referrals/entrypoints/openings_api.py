@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response, status
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import CreateOpening, UpdateOpening
 from shared.access import Principal, Role
 from shared.events import ProgrammeOpening
+from shared.events.bounded import Identifier, ProgrammeName
+from shared.events.profile import Department
 from shared.http_auth import AuditorOrPartnerDep, PartnerDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
 
@@ -42,10 +48,42 @@ async def post_opening(
     return opening
 
 
-@router.get("", response_model=list[ProgrammeOpening])
-async def list_openings(context: ContextDep) -> list[ProgrammeOpening]:
-    """All openings, by id."""
-    return await context.store.list_openings()
+class OpeningFilters(BaseModel):
+    """What a catalogue reader narrows the list by; any other query parameter is refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: Identifier | None = None
+    programme: ProgrammeName | None = None
+    department: Department | None = None
+    starts_from: date | None = Field(None, description="Sessions starting on or after this date")
+    starts_until: date | None = Field(None, description="Sessions starting on or before this date")
+    has_seats: bool | None = Field(
+        None, description="true: seats left (more seats than referrals under way); false: none left"
+    )
+
+
+@router.get("", response_model=list[ProgrammeOpening], responses=errors(400))
+async def list_openings(filters: Annotated[OpeningFilters, Query()], context: ContextDep) -> list[ProgrammeOpening]:
+    """The openings, by id, narrowed by partner, programme, département, start date and seats left."""
+    found = []
+    for opening in await context.store.list_openings():
+        if filters.partner_id is not None and opening.partner_id != filters.partner_id:
+            continue
+        if filters.programme is not None and opening.programme != filters.programme:
+            continue
+        if filters.department is not None and opening.department != filters.department:
+            continue
+        if filters.starts_from is not None and opening.starts_on < filters.starts_from:
+            continue
+        if filters.starts_until is not None and opening.starts_on > filters.starts_until:
+            continue
+        if filters.has_seats is not None:
+            left = opening.seats > await context.views.active_on(opening.opening_id)
+            if left is not filters.has_seats:
+                continue
+        found.append(opening)
+    return found
 
 
 @router.get("/{opening_id}", response_model=ProgrammeOpening, responses=errors(404))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from services.referrals.domain.errors import NotFound
@@ -10,6 +9,7 @@ from services.referrals.service_layer.handlers import Clock
 from services.referrals.service_layer.ports import SubscriptionRecords
 from shared.events import PartnerSubscription, PoolFilters, WebhookChannel
 from shared.projections import Publisher
+from shared.webhook_secrets import new_webhook_secret
 from shared.webhook_targets import WebhookTargetPolicy
 
 
@@ -26,7 +26,7 @@ async def subscribe(
     WebhookTargetRefused for a target inside the platform."""
     if webhook_url is not None:
         await targets.check(webhook_url)
-    secret = f"whsec_{secrets.token_urlsafe(32)}" if webhook_url else None
+    secret = new_webhook_secret() if webhook_url else None
     subscription = PartnerSubscription(
         subscription_id=str(uuid.uuid4()),
         partner_id=partner_id,
