@@ -1,5 +1,10 @@
+import uuid
 from datetime import UTC, datetime
+from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from passerelle.catalogue import load_catalogue
 from services.referrals.domain.hsds import hsds_page, hsds_service
 from tests.factories import epide_opening
 
@@ -36,3 +41,93 @@ def test_pages_follow_the_hsds_list_shape() -> None:
 
     assert (page["total_items"], page["total_pages"], page["page_number"], page["size"]) == (5, 3, 2, 2)
     assert not page["first_page"] and not page["last_page"] and not page["empty"]
+
+
+# HSDS 3.1 (openreferral/specification, branch 3.1-dev, schema/*.json), as this export uses it: for each
+# object, its required fields, and the type, enum or format of each field it may carry. Written from the
+# specification's schema files; a field the export sends that is not listed here fails the test.
+UUID, TEXT, NUMBER = {"type": "string", "format": "uuid"}, {"type": "string"}, {"type": "number"}
+FILLED = {"type": "string", "minLength": 1}  # a required text sent empty says nothing: refused here
+PLACE = {"type": "string", "enum": ["physical", "postal", "virtual"]}
+HSDS_31: dict[str, dict[str, Any]] = {
+    "service": {
+        "required": ["id", "name", "status"],
+        "properties": {
+            "id": UUID, "organization_id": UUID, "program_id": UUID, "name": TEXT, "description": TEXT,
+            "status": {"type": "string", "enum": ["active", "inactive", "defunct", "temporarily closed"]},
+            "eligibility_description": TEXT, "minimum_age": NUMBER, "maximum_age": NUMBER,
+            "organization": {"$ref": "#/$defs/organization"}, "program": {"$ref": "#/$defs/program"},
+            "service_areas": {"type": "array", "items": {"$ref": "#/$defs/service_area"}},
+            "service_at_locations": {"type": "array", "items": {"$ref": "#/$defs/service_at_location"}},
+            "capacities": {"type": "array", "items": {"$ref": "#/$defs/service_capacity"}},
+        },
+    },
+    "organization": {"required": ["id", "name", "description"],
+                     "properties": {"id": UUID, "name": TEXT, "description": TEXT}},
+    "program": {"required": ["id", "name", "description"],
+                "properties": {"id": UUID, "organization_id": UUID, "name": TEXT, "description": TEXT}},
+    "service_area": {
+        "required": ["id"],
+        "properties": {"id": UUID, "service_id": UUID, "name": TEXT, "description": TEXT, "extent": TEXT,
+                       "extent_type": {"type": "string", "enum": ["geojson", "topojson", "kml", "text"]}},
+    },
+    "service_at_location": {
+        "required": ["id"],
+        "properties": {"id": UUID, "service_id": UUID, "location_id": UUID, "location": {"$ref": "#/$defs/location"}},
+    },
+    "location": {
+        "required": ["id", "location_type"],
+        "properties": {"id": UUID, "name": TEXT, "location_type": PLACE,
+                       "addresses": {"type": "array", "items": {"$ref": "#/$defs/address"}}},
+    },
+    "address": {
+        "required": ["id", "address_1", "city", "state_province", "postal_code", "country", "address_type"],
+        "properties": {"id": UUID, "address_1": FILLED, "city": FILLED, "state_province": FILLED, "region": TEXT,
+                       "postal_code": FILLED, "country": FILLED, "address_type": PLACE},
+    },
+    "service_capacity": {
+        "required": ["id", "unit", "available", "updated"],
+        "properties": {"id": UUID, "service_id": UUID, "unit": {"$ref": "#/$defs/unit"}, "available": NUMBER,
+                       "maximum": NUMBER, "description": TEXT, "updated": {"type": "string", "format": "date-time"}},
+    },
+    "unit": {"required": ["id", "name"], "properties": {"id": UUID, "name": TEXT, "scheme": TEXT}},
+}  # fmt: skip
+
+
+def _schema(name: str) -> dict[str, Any]:
+    defs = {n: {"type": "object", "additionalProperties": False, **rules} for n, rules in HSDS_31.items()}
+    return {"$ref": f"#/$defs/{name}", "$defs": defs}
+
+
+def _problems(service: dict[str, Any]) -> list[str]:
+    validator = Draft202012Validator(_schema("service"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(service)]
+    for capacity in service.get("capacities", []):
+        try:
+            datetime.fromisoformat(capacity["updated"])
+        except (KeyError, ValueError):
+            problems.append(f"capacities: updated {capacity.get('updated')!r} is not a date-time")
+    return problems
+
+
+def test_every_service_of_the_catalogue_is_valid_hsds_3_1() -> None:
+    services = [hsds_service(opening, opening.seats, UPDATED) for opening in load_catalogue()]
+
+    assert len(services) == 16
+    assert {s["name"]: _problems(s) for s in services} == {s["name"]: [] for s in services}
+
+
+def test_the_rules_catch_what_the_export_used_to_send() -> None:
+    service = hsds_service(epide_opening(), 1, UPDATED)
+    service["maximum_age"] = None
+    service["service_areas"][0]["extent_type"] = "other"
+    service["service_at_locations"][0]["location"]["addresses"] = [
+        {"id": str(uuid.uuid4()), "address_1": "", "city": "", "state_province": "67", "postal_code": "",
+         "country": "FR", "address_type": "physical"}
+    ]  # fmt: skip
+
+    problems = " | ".join(_problems(service))
+
+    assert "maximum_age: None is not of type 'number'" in problems
+    assert "'other' is not one of" in problems
+    assert "address_1" in problems and "postal_code" in problems

@@ -52,14 +52,16 @@ def hsds_service(opening: ProgrammeOpening, available: int, updated: datetime) -
     """One opening as an HSDS service with its organization, location and seat capacity."""
     service_id = _id("service", opening.opening_id)
     location_id = _id("location", f"{opening.partner_id}:{opening.department}")
-    return {
+    ages = {"minimum_age": opening.eligibility.min_age, "maximum_age": opening.eligibility.max_age}
+    service: dict[str, Any] = {
         "id": service_id,
         "name": f"{opening.programme} — {opening.opening_id}",
         "description": opening.title or opening.programme,
         "status": "active" if opening.seats > 0 else "inactive",
+        "organization_id": _id("organization", opening.partner_id),
+        "program_id": _id("program", f"{opening.partner_id}:{opening.programme}"),
         "eligibility_description": eligibility_description(opening),
-        "minimum_age": opening.eligibility.min_age,
-        "maximum_age": opening.eligibility.max_age,
+        **{field: age for field, age in ages.items() if age is not None},  # unknown: left out, never null
         "organization": {
             "id": _id("organization", opening.partner_id),
             "name": opening.partner_name or opening.partner_id,
@@ -67,38 +69,38 @@ def hsds_service(opening: ProgrammeOpening, available: int, updated: datetime) -
         },
         "program": {
             "id": _id("program", f"{opening.partner_id}:{opening.programme}"),
+            "organization_id": _id("organization", opening.partner_id),
             "name": opening.programme,
             "description": opening.programme,
         },
         "service_areas": [
-            {"id": _id("area", f"{opening.opening_id}:{d}"), "name": f"département {d}", "extent_type": "other"}
+            {
+                "id": _id("area", f"{opening.opening_id}:{d}"),
+                "service_id": service_id,
+                "name": f"département {d}",
+                "extent": f"département {d}",
+                "extent_type": "text",  # HSDS 3.1: geojson, topojson, kml, or text
+            }
             for d in (opening.eligibility.departments or opening.eligibility.area or [opening.department])
         ],
         "service_at_locations": [
             {
                 "id": _id("service_at_location", f"{service_id}:{location_id}"),
+                "service_id": service_id,
+                "location_id": location_id,
                 "location": {
+                    # No street address is known for the sites: HSDS 3.1 requires address_1, city and
+                    # postal_code in an address, so none is sent rather than empty ones.
                     "id": location_id,
                     "location_type": "physical",
                     "name": f"{opening.partner_name or opening.partner_id}, département {opening.department}",
-                    "addresses": [
-                        {
-                            "id": _id("address", location_id),
-                            "address_1": "",
-                            "city": "",
-                            "region": opening.department,
-                            "state_province": opening.department,
-                            "postal_code": "",
-                            "country": "FR",
-                            "address_type": "physical",
-                        }
-                    ],
                 },
             }
         ],
         "capacities": [
             {
                 "id": _id("capacity", opening.opening_id),
+                "service_id": service_id,
                 "unit": SEAT_UNIT,
                 "available": available,
                 "maximum": opening.seats,
@@ -107,6 +109,7 @@ def hsds_service(opening: ProgrammeOpening, available: int, updated: datetime) -
             }
         ],
     }
+    return service
 
 
 def hsds_page(services: list[dict[str, Any]], page: int, per_page: int) -> dict[str, Any]:
