@@ -78,6 +78,7 @@ def _field_errors(exc: ValidationError) -> str:
 
 
 EventHandler = Callable[[E, CloudEventAttributes], Awaitable[None]]
+ATTRIBUTES = "passerelle_cloud_event"  # where ConsumeSafely leaves a message's parsed CloudEvents attributes
 
 
 @dataclass
@@ -113,6 +114,7 @@ class ConsumeSafely(BaseMiddleware):  # type: ignore[type-arg]
         except PoisonMessage as exc:
             await policy.dead_letters.send(record, str(exc))
             return None
+        setattr(msg, ATTRIBUTES, attributes)  # read once: the handler takes them from the message
         where = (record.topic, record.partition, record.offset)
         meter = policy.dead_letters.meter
         started = time.perf_counter()
@@ -166,8 +168,10 @@ def typed_handler(model: type[E], handler: EventHandler[E]) -> Callable[..., Awa
     shows the payload; the body was validated by the subscriber's decoder."""
 
     async def on_event(event: Any, msg: Any) -> None:
-        record = msg.raw_message
-        await handler(event, read_attributes({name: value for name, value in record.headers or ()}))
+        attributes = getattr(msg, ATTRIBUTES, None)
+        if attributes is None:  # called without the middleware (FastStream's test broker)
+            attributes = read_attributes({name: value for name, value in msg.raw_message.headers or ()})
+        await handler(event, attributes)
 
     parameter = inspect.Parameter.POSITIONAL_OR_KEYWORD
     on_event.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

@@ -41,13 +41,17 @@ def _header(record: Any, name: str) -> str:
 
 class OpsPicture:
     def __init__(self) -> None:
+        self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)  # kept across restarts of the consumer
+        self._clear()
+
+    def _clear(self) -> None:
+        """Forget what was read (the consumer starts again from the beginning of the topics)."""
         self.heartbeats: dict[tuple[str, str], Heartbeat] = {}
         self.metrics: dict[tuple[str, str], MetricsSnapshot] = {}
         self.recent_metrics: deque[MetricsSnapshot] = deque()
         self.dead_letters = 0
         self.last_dead: list[tuple[int, DeadLetterSummary]] = []  # (timestamp ms, summary), oldest first
         self.dead_times: deque[datetime] = deque()
-        self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
         self.caught_up = False
         self.records = 0
 
@@ -128,7 +132,7 @@ class OpsPicture:
                 consumer.assign(partitions)
                 await consumer.seek_to_beginning(*partitions)
                 ends = await consumer.end_offsets(partitions)
-                self._reset()
+                self._clear()
                 while True:
                     batches = await consumer.getmany(timeout_ms=1000)
                     for records in batches.values():
@@ -145,12 +149,6 @@ class OpsPicture:
             finally:
                 await consumer.stop()
             await asyncio.sleep(retry_s)
-
-    def _reset(self) -> None:
-        problems = self.problems
-        self.__init__()  # type: ignore[misc]
-        self.problems = problems
-
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     found = consumer.partitions_for_topic(topic)

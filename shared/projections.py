@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import fnmatch
 import heapq
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from shared.cloudevents import CloudEventAttributes
-from shared.consuming import PoisonMessage, Route, decode_event
+from shared.consuming import EventHandler, PoisonMessage, Route, decode_event
 from shared.events.envelope import Event
 from shared.topic_reading import Progress, records_to_end, topic_names
 from shared.topics import TopicSpec
@@ -57,19 +57,23 @@ class Projection:
 
 
 class ProjectionTable:
-    """A service's projections, by topic."""
+    """A service's projections, by topic (the lookup is done once per topic: it is on every event's path)."""
 
     def __init__(self, projections: Iterable[Projection]) -> None:
         self.projections = tuple(projections)
+        self._by_topic: dict[str, tuple[Projection, ...]] = {}
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Projection]:
         return iter(self.projections)
 
-    def on(self, topic: str, model: type[Event]) -> list[Projection]:
-        return [p for p in self.projections if p.model is model and p.reads(topic)]
+    def for_topic(self, topic: str) -> tuple[Projection, ...]:
+        found = self._by_topic.get(topic)
+        if found is None:
+            found = self._by_topic[topic] = tuple(p for p in self.projections if p.reads(topic))
+        return found
 
-    def for_topic(self, topic: str) -> list[Projection]:
-        return [p for p in self.projections if p.reads(topic)]
+    def on(self, topic: str, model: type[Event]) -> list[Projection]:
+        return [p for p in self.for_topic(topic) if p.model is model]
 
     async def apply(self, event: Event, context: Context) -> None:
         for projection in self.on(context.topic, type(event)):
@@ -77,12 +81,11 @@ class ProjectionTable:
 
 
 Reaction = Callable[[Any, CloudEventAttributes], Awaitable[object]]
-Handler = Callable[[Any, CloudEventAttributes], Awaitable[None]]
 
 
 def project_then(
     table: ProjectionTable, topic: str, clock: Callable[[], datetime], react: Reaction | None = None
-) -> Handler:
+) -> EventHandler[Any]:
     """A consumer's handler: apply the service's projections of the event, then (optionally) `react`, the
     decision the event calls for (which publishes events of its own)."""
 
@@ -191,6 +194,15 @@ def moment_of(event: Event, attributes: CloudEventAttributes) -> datetime:
     return occurred if isinstance(occurred, datetime) else attributes.time
 
 
+def _decoded(record: LoggedRecord, model: type[Event], max_event_bytes: int) -> tuple[Event, Context] | None:
+    try:
+        event, attributes = decode_event(model, record.value or b"", dict(record.headers), max_event_bytes)
+    except PoisonMessage:
+        return None
+    key = record.key.decode(errors="replace") if record.key else None
+    return event, Context(attributes, record.topic, key, moment_of(event, attributes))
+
+
 async def rebuild_from_log(
     log: EventLog, table: ProjectionTable, max_event_bytes: int, progress: Progress | None = None
 ) -> dict[str, int]:
@@ -204,15 +216,19 @@ async def rebuild_from_log(
     counts = {"read": len(read)} | {p.name: 0 for p in table}
     skipped = 0
     for record in merged_by_time(read):
+        decoded: dict[type[Event], tuple[Event, Context] | None] = {}  # once per record and model
         for projection in table.for_topic(record.topic):
+            if projection.model not in decoded:
+                decoded[projection.model] = _decoded(record, projection.model, max_event_bytes)
+                if decoded[projection.model] is None:
+                    skipped += 1  # dead-lettered when it was first consumed
+            found = decoded[projection.model]
+            if found is None:
+                continue
             try:
-                event, attributes = decode_event(
-                    projection.model, record.value or b"", dict(record.headers), max_event_bytes
-                )
-                key = record.key.decode(errors="replace") if record.key else None
-                await projection.apply(event, Context(attributes, record.topic, key, moment_of(event, attributes)))
+                await projection.apply(*found)
             except PoisonMessage:
-                skipped += 1
+                skipped += 1  # refused by the projection (an event out of order), as it was live
                 continue
             counts[projection.name] += 1
     if skipped:

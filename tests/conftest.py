@@ -51,6 +51,17 @@ async def redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+@pytest.fixture
+async def private_redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
+    """A Redis database of its own, emptied before and after: for adapters whose keys are fixed, which the
+    services running meanwhile (on database 0) must not see."""
+    client = make_redis(infrastructure.redis_url.rsplit("/", 1)[0] + "/7")
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
 @pytest.fixture(scope="session")
 def smtp_sink() -> Iterator[SmtpSink]:
     """A real SMTP server (aiosmtpd) on loopback that keeps what it receives, for the e-mail tests."""

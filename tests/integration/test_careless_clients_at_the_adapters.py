@@ -4,7 +4,6 @@ whose name now points inside the platform is dead-lettered without a request bei
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from redis.asyncio import Redis
 
-from passerelle.infrastructure import Infrastructure
 from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
 from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
 from services.referrals.adapters.referral_views import ReferralViews
@@ -26,7 +24,6 @@ from services.referrals.service_layer.projections import ReferralsProjections
 from shared.access import Credentials, KeyExpired, Role
 from shared.events import PoolFilters
 from shared.projections import ProjectingPublisher
-from shared.redis_factory import make_redis
 from shared.topics import PARTNER_SUBSCRIPTION, PROGRAMME_OPENING
 from shared.webhook_targets import IpAddress, WebhookTargetPolicy
 from tests.factories import epide_opening
@@ -63,16 +60,6 @@ class CapturedDeadLetters:
 
     async def send(self, record: Any, reason: str) -> None:
         self.sent.append((record, reason))
-
-
-@pytest.fixture
-async def private_redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
-    """A database of its own: the running services' outbox must not see these jobs."""
-    client = make_redis(infrastructure.redis_url.rsplit("/", 1)[0] + "/7")
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
 
 
 @pytest.mark.parametrize("error", [MessageSizeTooLargeError(), KafkaConnectionError()], ids=type)

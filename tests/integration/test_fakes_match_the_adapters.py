@@ -3,14 +3,13 @@ both, give the same answers. A fake that drifts from its adapter fails here, not
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from passerelle.infrastructure import Infrastructure
 from services.matching.adapters.batch_state import PendingProfiles
 from services.matching.adapters.model_store import ModelStore
 from services.matching.adapters.seat_ledger import SeatLedger
@@ -22,7 +21,6 @@ from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.domain.referral import candidate_summary
 from services.referrals.domain.referral_view import OutOfOrder
 from shared.events import PartnerSubscription, PoolFilters, ReferralEvent
-from shared.redis_factory import make_redis
 from shared.vocabulary import ReferralStatus
 from tests.factories import profile
 from tests.support import random_ref
@@ -33,16 +31,6 @@ from tests.unit.fakes import referrals as rf
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 Steps = Callable[[Any], Awaitable[list[Any]]]
-
-
-@pytest.fixture
-async def private_redis(infrastructure: Infrastructure) -> AsyncIterator[Redis]:
-    """A database of its own: the keys of these adapters are fixed, and running services must not see them."""
-    client = make_redis(infrastructure.redis_url.rsplit("/", 1)[0] + "/8")
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
 
 
 async def same_answers(steps: Steps, adapter: Any, fake: Any) -> None:

@@ -91,8 +91,26 @@ class Harness:
     def events(self, topic: str, model: type[Event]) -> list[Any]:
         return [model.model_validate_json(r.value or b"") for r in self.log.events(topic)]
 
-    async def rebuilt(self, table: ProjectionTable) -> dict[str, int]:
-        return await rebuild_from_log(self.log, table, MAX_BYTES)
+    def fresh_state(self) -> None:
+        raise NotImplementedError
+
+    def lose_state(self) -> None:
+        """Redis is lost: empty fakes, wired again (the log stays)."""
+        self.fresh_state()
+
+    async def rebuilt(self, missing: int | None = None) -> dict[str, int]:
+        """Lose the state and rebuild it from the log with the service's projection table (without its
+        `missing`-th projection, if given)."""
+        self.lose_state()
+        projections = list(self.table)
+        if missing is not None:
+            del projections[missing]
+        return await rebuild_from_log(self.log, ProjectionTable(projections), MAX_BYTES)
+
+    async def rebuilt_without(self, missing: int) -> str:
+        """Lose the state and rebuild it without the `missing`-th projection; returns that one's name."""
+        await self.rebuilt(missing)
+        return list(self.table)[missing].name
 
 
 @dataclass
@@ -162,6 +180,10 @@ class MatchingHarness(Harness):
     def __init__(self, log: MemoryEventLog | None = None, models: mf.FakeModels | None = None) -> None:
         self.log, self.clock = log or MemoryEventLog(), Clock()
         self.models = models or mf.FakeModels()
+        self.fresh_state()
+
+    def lose_state(self) -> None:
+        self.models = mf.FakeModels()  # the model kept in Redis goes too
         self.fresh_state()
 
     def fresh_state(self) -> None:
