@@ -1,5 +1,8 @@
 """deploy/kubernetes/, generated from the code: topics from shared/topics.py, consumer groups and access
-from the services, partners from the catalogue. `make manifests` writes them; a test fails on drift."""
+from the services, partners from the catalogue. `make manifests` writes them; a test fails on drift.
+
+The custom resources are written for the operator versions pinned below (deploy/README.md installs those):
+Strimzi's `kafka.strimzi.io/v1` API, the only one Strimzi serves since 1.0, and KEDA's `keda.sh/v1alpha1`."""
 
 from __future__ import annotations
 
@@ -32,6 +35,14 @@ OUT_DIR = Path(__file__).resolve().parents[1] / "deploy" / "kubernetes"
 NAMESPACE = "passerelle"
 CLUSTER = "passerelle"
 IMAGE = "ghcr.io/passerelle/passerelle:0.1.0"
+STRIMZI_VERSION = "1.2.0"
+KEDA_VERSION = "2.20.2"
+STRIMZI_API = "kafka.strimzi.io/v1"
+KEDA_API = "keda.sh/v1alpha1"
+# A Kafka version Strimzi 1.2.0 supports, and its KRaft metadata version: set, not left to the operator's
+# default, so that upgrading the operator does not upgrade the brokers by itself.
+KAFKA_VERSION = "4.3.1"
+KAFKA_METADATA_VERSION = "4.3-IV0"
 REPLICAS = 3
 MIN_INSYNC = 2
 OPS_OUT = (OPS_HEARTBEAT, OPS_METRICS, OPS_DLQ)
@@ -91,15 +102,16 @@ def _groups_of(service: str) -> dict[str, str]:
 
 def kafka_cluster() -> list[dict[str, Any]]:
     return [
-        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaNodePool",
+        {"apiVersion": STRIMZI_API, "kind": "KafkaNodePool",
          "metadata": {"name": "brokers", "namespace": NAMESPACE, "labels": {"strimzi.io/cluster": CLUSTER}},
          "spec": {"replicas": REPLICAS, "roles": ["controller", "broker"],
                   "storage": {"type": "jbod", "volumes": [
                       {"id": 0, "type": "persistent-claim", "size": "100Gi", "deleteClaim": False}]}}},
-        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
-         "metadata": {"name": CLUSTER, "namespace": NAMESPACE,
-                      "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}},
+        # v1 knows only KRaft and node pools (no `strimzi.io/kraft` or `node-pools` annotation, no ZooKeeper):
+        # replicas and storage are the pool's above, not `spec.kafka`'s.
+        {"apiVersion": STRIMZI_API, "kind": "Kafka", "metadata": {"name": CLUSTER, "namespace": NAMESPACE},
          "spec": {"kafka": {
+             "version": KAFKA_VERSION, "metadataVersion": KAFKA_METADATA_VERSION,
              "listeners": [{"name": "tls", "port": 9093, "type": "internal", "tls": True,
                             "authentication": {"type": "scram-sha-512"}}],
              "authorization": {"type": "simple"},
@@ -114,7 +126,7 @@ def kafka_cluster() -> list[dict[str, Any]]:
 def kafka_topic(spec: TopicSpec) -> dict[str, Any]:
     config: dict[str, Any] = {**spec.config(), "min.insync.replicas": MIN_INSYNC}
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "apiVersion": STRIMZI_API,
         "kind": "KafkaTopic",
         "metadata": {"name": _k8s_name(spec.name), "namespace": NAMESPACE, "labels": {"strimzi.io/cluster": CLUSTER}},
         "spec": {"topicName": spec.name, "partitions": spec.partitions, "replicas": REPLICAS, "config": config},
@@ -145,7 +157,7 @@ def partner_user(partner_id: str) -> dict[str, Any]:
 
 def _user(name: str, acls: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "apiVersion": STRIMZI_API,
         "kind": "KafkaUser",
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"strimzi.io/cluster": CLUSTER}},
         "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls}},
@@ -203,7 +215,7 @@ def scaled_object(service: str) -> dict[str, Any]:
         for g, t in sorted(groups.items())
     ]  # fmt: skip
     return {
-        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "apiVersion": KEDA_API, "kind": "ScaledObject",
         "metadata": {"name": service, "namespace": NAMESPACE},
         "spec": {"scaleTargetRef": {"name": service}, "minReplicaCount": 1, "maxReplicaCount": max_replicas,
                  "triggers": triggers},
@@ -212,11 +224,13 @@ def scaled_object(service: str) -> dict[str, Any]:
 
 def trigger_authentication(service: str) -> dict[str, Any]:
     return {
-        "apiVersion": "keda.sh/v1alpha1", "kind": "TriggerAuthentication",
+        "apiVersion": KEDA_API, "kind": "TriggerAuthentication",
         "metadata": {"name": f"{service}-kafka", "namespace": NAMESPACE},
-        # The password is Strimzi's KafkaUser secret; the username secret is created with the release.
+        # The password is Strimzi's KafkaUser secret; the username secret is created with the release; the CA is
+        # the cluster CA Strimzi signs the brokers' certificates with (KEDA would not trust them otherwise).
         "spec": {"secretTargetRef": [{"parameter": "username", "name": f"{service}-keda", "key": "username"},
-                                     {"parameter": "password", "name": service, "key": "password"}]},
+                                     {"parameter": "password", "name": service, "key": "password"},
+                                     {"parameter": "ca", "name": f"{CLUSTER}-cluster-ca-cert", "key": "ca.crt"}]},
     }  # fmt: skip
 
 
@@ -263,7 +277,10 @@ def files() -> dict[str, list[dict[str, Any]]]:
 
 
 def render(documents: list[dict[str, Any]]) -> str:
-    header = "# Generated by `make manifests` from shared/topics.py, the services and the catalogue: do not edit.\n"
+    header = (
+        "# Generated by `make manifests` from shared/topics.py, the services and the catalogue: do not edit.\n"
+        f"# For Strimzi {STRIMZI_VERSION} and KEDA {KEDA_VERSION} (deploy/README.md).\n"
+    )
     return header + yaml.safe_dump_all(documents, sort_keys=True, default_flow_style=False)
 
 

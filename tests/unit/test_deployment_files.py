@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ from passerelle import kubernetes_manifests as k8s
 from passerelle.catalogue import load_catalogue
 from shared.ops_state import CONSUMER_GROUPS
 from shared.topics import FIXED_TOPICS, partner_candidates_topic
+from tests.unit import custom_resources as crd
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_KINDS = {"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "StatefulSet"}
-# Strimzi's and KEDA's custom resources have no schema in kubernetes-validate: checked by invariants below.
+# Strimzi's and KEDA's custom resources have no schema in kubernetes-validate: tests/unit/custom_resources.py
+# restates their CRDs at the pinned operator versions.
 CUSTOM_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "ScaledObject", "TriggerAuthentication"}
 
 
@@ -41,6 +44,61 @@ def test_core_resources_validate_against_the_kubernetes_schemas() -> None:
     assert {d["kind"] for d in _committed()} <= CORE_KINDS | CUSTOM_KINDS
 
 
+def test_custom_resources_validate_against_the_pinned_operators_crds() -> None:
+    documents = [d for d in _committed() if d["kind"] in CUSTOM_KINDS]
+    assert {d["kind"] for d in documents} == CUSTOM_KINDS == set(crd.KINDS)
+    found = {f"{d['kind']}/{d['metadata']['name']}": crd.problems(d) for d in documents}
+    assert found == {name: [] for name in found}
+    assert crd.kafka_scaler_problems(documents) == []
+
+
+def test_the_crds_described_are_those_of_the_operators_the_manifests_and_readme_pin() -> None:
+    assert (k8s.STRIMZI_VERSION, k8s.KEDA_VERSION) == (crd.STRIMZI_VERSION, crd.KEDA_VERSION)
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    assert f"Strimzi {crd.STRIMZI_VERSION}" in readme and f"--version {crd.STRIMZI_VERSION}" in readme
+    assert f"KEDA {crd.KEDA_VERSION}" in readme and f"--version {crd.KEDA_VERSION}" in readme
+    [kafka] = [d["spec"]["kafka"] for d in _committed() if d["kind"] == "Kafka"]
+    assert crd.STRIMZI_KAFKA_VERSIONS.get(kafka.get("version", "unset")) == kafka["metadataVersion"]
+
+
+def _refused(
+    document: dict[str, Any], path: tuple[str | int, ...] = (), drop: tuple[str, ...] = (), **fields: Any
+) -> str:
+    """What the rules say of `document` with, at `path`, the keys `drop` removed and `fields` set."""
+    changed = copy.deepcopy(document)
+    target: Any = changed
+    for step in path:
+        target = target[step]
+    for key in drop:
+        del target[key]
+    target.update(fields)
+    return " | ".join(crd.problems(changed))
+
+
+def test_the_rules_refuse_what_v1beta2_allowed_and_what_no_crd_declares() -> None:
+    documents = {d["kind"]: d for d in _committed() if d["kind"] in CUSTOM_KINDS}
+    kafka, user, topic, scaled = (documents[k] for k in ("Kafka", "KafkaUser", "KafkaTopic", "ScaledObject"))
+
+    assert "'kafka.strimzi.io/v1' was expected" in _refused(user, apiVersion="kafka.strimzi.io/v1beta2")
+    singular = _refused(user, ("spec", "authorization", "acls", 0), drop=("operations",), operation="Read")
+    assert "'operations' is a required property" in singular and "'operation' was unexpected" in singular
+    assert "'replicas' was unexpected" in _refused(kafka, ("spec", "kafka"), replicas=3)
+    assert "'zookeeper' was unexpected" in _refused(kafka, ("spec",), zookeeper={"replicas": 3})
+    assert "'opa' is not one of" in _refused(kafka, ("spec", "kafka", "authorization"), type="opa")
+    assert "'Tls' does not match" in _refused(kafka, ("spec", "kafka", "listeners", 0), name="Tls")
+    assert "'spec' is a required property" in _refused(topic, drop=("spec",))
+    assert "0 is less than the minimum of 1" in _refused(topic, ("spec",), partitions=0)
+    assert "'keda.sh/v1alpha1' was expected" in _refused(scaled, apiVersion="keda.sh/v1")
+    assert "less than or equal to maxReplicaCount" in _refused(scaled, ("spec",), minReplicaCount=99)
+    assert crd.problems({**kafka, "kind": "KafkaMirrorMaker2"}) == [
+        "kind 'KafkaMirrorMaker2': no CRD of the pinned operators is described here"
+    ]
+    typo = copy.deepcopy(scaled)
+    typo["spec"]["triggers"][0]["metadata"]["lagTreshold"] = "100"
+    authentications = [d for d in _committed() if d["kind"] == "TriggerAuthentication"]
+    assert "'lagTreshold' was unexpected" in " | ".join(crd.kafka_scaler_problems([typo, *authentications]))
+
+
 def test_every_topic_of_the_code_is_declared_with_its_partitions_and_policy() -> None:
     declared = {d["spec"]["topicName"]: d["spec"] for d in _committed() if d["kind"] == "KafkaTopic"}
     for spec in FIXED_TOPICS:
@@ -58,6 +116,10 @@ def test_the_cluster_has_three_brokers_and_requires_two_in_sync_replicas() -> No
     assert pool["spec"]["replicas"] == 3
     assert kafka["spec"]["kafka"]["config"]["min.insync.replicas"] == 2
     assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert pool["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
+    assert set(pool["spec"]["roles"]) == {"controller", "broker"}  # KRaft: the pool holds the controllers too
+    # Ignored since Strimzi 0.48, where KRaft and node pools became the only mode: nothing to switch on.
+    assert not {"strimzi.io/kraft", "strimzi.io/node-pools"} & set(kafka["metadata"].get("annotations", {}))
 
 
 def test_a_partner_user_may_read_its_own_topic_and_nothing_else() -> None:
