@@ -150,6 +150,7 @@ class OpsPicture:
                 await consumer.stop()
             await asyncio.sleep(retry_s)
 
+
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     found = consumer.partitions_for_topic(topic)
     if not found:

@@ -51,6 +51,26 @@ class Eligibility(BaseModel):
         return self
 
 
+class SiteAddress(BaseModel):
+    """The street address of a programme's site, as a public directory gives it (never guessed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    street: str = Field(
+        min_length=3, max_length=200, description="Number and street (HSDS address_1)", examples=["4 rue Gustave Doré"]
+    )
+    postal_code: str = Field(pattern=r"^[0-9]{5}$", max_length=5, examples=["67000"])
+    city: str = Field(min_length=1, max_length=100, examples=["Strasbourg"])
+    insee_code: str = Field(
+        pattern=r"^([0-9]{2}|2A|2B)[0-9]{3}$",
+        max_length=5,
+        description="INSEE code of the commune (Code officiel géographique)",
+        examples=["67482"],
+    )
+    latitude: float | None = Field(None, ge=-90, le=90, description="WGS 84, only when a source gives it")
+    longitude: float | None = Field(None, ge=-180, le=180, description="WGS 84, only when a source gives it")
+
+
 class ProgrammeOpening(Event):
     """A cohort of a partner's programme: where, when, how many seats, for whom."""
 
@@ -69,3 +89,4 @@ class ProgrammeOpening(Event):
     target_skills: list[Skill] = Field(default_factory=list, max_length=100)
     offers_housing: bool = False
     response_days: int = Field(7, ge=1, le=90, description="Days the partner has to answer a referral")
+    address: SiteAddress | None = Field(None, description="The site's street address; absent when none is known")

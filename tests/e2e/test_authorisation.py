@@ -105,7 +105,8 @@ async def test_every_protected_endpoint_refuses_the_wrong_caller_and_changes_not
 
 
 async def test_public_endpoints_need_no_key(world: World) -> None:
-    for path in ("/v1/openings", f"/v1/openings/{world.opening['opening_id']}", "/v1/hsds/services", "/health"):
+    directories = ("/v1/hsds/services", "/v1/data-inclusion/structures", "/v1/data-inclusion/services")
+    for path in ("/v1/openings", f"/v1/openings/{world.opening['opening_id']}", *directories, "/health"):
         assert (await world.client.get(path)).status_code == 200, path
 
 

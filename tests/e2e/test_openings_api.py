@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import httpx
+from data_inclusion.schema.v1 import Service, Structure
 
+from passerelle.catalogue import load_catalogue
 from passerelle.stack import ServiceStack
 from shared.events import Eligibility
 from tests.e2e.steps import open_opening, referrals_of
@@ -124,3 +127,24 @@ async def test_the_catalogue_filters_by_partner_programme_date_and_seats_and_ref
     bad_date = await api.get("/v1/openings", params={"starts_from": "demain"})
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "partner"]
     assert bad_date.status_code == 422 and bad_date.json()["detail"][0]["loc"] == ["query", "starts_from"]
+
+
+async def test_the_data_inclusion_export_is_public_and_what_the_official_models_accept(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
+    site = next(o.address for o in load_catalogue() if o.address)  # a real address, from the shipped catalogue
+    opening = await open_opening(api, stack, department="23", seats=2, address=site.model_dump())
+
+    async with httpx.AsyncClient(base_url=stack.url("referrals"), timeout=10.0) as anyone:  # no key
+        structures = await anyone.get("/v1/data-inclusion/structures", params={"size": 500})
+        services = await anyone.get("/v1/data-inclusion/services", params={"size": 500})
+
+    assert structures.status_code == services.status_code == 200
+    for page, model in ((structures.json(), Structure), (services.json(), Service)):
+        assert page["total"] == len(page["items"]) == page["size"] and page["pages"] == 1
+        for item in page["items"]:
+            assert set(item) <= set(model.model_fields), item["id"]  # the models ignore unknown fields: not here
+            model.model_validate_json(json.dumps(item), strict=True, context={"ignore_warnings": False})
+    [mine] = [s for s in services.json()["items"] if s["id"] == f"passerelle--{opening['opening_id']}"]
+    assert (mine["adresse"], mine["code_insee"], mine["zone_eligibilite"]) == (site.street, site.insee_code, ["23"])
+    assert mine["structure_id"] in {s["id"] for s in structures.json()["items"]}

@@ -6,6 +6,7 @@ from jsonschema import Draft202012Validator
 
 from passerelle.catalogue import load_catalogue
 from services.referrals.domain.hsds import hsds_page, hsds_service
+from shared.events.opening import SiteAddress
 from tests.factories import epide_opening
 
 UPDATED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -77,13 +78,14 @@ HSDS_31: dict[str, dict[str, Any]] = {
     },
     "location": {
         "required": ["id", "location_type"],
-        "properties": {"id": UUID, "name": TEXT, "location_type": PLACE,
+        "properties": {"id": UUID, "name": TEXT, "location_type": PLACE, "latitude": NUMBER, "longitude": NUMBER,
                        "addresses": {"type": "array", "items": {"$ref": "#/$defs/address"}}},
     },
-    "address": {
+    "address": {  # country: "an ISO 3361-1 country code (two letter abbreviation)", sic (ISO 3166-1 alpha-2)
         "required": ["id", "address_1", "city", "state_province", "postal_code", "country", "address_type"],
-        "properties": {"id": UUID, "address_1": FILLED, "city": FILLED, "state_province": FILLED, "region": TEXT,
-                       "postal_code": FILLED, "country": FILLED, "address_type": PLACE},
+        "properties": {"id": UUID, "location_id": UUID, "address_1": FILLED, "city": FILLED,
+                       "state_province": FILLED, "region": TEXT, "postal_code": FILLED,
+                       "country": {"type": "string", "pattern": "^[A-Z]{2}$"}, "address_type": PLACE},
     },
     "service_capacity": {
         "required": ["id", "unit", "available", "updated"],
@@ -115,6 +117,33 @@ def test_every_service_of_the_catalogue_is_valid_hsds_3_1() -> None:
 
     assert len(services) == 16
     assert {s["name"]: _problems(s) for s in services} == {s["name"]: [] for s in services}
+    locations = [at["location"] for s in services for at in s["service_at_locations"]]
+    assert sum("addresses" in location for location in locations) == 6  # the sites a public source names
+
+
+def test_a_site_with_a_known_address_is_sent_as_an_hsds_3_1_address() -> None:
+    site = SiteAddress(street="4 rue Gustave Doré", postal_code="67000", city="Strasbourg", insee_code="67482",
+                       latitude=48.57, longitude=7.76)  # fmt: skip
+    service = hsds_service(epide_opening(address=site), 1, UPDATED)
+
+    [at_location] = service["service_at_locations"]
+    location = at_location["location"]
+    [address] = location["addresses"]
+    assert (address["address_1"], address["postal_code"]) == ("4 rue Gustave Doré", "67000")
+    assert address["city"] == "Strasbourg"
+    assert (address["state_province"], address["country"], address["address_type"]) == ("Bas-Rhin", "FR", "physical")
+    assert address["location_id"] == location["id"] == at_location["location_id"]
+    assert (location["latitude"], location["longitude"]) == (48.57, 7.76)
+    assert uuid.UUID(address["id"]).version == 5
+    assert _problems(service) == []
+
+
+def test_a_site_without_coordinates_sends_none_rather_than_nulls() -> None:
+    site = SiteAddress(street="44 rue Bargue", postal_code="75015", city="Paris", insee_code="75115")
+    location = hsds_service(epide_opening(address=site), 1, UPDATED)["service_at_locations"][0]["location"]
+
+    assert "latitude" not in location and "longitude" not in location
+    assert location["addresses"][0]["state_province"] == "Paris"
 
 
 def test_the_rules_catch_what_the_export_used_to_send() -> None:
@@ -123,11 +152,14 @@ def test_the_rules_catch_what_the_export_used_to_send() -> None:
     service["service_areas"][0]["extent_type"] = "other"
     service["service_at_locations"][0]["location"]["addresses"] = [
         {"id": str(uuid.uuid4()), "address_1": "", "city": "", "state_province": "67", "postal_code": "",
-         "country": "FR", "address_type": "physical"}
+         "country": "France", "address_type": "home", "insee_code": "67482"}
     ]  # fmt: skip
+    service["service_at_locations"][0]["location"]["latitude"] = "48.57"
 
     problems = " | ".join(_problems(service))
 
     assert "maximum_age: None is not of type 'number'" in problems
     assert "'other' is not one of" in problems
     assert "address_1" in problems and "postal_code" in problems
+    assert "'France' does not match" in problems and "'home' is not one of" in problems
+    assert "'insee_code' was unexpected" in problems and "'48.57' is not of type 'number'" in problems

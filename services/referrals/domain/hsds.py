@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from services.referrals.console import french
 from shared.events import ProgrammeOpening
+from shared.vocabulary import Mobility, ProtectionStatus
 
 HSDS_NAMESPACE = uuid.UUID("a5d0e6f2-3b1c-4e8f-9a7d-6c5b4a3f2e10")
 SEAT_UNIT = {"id": str(uuid.uuid5(HSDS_NAMESPACE, "unit:seat")), "name": "seat", "scheme": "passerelle"}
@@ -16,36 +19,106 @@ def _id(kind: str, key: str) -> str:
     return str(uuid.uuid5(HSDS_NAMESPACE, f"{kind}:{key}"))
 
 
-def eligibility_description(opening: ProgrammeOpening) -> str:
-    rules = opening.eligibility
-    parts = []
+# How each eligibility rule reads, in English (HSDS) and in French (data·inclusion); the values are filled in.
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "ages": "aged {low} to {high} at the start date",
+        "min_age": "aged {low} or over at the start date",
+        "max_age": "aged {high} or under at the start date",
+        "min_french": "French {level} or above",
+        "max_french": "French up to {level}",
+        "no_diploma": "no diploma",
+        "max_diploma": "diploma up to EQF level {level}",
+        "statuses": "protection status: {statuses}",
+        "departments": "living in département {where}",
+        "area": "living in {where} or willing to move",
+        "rsa": "new RSA applicants",
+        "mobility": "willing to move ({mobility})",
+        "return": "returning to {countries}",
+        "anyone": "open to all CIR signatories",
+        "and": "; ",
+    },
+    "fr": {
+        "ages": "avoir entre {low} et {high} ans à la date d'entrée",
+        "min_age": "avoir au moins {low} ans à la date d'entrée",
+        "max_age": "avoir au plus {high} ans à la date d'entrée",
+        "min_french": "parler français au niveau {level} ou plus",
+        "max_french": "parler français au niveau {level} au plus",
+        "no_diploma": "être sans diplôme",
+        "max_diploma": "avoir un diplôme de niveau {level} au plus (cadre européen des certifications)",
+        "statuses": "bénéficier d'une protection : {statuses}",
+        "departments": "habiter l'un de ces départements : {where}",
+        "area": "habiter l'un de ces départements : {where}, ou accepter de déménager partout en France",
+        "rsa": "être nouveau demandeur du RSA",
+        "mobility": "accepter de déménager {mobility}",
+        "return": "retourner dans l'un de ces pays : {countries}",
+        "anyone": "ouvert à tous les signataires du contrat d'intégration républicaine",
+        "and": " ; ",
+    },
+}
+_MOVES_FR = {Mobility.NONE: "si besoin", Mobility.REGION: "dans sa région", Mobility.NATIONAL: "partout en France"}
+
+
+def _names(kind: str, codes: Sequence[str], language: str) -> str:
+    """Départements, statuses, countries: codes in English, names in French."""
+    if language == "en":
+        return ", ".join(codes)
+    name = {"where": french.department, "statuses": lambda c: french.PROTECTION[ProtectionStatus(c)].lower()}
+    return ", ".join(name.get(kind, french.country)(code) for code in codes)
+
+
+def eligibility_description(opening: ProgrammeOpening, language: str = "en") -> str:
+    """The opening's rules as one sentence: "en" for HSDS, "fr" for data·inclusion."""
+    say, rules, parts = PHRASES[language], opening.eligibility, []
     if rules.min_age is not None and rules.max_age is not None:
-        parts.append(f"aged {rules.min_age} to {rules.max_age} at the start date")
+        parts.append(say["ages"].format(low=rules.min_age, high=rules.max_age))
     elif rules.min_age is not None:
-        parts.append(f"aged {rules.min_age} or over at the start date")
+        parts.append(say["min_age"].format(low=rules.min_age))
     elif rules.max_age is not None:
-        parts.append(f"aged {rules.max_age} or under at the start date")
+        parts.append(say["max_age"].format(high=rules.max_age))
     if rules.min_french:
-        parts.append(f"French {rules.min_french.value} or above")
+        parts.append(say["min_french"].format(level=rules.min_french.value))
     if rules.max_french:
-        parts.append(f"French up to {rules.max_french.value}")
+        parts.append(say["max_french"].format(level=rules.max_french.value))
     if rules.max_diploma_level == 0:
-        parts.append("no diploma")
+        parts.append(say["no_diploma"])
     elif rules.max_diploma_level is not None:
-        parts.append(f"diploma up to EQF level {rules.max_diploma_level}")
+        parts.append(say["max_diploma"].format(level=rules.max_diploma_level))
     if rules.protection_statuses:
-        parts.append("protection status: " + ", ".join(s.value for s in rules.protection_statuses))
+        statuses = _names("statuses", [s.value for s in rules.protection_statuses], language)
+        parts.append(say["statuses"].format(statuses=statuses))
     if rules.departments:
-        parts.append("living in département " + ", ".join(rules.departments))
+        parts.append(say["departments"].format(where=_names("where", rules.departments, language)))
     if rules.area:
-        parts.append("living in " + ", ".join(rules.area) + " or willing to move")
+        parts.append(say["area"].format(where=_names("where", rules.area, language)))
     if rules.rsa_applicant_required:
-        parts.append("new RSA applicants")
+        parts.append(say["rsa"])
     if rules.mobility_required:
-        parts.append(f"willing to move ({rules.mobility_required.value})")
+        moves = rules.mobility_required.value if language == "en" else _MOVES_FR[rules.mobility_required]
+        parts.append(say["mobility"].format(mobility=moves))
     if rules.return_countries:
-        parts.append("returning to " + ", ".join(rules.return_countries))
-    return "; ".join(parts) or "open to all CIR signatories"
+        parts.append(say["return"].format(countries=_names("countries", rules.return_countries, language)))
+    return say["and"].join(parts) or say["anyone"]
+
+
+def hsds_addresses(opening: ProgrammeOpening, location_id: str) -> dict[str, Any]:
+    """The site's street address and coordinates, as HSDS 3.1 location fields; nothing when none is known."""
+    site = opening.address
+    if site is None:
+        return {}  # HSDS 3.1 requires address_1, city and postal_code: no address rather than empty ones
+    department = site.insee_code[:3] if site.insee_code.startswith("97") else site.insee_code[:2]
+    address = {
+        "id": _id("address", f"{location_id}:{site.postal_code}:{site.street}"),
+        "location_id": location_id,
+        "address_1": site.street,
+        "city": site.city,
+        "state_province": french.DEPARTMENTS.get(department, department),
+        "postal_code": site.postal_code,
+        "country": "FR",
+        "address_type": "physical",
+    }
+    coordinates = {"latitude": site.latitude, "longitude": site.longitude}
+    return {"addresses": [address], **{k: v for k, v in coordinates.items() if v is not None}}
 
 
 def hsds_service(opening: ProgrammeOpening, available: int, updated: datetime) -> dict[str, Any]:
@@ -89,11 +162,10 @@ def hsds_service(opening: ProgrammeOpening, available: int, updated: datetime) -
                 "service_id": service_id,
                 "location_id": location_id,
                 "location": {
-                    # No street address is known for the sites: HSDS 3.1 requires address_1, city and
-                    # postal_code in an address, so none is sent rather than empty ones.
                     "id": location_id,
                     "location_type": "physical",
                     "name": f"{opening.partner_name or opening.partner_id}, département {opening.department}",
+                    **hsds_addresses(opening, location_id),
                 },
             }
         ],
