@@ -260,6 +260,10 @@ class Accounting:
         }
 
 
+# FastStream's Prometheus middleware: time from receiving a message to its acknowledgement, by topic.
+HANDLER_SECONDS = "faststream_received_processed_messages_duration_seconds"
+
+
 async def handler_seconds(stack: ServiceStack) -> dict[str, dict[str, tuple[float, float]]]:
     """Per service and consumed topic: (messages handled, seconds spent in the handler), from /metrics."""
     found: dict[str, dict[str, tuple[float, float]]] = {}
@@ -272,8 +276,8 @@ async def handler_seconds(stack: ServiceStack) -> dict[str, dict[str, tuple[floa
             per_topic: dict[str, list[float]] = {}
             for line in text.splitlines():
                 for suffix, index in (("_count{", 0), ("_sum{", 1)):
-                    if line.startswith("passerelle_handler_seconds" + suffix):
-                        topic = line.split('topic="', 1)[1].split('"', 1)[0]
+                    if line.startswith(HANDLER_SECONDS + suffix):
+                        topic = line.split('handler="', 1)[1].split('"', 1)[0]
                         per_topic.setdefault(topic, [0.0, 0.0])[index] = float(line.rsplit(" ", 1)[1])
             found[name] = {topic: (count, total) for topic, (count, total) in per_topic.items()}
     return found

@@ -19,8 +19,8 @@ from shared.dead_letters import (
     DLQ_SERVICE_HEADER,
     DLQ_TOPIC_HEADER,
 )
+from shared.telemetry import TRACEPARENT
 from shared.topics import OPS_DLQ
-from shared.tracing import HEADER as TRACEPARENT
 
 KEY = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 PARAMETER = re.compile(r"\{([a-zA-Z0-9_]+)\}")

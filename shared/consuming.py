@@ -19,7 +19,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from pydantic import ValidationError
 
-from shared import tracing
+from shared import telemetry
 from shared.cloudevents import CloudEventAttributes, MissingCloudEventHeader, read_attributes
 from shared.dead_letters import ConsumedRecord, DeadLetters
 from shared.events.envelope import Event
@@ -118,10 +118,8 @@ class ConsumeSafely(BaseMiddleware):  # type: ignore[type-arg]
         where = (record.topic, record.partition, record.offset)
         meter = policy.dead_letters.meter
         started = time.perf_counter()
-        incoming = headers.get(tracing.HEADER)
-        traceparent = incoming.decode(errors="replace") if isinstance(incoming, bytes) else incoming
         try:
-            with tracing.traced(traceparent, attributes.id):
+            with telemetry.handling(attributes.id):  # the span is FastStream's telemetry middleware's
                 if policy.guard is None:
                     result = await call_next(msg)  # decodes the body (PoisonMessage) and calls the handler
                 else:
@@ -152,11 +150,10 @@ class ConsumeSafely(BaseMiddleware):  # type: ignore[type-arg]
             await asyncio.sleep(policy.retry_delay_s * 2 ** (failures - 1))
             raise
         policy.attempts.pop(where, None)
-        trace = tracing.trace_id(traceparent) if traceparent and tracing.valid(traceparent) else None
         log.info(
             "event handled",
             extra={"event_type": attributes.type, "topic": record.topic, "offset": record.offset,
-                   "event_id": attributes.id, "trace_id": trace},
+                   "event_id": attributes.id, "trace_id": telemetry.current_trace_id()},
         )  # fmt: skip
         if meter is not None:
             meter.consumed(record.topic, time.perf_counter() - started)

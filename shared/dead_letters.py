@@ -9,6 +9,7 @@ from typing import Protocol
 from faststream.kafka import KafkaBroker
 
 from shared.metering import Meter
+from shared.telemetry import TRACE_HEADERS
 from shared.topics import OPS_DLQ
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ DLQ_PARTITION_HEADER = "dlq_original_partition"
 DLQ_OFFSET_HEADER = "dlq_original_offset"
 DLQ_ERROR_HEADER = "dlq_error"
 DLQ_SERVICE_HEADER = "dlq_service"
+DLQ_ORIGINAL_PREFIX = "dlq_original_"  # + a trace header: publishing the dead letter writes its own
 MAX_ERROR_CHARS = 2000
 
 
@@ -57,6 +59,9 @@ class DeadLetters:
     async def send(self, record: ConsumedRecord, reason: str) -> None:
         # Header values must be text to be published: bytes that are not UTF-8 are kept visible, escaped.
         headers = {name: value.decode(errors="backslashreplace") for name, value in record.headers or ()}
+        # The dead letter is published in the trace of the handling that gave up: the original message's
+        # trace headers are kept beside it (dlq_original_traceparent, …).
+        headers.update({DLQ_ORIGINAL_PREFIX + name: headers[name] for name in TRACE_HEADERS if name in headers})
         headers.update(
             {
                 DLQ_TOPIC_HEADER: record.topic,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -16,8 +16,9 @@ from faststream.security import SASLScram512
 from shared.settings import ServiceSettings
 
 
-def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
-    """A broker for `settings`; producers wait for all in-sync replicas."""
+def make_broker(settings: ServiceSettings, client_id: str, middlewares: Sequence[Any] = ()) -> KafkaBroker:
+    """A broker for `settings`; producers wait for all in-sync replicas. A service passes its telemetry
+    middlewares (`shared.telemetry.broker_middlewares`); tools pass none."""
     security = None
     if settings.kafka_sasl_username and settings.kafka_sasl_password:
         security = SASLScram512(
@@ -31,6 +32,7 @@ def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
         acks="all",
         security=security,
         logger=logging.getLogger(f"faststream.{client_id}"),
+        middlewares=tuple(middlewares),
     )
 
 

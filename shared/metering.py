@@ -1,5 +1,6 @@
-"""What a service counts: messages in and out per topic, handler latency, errors, dead letters —
-for `ops.metrics.v1` and for Prometheus at /metrics."""
+"""What a service counts for `ops.metrics.v1`: messages in and out per topic, handler latency, errors,
+dead letters. Prometheus at /metrics is fed by FastStream's Prometheus middleware in `registry`
+(`shared.telemetry`), which counts the same messages by topic."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import defaultdict, deque
 from datetime import datetime
 
 import numpy as np
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from shared.events.ops import Latency, MetricsSnapshot
 
@@ -19,14 +20,6 @@ class Meter:
         self.service = service
         self.instance = instance
         self.registry = CollectorRegistry()
-        self._in = Counter("passerelle_messages_in", "Messages consumed", ["topic"], registry=self.registry)
-        self._out = Counter("passerelle_messages_out", "Messages published", ["topic"], registry=self.registry)
-        self._errors = Counter("passerelle_handler_errors", "Handler failures", ["topic"], registry=self.registry)
-        self._dead = Counter("passerelle_dead_letters", "Messages dead-lettered", ["topic"], registry=self.registry)
-        self._latency = Histogram(
-            "passerelle_handler_seconds", "Handler latency", ["topic"], registry=self.registry,
-            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-        )  # fmt: skip
         self._counts_in: dict[str, int] = defaultdict(int)
         self._counts_out: dict[str, int] = defaultdict(int)
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=LATENCY_WINDOW))
@@ -35,22 +28,17 @@ class Meter:
         self._last_errors: deque[str] = deque(maxlen=5)
 
     def consumed(self, topic: str, seconds: float) -> None:
-        self._in.labels(topic).inc()
-        self._latency.labels(topic).observe(seconds)
         self._counts_in[topic] += 1
         self._latencies[topic].append(seconds)
 
     def published(self, topic: str) -> None:
-        self._out.labels(topic).inc()
         self._counts_out[topic] += 1
 
     def failed(self, topic: str, error: str) -> None:
-        self._errors.labels(topic).inc()
         self._error_count += 1
         self._last_errors.append(f"{topic}: {error}"[:300])
 
     def dead_lettered(self, topic: str, reason: str) -> None:
-        self._dead.labels(topic).inc()
         self._dead_count += 1
         self._last_errors.append(f"dead letter from {topic}: {reason}"[:300])
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 
-from shared import tracing
 from shared.cloudevents import CloudEventAttributes, new_attributes
 from shared.events.envelope import Event
 from shared.metering import Meter
@@ -40,12 +39,11 @@ class EventPublisher:
         if not isinstance(event, self._model):
             raise TypeError(f"{self._topic} carries {self._model.__name__}, not {type(event).__name__}")
         attributes = new_attributes(event.EVENT_TYPE, self._source, event_id=event_id, subject=key)
-        headers = attributes.as_headers() | {tracing.HEADER: tracing.child_of(tracing.current())}
-        await self._publisher.publish(
+        await self._publisher.publish(  # the broker's telemetry middleware adds `traceparent`
             event.model_dump_json().encode(),
             topic=topic or "",
             key=key.encode(),
-            headers=headers,
+            headers=attributes.as_headers(),
         )
         if self._meter is not None:
             self._meter.published(topic or self._topic)

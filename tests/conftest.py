@@ -14,6 +14,7 @@ from shared.redis_factory import make_redis
 from tests.oidc_provider import CLIENT_ID as OIDC_CLIENT_ID
 from tests.oidc_provider import CLIENT_SECRET as OIDC_CLIENT_SECRET
 from tests.oidc_provider import OidcProvider
+from tests.otlp_collector import OtlpCollector
 from tests.smtp_sink import SmtpSink
 
 LAYERS = ("unit", "integration", "e2e")
@@ -81,8 +82,19 @@ def oidc_provider() -> Iterator[OidcProvider]:
 
 
 @pytest.fixture(scope="session")
-def stack(infrastructure: Infrastructure, smtp_sink: SmtpSink, oidc_provider: OidcProvider) -> Iterator[ServiceStack]:
-    """The three services as real processes, shared by the e2e tests."""
+def otlp_collector() -> Iterator[OtlpCollector]:
+    """Where the services export their spans during the e2e tests (OTLP/HTTP)."""
+    collector = OtlpCollector()
+    collector.start()
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    infrastructure: Infrastructure, smtp_sink: SmtpSink, oidc_provider: OidcProvider, otlp_collector: OtlpCollector
+) -> Iterator[ServiceStack]:
+    """The three services as real processes, shared by the e2e tests; their spans go to `otlp_collector`."""
     services = ServiceStack(infrastructure, extra_env=dict(FAST_WEBHOOK_RETRIES))
     services.extra_env |= {
         "SMTP_HOST": "127.0.0.1",
@@ -91,6 +103,8 @@ def stack(infrastructure: Infrastructure, smtp_sink: SmtpSink, oidc_provider: Oi
         "OIDC_ISSUER_URL": oidc_provider.issuer,
         "OIDC_CLIENT_ID": OIDC_CLIENT_ID,
         "OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_collector.endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",  # ms: spans reach the collector within a test's patience
     }
     services.start()
     yield services

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
+from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_ORIGINAL_PREFIX, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
 from shared.topic_reading import read_to_end
 from shared.topics import OPS_DLQ
 
@@ -73,7 +73,10 @@ async def replay(bootstrap: str, dead_letter_id: str) -> DeadLetter:
         raise NoSuchDeadLetter(
             f"{dead_letter_id} is not a Kafka message (a failed webhook: ask the partner's re-delivery endpoint)"
         )
-    headers = [(k, v.encode()) for k, v in letter.headers.items() if not k.startswith(DLQ_HEADER_PREFIX)]
+    kept = {k: v for k, v in letter.headers.items() if not k.startswith(DLQ_HEADER_PREFIX)}
+    original = DLQ_ORIGINAL_PREFIX
+    kept |= {k.removeprefix(original): v for k, v in letter.headers.items() if k.startswith(original)}
+    headers = [(k, v.encode()) for k, v in kept.items()]  # with the original message's trace headers
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:

@@ -18,6 +18,7 @@ from services.matching.bootstrap import SERVICE, bootstrap
 from services.matching.config import MatchingSettings
 from services.matching.service_layer.live_engine import reoptimise
 from services.matching.service_layer.propose import Clock
+from shared import telemetry
 from shared.asyncapi import asyncapi_document
 from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
@@ -41,8 +42,10 @@ def _json(body: dict[str, Any], status: int) -> AsgiResponse:
 
 
 def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastStream:
-    broker, redis = make_broker(settings, SERVICE), make_redis(settings.redis_url)
     meter = Meter(SERVICE, settings.instance_id)
+    traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
+    broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
+    redis = make_redis(settings.redis_url)
     matching = bootstrap(settings, broker, redis, meter, clock)
     guard = StateGuard(redis, SERVICE, matching.rebuild, check_interval_s=settings.state_check_interval_s)
     subscribe_all(broker, settings, matching.routes, DeadLetters(broker, SERVICE, meter), guard)
@@ -105,6 +108,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
 
     async def close_redis() -> None:
         await redis.aclose()
+        traces.shutdown()  # exports the spans still buffered
 
     return AsgiFastStream(
         broker,

@@ -18,13 +18,13 @@ from services.notifications.bootstrap import SERVICE, bootstrap
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints import deliveries_api
 from services.notifications.service_layer.webhook_sender import Clock, RetryPolicy, send_due
+from shared import telemetry
 from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
 from shared.http_request_limits import add_request_limits
 from shared.http_state_gate import add_state_gate
-from shared.http_tracing import add_tracing
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
 from shared.metering import Meter
@@ -41,9 +41,10 @@ def utc_now() -> datetime:
 
 
 def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastAPI:
-    broker = make_broker(settings, SERVICE)
-    redis = make_redis(settings.redis_url)
     meter = Meter(SERVICE, settings.instance_id)
+    traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
+    broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
+    redis = make_redis(settings.redis_url)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
     dead_letters = DeadLetters(broker, SERVICE, meter)
     notifications = bootstrap(settings, broker, redis, meter, clock)
@@ -85,11 +86,12 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
                 watching.cancel()
                 await broker.stop()
                 await redis.aclose()
+                traces.shutdown()  # exports the spans still buffered
 
     app = FastAPI(title="Passerelle notifications", version="0.1.0", lifespan=lifespan)
     app.state.credentials = notifications.credentials
     app.state.broker = broker
-    add_tracing(app)
+    telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
     add_request_limits(app, settings.max_request_bytes, redis, SERVICE)
     add_bus_error_answers(app)

@@ -31,13 +31,13 @@ from services.referrals.entrypoints.clock_api import add_test_clock
 from services.referrals.entrypoints.domain_errors import add_domain_error_answers
 from services.referrals.service_layer.commands import SweepDeadlines
 from services.referrals.service_layer.handlers import Clock
+from shared import telemetry
 from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
 from shared.http_request_limits import add_request_limits
 from shared.http_state_gate import add_state_gate
-from shared.http_tracing import add_tracing
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
 from shared.metering import Meter
@@ -53,8 +53,10 @@ ROUTERS = (ops_api, admin_api, signings_api, openings_api, directory_api, referr
 
 
 def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastAPI:
-    broker, redis = make_broker(settings, SERVICE), make_redis(settings.redis_url)
     meter, service_clock = Meter(SERVICE, settings.instance_id), ServiceClock()
+    traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
+    broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
+    redis = make_redis(settings.redis_url)
     now: Clock = clock or service_clock
     referrals = bootstrap(settings, broker, redis, meter, now)
     context, mail = referrals.context, referrals.mail
@@ -98,6 +100,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
                 task.cancel()
             await broker.stop()
             await redis.aclose()
+            traces.shutdown()  # exports the spans still buffered
 
     app = FastAPI(
         title="Passerelle referrals",
@@ -110,7 +113,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.admin_token = settings.admin_token.get_secret_value()
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
     app.state.links, app.state.lag_sampler, app.state.ops_picture = referrals.links, lag_sampler, ops_picture
-    add_tracing(app)
+    telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
     add_request_limits(app, settings.max_request_bytes, redis, SERVICE)
     add_bus_error_answers(app)

@@ -5,6 +5,7 @@ keys that never expire, retries that could not be told from conflicts)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from passerelle.stack import ServiceStack
 from shared.cloudevents import new_attributes
-from shared.dead_letters import DLQ_ERROR_HEADER
+from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_ORIGINAL_PREFIX
 from shared.events import BeneficiaryProfile
 from shared.topics import BENEFICIARY_PROFILE, OPS_DLQ, partner_candidates_topic
 from tests.e2e.steps import open_opening, referrals_of
@@ -45,7 +46,8 @@ async def test_a_valid_event_with_an_undecodable_header_is_dead_lettered_with_it
 
     assert "traceparent" in (header(dead, DLQ_ERROR_HEADER) or "")
     assert dead.value == body
-    assert header(dead, "traceparent") == "\\xff\\xfe\\xfd"  # the bytes, shown escaped
+    assert header(dead, DLQ_ORIGINAL_PREFIX + "traceparent") == "\\xff\\xfe\\xfd"  # the bytes, shown escaped
+    assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}", header(dead, "traceparent") or "")  # its own trace
 
 
 # 2. Accepted with 202/201, then dead-lettered by the consumer for being over its size limit.

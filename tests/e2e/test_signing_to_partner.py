@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any
 
 import httpx
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from passerelle.stack import ServiceStack
 from shared.events import PartnerCandidateEntry
-from shared.topics import MATCHING_PROPOSAL, partner_candidates_topic
+from shared.topics import BENEFICIARY_PROFILE, MATCHING_PROPOSAL, REFERRAL_EVENT, partner_candidates_topic
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import PERSONAL_FIELDS, signing_body
+from tests.otlp_collector import OtlpCollector, ReceivedSpan
 from tests.support import all_keys, collect_records, eventually, header, random_ref
+
+SPAN_KIND_SERVER, SPAN_KIND_CONSUMER = Span.SPAN_KIND_SERVER, Span.SPAN_KIND_CONSUMER
 
 
 async def test_a_signing_reaches_the_partner_topic_minimised(api: httpx.AsyncClient, stack: ServiceStack) -> None:
@@ -121,25 +126,60 @@ async def test_posting_the_same_signing_twice_makes_one_referral(api: httpx.Asyn
     assert len(view["referrals"]) == 1
 
 
-async def test_one_signing_can_be_followed_across_the_three_services(
-    api: httpx.AsyncClient, stack: ServiceStack
+async def test_one_signing_is_one_opentelemetry_trace_across_the_three_services(
+    api: httpx.AsyncClient, stack: ServiceStack, otlp_collector: OtlpCollector
 ) -> None:
     partner = random_ref("trace")[:16].lower()
     await open_opening(api, stack, department="62", partner_id=partner)
-    trace = f"{uuid.uuid4().hex}"
+    trace, caller_span = uuid.uuid4().hex, "1" * 16
     body = signing_body(department="62", birth_date="2005-01-01")
 
-    response = await api.post("/v1/cir-signings", json=body, headers={"traceparent": f"00-{trace}-{'1' * 16}-01"})
+    response = await api.post("/v1/cir-signings", json=body, headers={"traceparent": f"00-{trace}-{caller_span}-01"})
 
-    assert response.headers["traceparent"].split("-")[1] == trace
+    assert response.headers["traceresponse"].split("-")[1] == trace
     [referral] = await referrals_of(api, body["beneficiary_id"])
     [entry] = await collect_records(
         stack.infrastructure.kafka_bootstrap_servers, partner_candidates_topic(partner).name,
         lambda r: r.key == referral["referral_id"].encode(), want=1,
     )  # fmt: skip
     assert (header(entry, "traceparent") or "").split("-")[1] == trace
+    services = {f"passerelle-{name}" for name in ("referrals", "matching", "notifications")}
+    entry_topic = partner_candidates_topic(partner).name
+
+    async def whole_trace() -> list[ReceivedSpan] | None:
+        spans = otlp_collector.trace(trace)
+        published = any(s.name == f"{entry_topic} publish" and s.service == "passerelle-notifications" for s in spans)
+        return spans if published and {s.service for s in spans} >= services else None
+
+    spans = await eventually(whole_trace, timeout_s=20, what="the signing's spans from the three services")
+    ids = {span.span_id for span in spans}
+    # One trace: every span hangs from the caller's span or from another span of the same trace.
+    assert {span.parent_span_id for span in spans} <= ids | {caller_span}
+    [root] = [span for span in spans if span.parent_span_id == caller_span]
+    assert (root.service, root.kind) == ("passerelle-referrals", SPAN_KIND_SERVER)
+    consumed = {(s.service, s.name) for s in spans if s.kind == SPAN_KIND_CONSUMER}
+    assert ("passerelle-matching", f"{BENEFICIARY_PROFILE.name} process") in consumed
+    assert ("passerelle-referrals", f"{MATCHING_PROPOSAL.name} process") in consumed
+    assert ("passerelle-notifications", f"{REFERRAL_EVENT.name} process") in consumed
     for service in ("referrals", "matching", "notifications"):
         lines = [
             json.loads(line) for line in stack.services[service].log_path.read_text().splitlines() if trace in line
         ]
         assert any(line.get("trace_id") == trace for line in lines), f"no log line of {service} carries the trace"
+
+
+async def test_each_service_counts_its_messages_for_prometheus(api: httpx.AsyncClient, stack: ServiceStack) -> None:
+    partner = random_ref("prom")[:16].lower()
+    await open_opening(api, stack, department="59", partner_id=partner)
+    assert (await api.post("/v1/cir-signings", json=signing_body(department="59"))).status_code == 202
+    consumed = {"referrals": MATCHING_PROPOSAL, "matching": BENEFICIARY_PROFILE, "notifications": REFERRAL_EVENT}
+
+    async def counted(service: str) -> bool:
+        async with httpx.AsyncClient(base_url=stack.url(service), timeout=10) as client:
+            text = (await client.get("/metrics")).text
+        labels = f'app_name="passerelle-{service}",broker="kafka",handler="{consumed[service].name}"'
+        received = f"faststream_received_messages_total{{{labels}}}"
+        return any(line.startswith(received) and float(line.rsplit(" ", 1)[1]) >= 1 for line in text.splitlines())
+
+    for service in consumed:
+        await eventually(functools.partial(counted, service), timeout_s=20, what=f"{service}'s message count")
