@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from passerelle.stack import ServiceStack
 from shared.events import AuditRecord
 from shared.topics import OPS_AUDIT
+from tests.e2e.access import issue_partner_key
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import PERSONAL_FIELDS, signing_body
 from tests.support import all_keys, collect_records, random_ref
@@ -82,3 +83,49 @@ async def test_no_partner_topic_carries_a_personal_field(api: httpx.AsyncClient,
             assert "Diallo" not in record.value.decode() and "@" not in record.value.decode()
             scanned += 1
     assert topics and scanned >= len(topics)
+
+
+def _identifying_values(signing: dict[str, Any]) -> list[str]:
+    contact = signing.get("contact") or {}
+    values = [signing["beneficiary_id"], signing.get("birth_date"), *contact.values()]
+    return [str(value) for value in values if value]
+
+
+async def test_a_partner_learns_who_the_person_is_only_once_accepted_and_with_consent(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
+    for consent, department in ((True, "972"), (False, "973")):
+        await open_opening(api, stack, department=department, partner_id=random_ref("mini")[:16].lower())
+        body = signing_body(department=department, birth_date="2004-06-01", consent_to_share=consent)
+        await api.post("/v1/cir-signings", json=body)
+        [referral] = await referrals_of(api, body["beneficiary_id"])
+        partner = referral["partner_id"]
+        one = f"/v1/referrals/{referral['referral_id']}"
+        key = await issue_partner_key(stack.url("referrals"), partner)
+        async with httpx.AsyncClient(
+            base_url=stack.url("referrals"), headers={"Authorization": f"Bearer {key}"}
+        ) as as_partner:
+            before = [await as_partner.get(f"/v1/partners/{partner}/referrals"), await as_partner.get(one)]
+            accepted = await as_partner.post(f"{one}/accept")
+            after = [
+                accepted,
+                await as_partner.get(f"/v1/partners/{partner}/referrals?status=accepted"),
+                await as_partner.get(one),
+            ]
+
+        assert [r.status_code for r in before + after] == [200] * 5, [r.text[:200] for r in before + after]
+        for response in before:  # a proposed referral: the partner sees the case, not the person
+            assert not any(value in response.text for value in _identifying_values(body)), response.text[:500]
+            found = response.json()
+            [view] = [
+                v
+                for v in (found if isinstance(found, list) else [found])
+                if v["referral_id"] == referral["referral_id"]
+            ]
+            assert view["beneficiary_id"] is None
+        listed = [view for view in after[1].json() if view["referral_id"] == referral["referral_id"]]
+        views = [accepted.json(), *listed, after[2].json()]
+        assert len(views) == 3
+        assert all(view["beneficiary_id"] == (body["beneficiary_id"] if consent else None) for view in views)
+        if not consent:
+            assert not any(value in r.text for r in (after[0], after[2]) for value in _identifying_values(body))

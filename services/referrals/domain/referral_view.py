@@ -46,6 +46,26 @@ class ReferralView(BaseModel):
     history: list[HistoryEntry]
 
 
+# From acceptance on, the partner has taken the person on: only then may it learn who they are.
+ACCEPTED_OR_LATER = frozenset(
+    {ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED, ReferralStatus.COMPLETED, ReferralStatus.DROPPED_OUT}
+)
+
+
+class PartnerReferralView(ReferralView):
+    """A referral as its partner sees it: who the person is (`beneficiary_id`, an OFII file number where
+    auditors use one) is left out until the partner has accepted and the person consented to sharing."""
+
+    beneficiary_id: str | None = Field(  # type: ignore[assignment]
+        None, description="Shown once the referral is accepted and the newcomer consented; null before"
+    )
+
+
+def for_partner(view: ReferralView) -> PartnerReferralView:
+    identified = view.status in ACCEPTED_OR_LATER and view.candidate.consented
+    return PartnerReferralView(**(view.model_dump() | {"beneficiary_id": view.beneficiary_id if identified else None}))
+
+
 def _entry(event: ReferralEvent) -> HistoryEntry:
     return HistoryEntry(
         sequence=event.sequence,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.referral_view import PartnerReferralView, ReferralView, for_partner
 from services.referrals.domain.signing import ContactDetails
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome, ReferByHand
@@ -116,59 +116,68 @@ async def _partner_answer(
     return await context.bus.handle(ChangeStatus(view.referral_id, wanted, f"partner:{view.partner_id}", note=note))
 
 
-@router.get("/referrals/{referral_id}", response_model=ReferralView, responses=errors(404))
-async def get_referral(view: ReferralDep) -> ReferralView:
-    """One referral with its full history and the next step."""
-    return view
+@router.get("/referrals/{referral_id}", response_model=ReferralView | PartnerReferralView, responses=errors(404))
+async def get_referral(view: ReferralDep, caller: AuditorOrPartnerDep) -> ReferralView | PartnerReferralView:
+    """One referral with its full history and the next step (for its partner, without who the person is
+    until accepted with their consent)."""
+    return for_partner(view) if caller.role is Role.PARTNER else view
 
 
-@router.post("/referrals/{referral_id}/accept", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def accept(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+@router.post("/referrals/{referral_id}/accept", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
+async def accept(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The partner accepts the candidate; the held seat is confirmed."""
-    return await _partner_answer(view, ReferralStatus.ACCEPTED, context, body.note if body else None)
+    return for_partner(await _partner_answer(view, ReferralStatus.ACCEPTED, context, body.note if body else None))
 
 
-@router.post("/referrals/{referral_id}/waitlist", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def waitlist(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+@router.post("/referrals/{referral_id}/waitlist", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
+async def waitlist(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The partner has no seat now but keeps the candidate on its waiting list."""
-    return await _partner_answer(view, ReferralStatus.WAITLISTED, context, body.note if body else None)
+    return for_partner(await _partner_answer(view, ReferralStatus.WAITLISTED, context, body.note if body else None))
 
 
-@router.post("/referrals/{referral_id}/enrol", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def enrol(view: OwnReferralDep, context: ContextDep, body: Enrolment | None = None) -> ReferralView:
+@router.post("/referrals/{referral_id}/enrol", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
+async def enrol(view: OwnReferralDep, context: ContextDep, body: Enrolment | None = None) -> PartnerReferralView:
     """The newcomer started the programme (not before the cohort's start date, unless it started early)."""
     body = body or Enrolment()
     actor = f"partner:{view.partner_id}"
-    return await context.bus.handle(
-        ChangeStatus(view.referral_id, ReferralStatus.ENROLLED, actor, note=body.note, started_early=body.started_early)
+    return for_partner(
+        await context.bus.handle(
+            ChangeStatus(
+                view.referral_id, ReferralStatus.ENROLLED, actor, note=body.note, started_early=body.started_early
+            )
+        )
     )
 
 
-@router.post("/referrals/{referral_id}/complete", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def complete(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+@router.post("/referrals/{referral_id}/complete", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
+async def complete(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The newcomer completed the programme."""
-    return await _partner_answer(view, ReferralStatus.COMPLETED, context, body.note if body else None)
+    return for_partner(await _partner_answer(view, ReferralStatus.COMPLETED, context, body.note if body else None))
 
 
-@router.post("/referrals/{referral_id}/drop-out", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def drop_out(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> ReferralView:
+@router.post("/referrals/{referral_id}/drop-out", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
+async def drop_out(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The newcomer left the programme before its end."""
-    return await _partner_answer(view, ReferralStatus.DROPPED_OUT, context, body.note if body else None)
+    return for_partner(await _partner_answer(view, ReferralStatus.DROPPED_OUT, context, body.note if body else None))
 
 
-@router.post("/referrals/{referral_id}/decline", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def decline(view: OwnReferralDep, body: Decline, context: ContextDep) -> ReferralView:
+@router.post("/referrals/{referral_id}/decline", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
+async def decline(view: OwnReferralDep, body: Decline, context: ContextDep) -> PartnerReferralView:
     """The partner declines, with a structured reason; the newcomer is referred elsewhere."""
     actor = f"partner:{view.partner_id}"
-    return await context.bus.handle(
-        ChangeStatus(view.referral_id, ReferralStatus.DECLINED, actor, decline_reason=body.reason, note=body.note)
+    return for_partner(
+        await context.bus.handle(
+            ChangeStatus(view.referral_id, ReferralStatus.DECLINED, actor, decline_reason=body.reason, note=body.note)
+        )
     )
 
 
-@router.post("/referrals/{referral_id}/outcome", response_model=ReferralView, responses=ANSWER_ERRORS)
-async def record_outcome(view: OwnReferralDep, body: Outcome, context: ContextDep) -> ReferralView:
+@router.post("/referrals/{referral_id}/outcome", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
+async def record_outcome(view: OwnReferralDep, body: Outcome, context: ContextDep) -> PartnerReferralView:
     """The situation 3 months on: employed, in training or none (teaches the matcher)."""
-    return await context.bus.handle(RecordOutcome(view.referral_id, body.outcome, f"partner:{view.partner_id}"))
+    return for_partner(
+        await context.bus.handle(RecordOutcome(view.referral_id, body.outcome, f"partner:{view.partner_id}"))
+    )
 
 
 @router.get("/referrals/{referral_id}/contact", response_model=ContactDetails, responses=errors(404))
@@ -201,17 +210,18 @@ async def refer_by_hand(body: ManualReferral, auditor: AuditorDep, context: Cont
     return await context.bus.handle(ReferByHand(body.beneficiary_id, body.opening_id, body.note, auditor.actor))
 
 
-@router.get("/partners/{partner_id}/referrals", response_model=list[ReferralView])
+@router.get("/partners/{partner_id}/referrals", response_model=list[PartnerReferralView])
 async def partner_referrals(
     partner_id: str,
     partner: PartnerDep,
     context: ContextDep,
     status_filter: Annotated[ReferralStatus | None, Query(alias="status")] = None,
-) -> list[ReferralView]:
-    """A partner's own referrals, optionally of one status."""
+) -> list[PartnerReferralView]:
+    """A partner's own referrals, optionally of one status; who each person is only once accepted with
+    their consent."""
     if partner.partner_id != partner_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner sees only its own referrals")
-    return await context.views.of_partner(partner_id, status_filter)
+    return [for_partner(view) for view in await context.views.of_partner(partner_id, status_filter)]
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

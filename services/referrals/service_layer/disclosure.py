@@ -4,18 +4,15 @@ and every disclosure is recorded on `ops.audit.v1`."""
 from __future__ import annotations
 
 from services.referrals.domain.errors import DomainError
-from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.referral_view import ACCEPTED_OR_LATER, ReferralView
 from services.referrals.domain.signing import ContactDetails
 from services.referrals.service_layer.handlers import Clock
 from services.referrals.service_layer.ports import Records
 from shared.access import Principal
 from shared.events import AuditRecord
 from shared.projections import Publisher
-from shared.vocabulary import ReferralStatus
 
-DISCLOSABLE_FROM = frozenset(
-    {ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED, ReferralStatus.COMPLETED, ReferralStatus.DROPPED_OUT}
-)
+DISCLOSABLE_FROM = ACCEPTED_OR_LATER
 
 
 class DisclosureRefused(DomainError):
