@@ -25,6 +25,7 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRALS_CONSENT,
     REFERRALS_CREDENTIAL,
     REFERRALS_SIGNING,
     TopicSpec,
@@ -58,6 +59,7 @@ ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
             OPS_AUDIT,
             REFERRALS_SIGNING,
             REFERRALS_CREDENTIAL,
+            REFERRALS_CONSENT,
             *OPS_OUT,
         ),
         "read": (
@@ -72,6 +74,7 @@ ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
             PARTNER_SUBSCRIPTION,
             REFERRALS_SIGNING,
             REFERRALS_CREDENTIAL,
+            REFERRALS_CONSENT,
         ),
     },
     "matching": {
@@ -80,7 +83,7 @@ ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
     },
     "notifications": {
         "write": OPS_OUT,
-        "read": (REFERRAL_EVENT, PARTNER_SUBSCRIPTION, REFERRALS_CREDENTIAL),
+        "read": (REFERRAL_EVENT, PARTNER_SUBSCRIPTION, REFERRALS_CREDENTIAL, REFERRALS_CONSENT),
     },
 }
 HTTP = {"referrals": True, "matching": False, "notifications": True}

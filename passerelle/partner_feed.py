@@ -34,6 +34,8 @@ async def read_partner_entries(
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
                 for record in records:
+                    if record.value is None:  # a tombstone: the person withdrew consent to that pool entry
+                        continue
                     attributes = read_attributes(dict(record.headers))
                     entry = PartnerCandidateEntry.model_validate_json(record.value or b"")
                     found[record.topic].append((attributes.id, entry))

@@ -17,6 +17,7 @@ CONSUMER_GROUPS = {
     "notifications.referral-events": "referral.event.v1",
     "notifications.subscriptions": "partner.subscription.v1",
     "notifications.credentials": "referrals.credential.v1",
+    "notifications.consent": "referrals.consent.v1",
 }
 MISSED_HEARTBEATS_FOR_DOWN = 2
 

@@ -216,6 +216,8 @@ async def rebuild_from_log(
     counts = {"read": len(read)} | {p.name: 0 for p in table}
     skipped = 0
     for record in merged_by_time(read):
+        if record.value is None:
+            continue  # a tombstone: what its key named was deleted, and nothing of it is state
         decoded: dict[type[Event], tuple[Event, Context] | None] = {}  # once per record and model
         for projection in table.for_topic(record.topic):
             if projection.model not in decoded:

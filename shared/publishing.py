@@ -48,3 +48,9 @@ class EventPublisher:
         if self._meter is not None:
             self._meter.published(topic or self._topic)
         return attributes
+
+    async def tombstone(self, key: str, *, topic: str | None = None) -> None:
+        """A null value under `key`: what it named is to be deleted (and compacted away)."""
+        await self._publisher.publish(None, topic=topic or "", key=key.encode())
+        if self._meter is not None:
+            self._meter.published(topic or self._topic)

@@ -42,6 +42,9 @@ OPS_AUDIT = TopicSpec("ops.audit.v1", 3, "subject", retention_ms=-1)
 # partners, API key digests and accounts (notifications may read it, and keeps the key digests only), so
 # that a wiped Redis is rebuilt from the log like every other view.
 REFERRALS_SIGNING = TopicSpec("referrals.signing.v1", 6, "beneficiary id", compacted=True, retention_ms=-1)
+# The newcomer's consent records, every version kept: read by notifications, which stops pool entries and
+# sends tombstones on a withdrawal.
+REFERRALS_CONSENT = TopicSpec("referrals.consent.v1", 6, "beneficiary id", retention_ms=-1)
 REFERRALS_CREDENTIAL = TopicSpec("referrals.credential.v1", 1, "partner or key id", compacted=True, retention_ms=-1)
 
 FIXED_TOPICS: tuple[TopicSpec, ...] = (
@@ -57,6 +60,7 @@ FIXED_TOPICS: tuple[TopicSpec, ...] = (
     OPS_AUDIT,
     REFERRALS_SIGNING,
     REFERRALS_CREDENTIAL,
+    REFERRALS_CONSENT,
 )
 
 PARTNER_CANDIDATES_PARTITIONS = 3

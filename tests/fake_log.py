@@ -39,6 +39,10 @@ class MemoryEventLog:
         body = event.model_dump_json().encode()
         kept.append(RecordedEvent(topic, 0, len(kept), next(self._clock), key.encode() if key else None, body, headers))
 
+    def append_tombstone(self, topic: str, key: str) -> None:
+        kept = self.records_by_topic.setdefault(topic, [])
+        kept.append(RecordedEvent(topic, 0, len(kept), next(self._clock), key.encode(), None, []))
+
     def events(self, topic: str) -> list[RecordedEvent]:
         return list(self.records_by_topic.get(topic, []))
 
@@ -67,3 +71,6 @@ class MemoryPublisher:
         attributes = new_attributes(event.EVENT_TYPE, self._source, event_id=event_id, subject=key)
         self._log.append(topic or self._topic, key, event, attributes)
         return attributes
+
+    async def tombstone(self, key: str, *, topic: str | None = None) -> None:
+        self._log.append_tombstone(topic or self._topic, key)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
+from services.notifications.adapters.consent_view import ConsentView, ReferralIndex
 from services.notifications.adapters.delivery_log import DeliveryLog
 from services.notifications.adapters.partner_topics import PartnerTopics
 from services.notifications.adapters.subscriptions_view import SubscriptionsView
@@ -44,21 +45,24 @@ def bootstrap(
 ) -> Notifications:
     outbox, subscriptions, deliveries = WebhookOutbox(redis), SubscriptionsView(redis), DeliveryLog(redis)
     credentials = Credentials(redis, clock=clock, prefix=AUTH_PREFIX, owner=SERVICE)
-    table = NotificationsProjections(subscriptions, deliveries, credentials).table()
+    consents, referrals = ConsentView(redis), ReferralIndex(redis)
+    table = NotificationsProjections(subscriptions, deliveries, credentials, consents, referrals).table()
     entries = EventPublisher(
         broker,
         PARTNER_TOPIC_PATTERN,
         PartnerCandidateEntry,
         f"/passerelle/{SERVICE}",
-        "A new candidate in the partner's pool: minimised, pseudonymous",
+        "A new candidate for the partner (its own referral, or its pool): minimised, pseudonymous. A null "
+        "value under a referral id (a tombstone) means: delete that pool entry, the person withdrew consent",
         meter=meter,
     )
     topics = PartnerTopics(
         settings.kafka_bootstrap_servers, settings.kafka_replication_factor, settings.kafka_manage_topics
     )
     deps = NotificationsDependencies(
-        table, topics, deliveries, ProjectingPublisher(entries, table, clock), subscriptions, outbox, clock
-    )
+        table, topics, deliveries, ProjectingPublisher(entries, table, clock), subscriptions, outbox, clock,
+        consents, referrals, entries,
+    )  # fmt: skip
     event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
 
     async def rebuild() -> dict[str, int]:

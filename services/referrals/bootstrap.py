@@ -29,7 +29,14 @@ from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
 from services.referrals.service_layer.projections import ReferralsProjections
 from shared.access import CredentialChange, Credentials
 from shared.consuming import Route
-from shared.events import AuditRecord, BeneficiaryProfile, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.events import (
+    AuditRecord,
+    BeneficiaryProfile,
+    ConsentRecorded,
+    PartnerSubscription,
+    ProgrammeOpening,
+    ReferralEvent,
+)
 from shared.events.envelope import Event
 from shared.metering import Meter
 from shared.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
@@ -40,6 +47,7 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRALS_CONSENT,
     REFERRALS_CREDENTIAL,
     REFERRALS_SIGNING,
     TopicSpec,
@@ -93,6 +101,9 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
             REFERRALS_SIGNING,
             SigningRecorded,
             "Referrals' private record of a CIR signing, contact details included (no other reader)",
+        ),
+        consents=publisher(
+            REFERRALS_CONSENT, ConsentRecorded, "A newcomer's consent, given, changed or withdrawn (every version)"
         ),
     )
     lifecycle = Lifecycle(store, views, ReferralLocks(redis), publishers, now)

@@ -20,6 +20,7 @@ from services.referrals.console.oidc_pages import configure as oidc_configure
 from services.referrals.console.web import add_console
 from services.referrals.entrypoints import (
     admin_api,
+    consent_api,
     directory_api,
     openings_api,
     ops_api,
@@ -49,7 +50,7 @@ from shared.state_guard import StateGuard
 from shared.topics import FIXED_TOPICS
 
 log = logging.getLogger(__name__)
-ROUTERS = (ops_api, admin_api, signings_api, openings_api, directory_api, referrals_api, subscriptions_api)
+ROUTERS = (ops_api, admin_api, signings_api, consent_api, openings_api, directory_api, referrals_api, subscriptions_api)
 
 
 def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastAPI:

@@ -2,6 +2,7 @@
 
 from shared.events.audit import AuditRecord
 from shared.events.candidate import CandidateSummary, PartnerCandidateEntry
+from shared.events.consent import ConsentChannel, ConsentRecorded
 from shared.events.envelope import Event
 from shared.events.model import SuccessModelTrained
 from shared.events.opening import Eligibility, ProgrammeOpening
@@ -14,6 +15,8 @@ __all__ = [
     "AuditRecord",
     "BeneficiaryProfile",
     "CandidateSummary",
+    "ConsentChannel",
+    "ConsentRecorded",
     "Eligibility",
     "Event",
     "HeldSeat",

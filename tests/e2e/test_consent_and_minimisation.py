@@ -129,3 +129,29 @@ async def test_a_partner_learns_who_the_person_is_only_once_accepted_and_with_co
         assert all(view["beneficiary_id"] == (body["beneficiary_id"] if consent else None) for view in views)
         if not consent:
             assert not any(value in r.text for r in (after[0], after[2]) for value in _identifying_values(body))
+
+
+async def test_consent_withdrawn_from_contact_sharing_stops_disclosure_at_once(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
+    referral = await _accepted_referral(api, stack, "974", consent=True)
+    contact = f"/v1/referrals/{referral['referral_id']}/contact"
+    assert (await api.get(contact)).status_code == 200
+    beneficiary = referral["signing"]["beneficiary_id"]
+    change = {"contact_with_accepting_partner": False, "candidate_pools": False, "channel": "mail"}
+
+    answer = await api.put(f"/v1/beneficiaries/{beneficiary}/consent", json=change)
+
+    assert answer.status_code == 200, answer.text
+    [signed, withdrawn] = answer.json()["history"]
+    assert (signed["channel"], signed["contact_with_accepting_partner"]) == ("in_person", True)
+    assert (withdrawn["channel"], withdrawn["contact_with_accepting_partner"], withdrawn["version"]) == (
+        "mail",
+        False,
+        2,
+    )
+    refused = await api.get(contact)
+    assert refused.status_code == 403 and "consented" in refused.json()["detail"]
+    again = await api.put(f"/v1/beneficiaries/{beneficiary}/consent", json=change)  # the same: no new version
+    assert [v["version"] for v in again.json()["history"]] == [1, 2]
+    assert (await api.get(f"/v1/beneficiaries/not-{beneficiary}/consent")).status_code == 404

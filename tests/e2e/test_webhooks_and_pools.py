@@ -163,3 +163,48 @@ async def test_a_matching_subscription_gets_consenting_candidates_and_only_count
         counts = (await client.get(f"/v1/partners/{watcher}/pool/anonymous-counts")).json()
     assert counts == {subscription["subscription_id"]: 1}
     assert hidden["partner_id"] == owner
+
+
+async def test_a_withdrawn_consent_deletes_the_pool_entries_and_the_referral_goes_on(
+    api: httpx.AsyncClient, stack: ServiceStack, receiver: WebhookReceiver
+) -> None:
+    department, bootstrap = "43", stack.infrastructure.kafka_bootstrap_servers
+    owner, pool = random_ref("own")[:16].lower(), random_ref("pool")[:16].lower()
+    await open_opening(api, stack, department=department, partner_id=owner)
+    subscription = await _subscribe(
+        api, pool, kafka=True, webhook_url=receiver.url, filters={"departments": [department]}
+    )
+    receiver.secret = subscription["webhook_secret"]
+    receiver.start()
+    await _until_notifications_knows(api, stack, pool, subscription["subscription_id"])
+    body = signing_body(department=department, birth_date="2004-02-02", consent_to_share=True)
+    await api.post("/v1/cir-signings", json=body)
+    [referral] = await referrals_of(api, body["beneficiary_id"])
+    key = referral["referral_id"].encode()
+    [entry] = await collect_records(bootstrap, partner_candidates_topic(pool).name, lambda r: r.key == key, want=1)
+    assert PartnerCandidateEntry.model_validate_json(entry.value).entry_kind == "pool"
+
+    async def delivered(kind: str) -> list[Any] | None:
+        return [d for d in receiver.delivered() if d.body.get("type", "candidate") == kind] or None
+
+    await eventually(lambda: delivered("candidate"), what="the pool entry by webhook")
+
+    change = {"contact_with_accepting_partner": True, "candidate_pools": False, "channel": "phone",
+              "note": "ne souhaite plus figurer dans les viviers"}  # fmt: skip
+    answer = await api.put(f"/v1/beneficiaries/{body['beneficiary_id']}/consent", json=change)
+
+    assert answer.status_code == 200, answer.text
+    consent = answer.json()
+    assert [v["version"] for v in consent["history"]] == [1, 2] and consent["current"]["candidate_pools"] is False
+    records = await collect_records(bootstrap, partner_candidates_topic(pool).name, lambda r: r.key == key, want=2)
+    assert records[-1].value is None  # the tombstone: delete this entry
+    [withdrawn] = await eventually(lambda: delivered("candidate.withdrawn"), what="the withdrawal by webhook")
+    assert withdrawn.signature_valid and withdrawn.body["referral_id"] == referral["referral_id"]
+    owned = await collect_records(
+        bootstrap, partner_candidates_topic(owner).name, lambda r: r.key == key, want=1, settle_s=2.0
+    )
+    assert [r.value is not None for r in owned] == [True]  # the proposed partner keeps its referral
+    [still] = await referrals_of(api, body["beneficiary_id"])
+    assert still["status"] == "proposed"
+    refused = await api.put(f"/v1/beneficiaries/{body['beneficiary_id']}/consent", json=change | {"channel": "pigeon"})
+    assert refused.status_code == 422 and "channel" in refused.text

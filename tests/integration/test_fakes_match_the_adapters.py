@@ -15,12 +15,15 @@ from services.matching.adapters.model_store import ModelStore
 from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.domain.success_model import prior_model
 from services.matching.service_layer.history import TrainingReport
+from services.notifications.adapters.consent_view import ConsentView, ReferralIndex
+from services.notifications.adapters.delivery_log import DeliveryLog
 from services.notifications.adapters.subscriptions_view import SubscriptionsView
 from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
 from services.referrals.adapters.referral_views import ReferralViews
+from services.referrals.adapters.store import ReferralStore
 from services.referrals.domain.referral import candidate_summary
 from services.referrals.domain.referral_view import OutOfOrder
-from shared.events import PartnerSubscription, PoolFilters, ReferralEvent
+from shared.events import ConsentChannel, ConsentRecorded, PartnerSubscription, PoolFilters, ReferralEvent
 from shared.vocabulary import ReferralStatus
 from tests.factories import profile
 from tests.support import random_ref
@@ -153,3 +156,58 @@ async def test_the_pool_subscriptions_fake_counts_as_redis(private_redis: Redis)
 
 async def test_the_webhook_outbox_fake_schedules_as_redis(private_redis: Redis) -> None:
     await same_answers(outbox_steps, WebhookOutbox(private_redis), nf.FakeOutbox())
+
+
+def consent_record(beneficiary_id: str, version: int, pools: bool) -> ConsentRecorded:
+    return ConsentRecorded(
+        beneficiary_id=beneficiary_id, version=version, contact_with_accepting_partner=True, candidate_pools=pools,
+        recorded_at=NOW + version * DAY, recorded_by="auditor:test", channel=ConsentChannel.IN_PERSON,
+    )  # fmt: skip
+
+
+async def consent_steps(view: Any) -> list[Any]:
+    person = random_ref("b")
+    answers = [await view.get(person)]
+    for version, pools in ((2, False), (1, True), (2, False), (3, True)):  # a late version 1 changes nothing
+        await view.keep(consent_record(person, version, pools))
+        answers.append((await view.get(person)).version)
+    return answers
+
+
+async def referral_index_steps(index: Any) -> list[Any]:
+    person = random_ref("b")
+    await index.remember(person, "r2", "epide", "Epide")
+    await index.remember(person, "r1", "afpa", "HOPE métiers")
+    await index.remember(person, "r1", "afpa", "HOPE métiers")
+    return [await index.of_beneficiary(person), await index.of_beneficiary(random_ref("nobody"))]
+
+
+async def delivery_steps(log: Any) -> list[Any]:
+    referral = random_ref("r")
+    await log.record_delivery("epide", referral, "e1")
+    await log.record_delivery("ft-67", referral, "e2")
+    await log.record_delivery("ft-67", referral, "e2")
+    return [await log.delivered_to(referral), await log.was_delivered("ft-67", referral), await log.delivered_to("x")]
+
+
+async def consent_history_steps(store: Any) -> list[Any]:
+    person = random_ref("b")
+    for version in (2, 1, 2):
+        await store.keep_consent(consent_record(person, version, version == 1))
+    return [[(c.version, c.candidate_pools) for c in await store.consents(person)], await store.consents("nobody")]
+
+
+async def test_the_consent_view_fake_keeps_the_newest_as_redis(private_redis: Redis) -> None:
+    await same_answers(consent_steps, ConsentView(private_redis), nf.FakeConsents())
+
+
+async def test_the_referral_index_fake_answers_as_redis(private_redis: Redis) -> None:
+    await same_answers(referral_index_steps, ReferralIndex(private_redis), nf.FakeReferrals())
+
+
+async def test_the_delivery_log_fake_answers_as_redis(private_redis: Redis) -> None:
+    await same_answers(delivery_steps, DeliveryLog(private_redis), nf.FakeDeliveries())
+
+
+async def test_the_consent_records_fake_keeps_every_version_as_redis(private_redis: Redis) -> None:
+    await same_answers(consent_history_steps, ReferralStore(private_redis), rf.FakeRecords())

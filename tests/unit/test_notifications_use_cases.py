@@ -5,6 +5,7 @@ and key digests only."""
 from __future__ import annotations
 
 import ipaddress
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,7 +16,15 @@ from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER
 from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
 from services.referrals.domain.referral import candidate_summary, referral_id_for
 from shared.access import CredentialChange
-from shared.events import PartnerCandidateEntry, PartnerSubscription, PoolFilters, ReferralEvent, WebhookChannel
+from shared.events import (
+    ConsentChannel,
+    ConsentRecorded,
+    PartnerCandidateEntry,
+    PartnerSubscription,
+    PoolFilters,
+    ReferralEvent,
+    WebhookChannel,
+)
 from shared.topics import partner_candidates_topic
 from shared.vocabulary import ReferralStatus
 from shared.webhook_secrets import new_webhook_secret
@@ -111,6 +120,66 @@ async def every_kind_of_state(h: NotificationsHarness) -> None:
     await h.consume(CredentialChange(kind="key", id="k1", record={"role": "partner", "digest": "ab"}))
     for consented in (True, False):
         await h.consume(new_referral(consented=consented))
+    await h.consume(consent(new_referral().beneficiary_id, version=2, pools=False))
+
+
+def consent(beneficiary_id: str, version: int, pools: bool, programmes: list[str] | None = None) -> ConsentRecorded:
+    return ConsentRecorded(
+        beneficiary_id=beneficiary_id, version=version, contact_with_accepting_partner=True, candidate_pools=pools,
+        pool_programmes=programmes, recorded_at=NOW, recorded_by="auditor:test", channel=ConsentChannel.PHONE,
+    )  # fmt: skip
+
+
+async def test_a_withdrawal_deletes_every_pool_entry_and_leaves_the_referral_to_its_partner() -> None:
+    h = NotificationsHarness()
+    for s in (
+        subscription("france-travail-67", departments=["67"]),
+        subscription("ft-hooks", webhook=True, kafka=False),
+    ):
+        await h.consume(s)
+    referral = new_referral()
+    await h.consume(referral)
+    [pool_job] = [j for j in h.outbox.jobs.values() if j.partner_id == "ft-hooks"]
+    assert [e.referral_id for e in entries(h, "france-travail-67")] == [referral.referral_id]
+
+    await h.consume(consent(referral.beneficiary_id, version=2, pools=False))
+    await h.consume(consent(referral.beneficiary_id, version=2, pools=False))  # redelivered: harmless
+
+    pool_topic = h.log.events(partner_candidates_topic("france-travail-67").name)
+    tombstones = [r for r in pool_topic if r.value is None]
+    assert tombstones and {r.key for r in tombstones} == {referral.referral_id.encode()}
+    assert not any(r.value is None for r in h.log.events(partner_candidates_topic("epide").name))  # owner keeps it
+    assert (await h.outbox.get(pool_job.job_id)).status == "cancelled"  # type: ignore[union-attr]
+    [withdrawn] = [j for j in h.outbox.jobs.values() if j.job_id != pool_job.job_id and j.partner_id == "ft-hooks"]
+    assert json.loads(withdrawn.body) | {"withdrawn_at": None} == {
+        "type": "candidate.withdrawn", "referral_id": referral.referral_id, "partner_id": "ft-hooks",
+        "withdrawn_at": None,
+    }  # fmt: skip
+
+
+async def test_after_a_withdrawal_a_new_referral_makes_no_pool_entry() -> None:
+    h = NotificationsHarness()
+    await h.consume(subscription("france-travail-67", departments=["67"]))
+    first = new_referral()
+    await h.consume(consent(first.beneficiary_id, version=2, pools=False))
+    later = first.model_copy(update={"referral_id": random_ref("r"), "candidate": first.candidate})  # still consented
+
+    await h.consume(later)
+
+    assert entries(h, "france-travail-67") == []
+    assert [e.referral_id for e in entries(h, "epide")] == [later.referral_id]  # the service goes on
+
+
+async def test_a_consent_narrowed_to_one_programme_keeps_that_pool_only() -> None:
+    h = NotificationsHarness()
+    await h.consume(subscription("france-travail-67", departments=["67"]))
+    referral = new_referral()
+    await h.consume(referral)
+
+    await h.consume(consent(referral.beneficiary_id, version=2, pools=True, programmes=[referral.programme]))
+    assert not [r for r in h.log.events(partner_candidates_topic("france-travail-67").name) if r.value is None]
+    await h.consume(consent(referral.beneficiary_id, version=3, pools=True, programmes=["HOPE"]))
+    assert [r for r in h.log.events(partner_candidates_topic("france-travail-67").name) if r.value is None]
 
 
 async def test_the_log_rebuilds_exactly_the_state_the_use_cases_left() -> None:
@@ -124,7 +193,7 @@ async def test_the_log_rebuilds_exactly_the_state_the_use_cases_left() -> None:
     assert all(counts[p.name] > 0 for p in h.table), counts
 
 
-@pytest.mark.parametrize("missing", range(4))
+@pytest.mark.parametrize("missing", range(6))
 async def test_a_rebuild_without_one_of_the_projections_is_not_the_same_state(missing: int) -> None:
     h = NotificationsHarness()
     await every_kind_of_state(h)

@@ -16,7 +16,7 @@ class WebhookJob(BaseModel):
     body: str
     created_at: datetime
     attempts: int = 0
-    status: str = "pending"  # pending | delivered | dead
+    status: str = "pending"  # pending | delivered | dead | cancelled
     last_error: str | None = None
     delivered_at: datetime | None = None
 

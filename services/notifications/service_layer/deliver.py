@@ -10,12 +10,16 @@ from datetime import datetime
 from services.notifications.domain.candidate_entry import candidate_entry_for, entry_event_id
 from services.notifications.domain.pool_filters import fits
 from services.notifications.domain.webhook_job import WebhookJob
-from services.notifications.service_layer.ports import Deliveries, Outbox, PoolSubscriptions, Topics
+from services.notifications.service_layer.ports import Consents, Deliveries, Outbox, PoolSubscriptions, Topics
 from shared.events import PartnerCandidateEntry, PartnerSubscription, ReferralEvent
 from shared.projections import Publisher
 
 JOB_NAMESPACE = uuid.UUID("5e0c2f1a-8b7d-4c3e-9f6a-1d2b3c4d5e6f")
 Clock = Callable[[], datetime]
+
+
+def webhook_job_id(partner_id: str, referral_id: str) -> str:
+    return str(uuid.uuid5(JOB_NAMESPACE, f"{partner_id}:{referral_id}"))
 
 
 async def _to_topic(
@@ -40,12 +44,16 @@ async def fan_out(
     publisher: Publisher,
     outbox: Outbox,
     clock: Clock,
+    consents: Consents,
 ) -> int:
     """Everything a new referral triggers; returns the number of deliveries scheduled or made. (Candidates
-    without consent are only counted: a projection, see projections.py.)"""
+    without consent are only counted: a projection, see projections.py.) Pools follow the person's consent
+    now, which may have been withdrawn since the referral was made."""
     entry = candidate_entry_for(event)
     if entry is None:
         return 0
+    consent = await consents.get(event.beneficiary_id)
+    pools_allowed = event.candidate.consented if consent is None else consent.allows_pool(event.programme)
     sent = int(await _to_topic(event.partner_id, entry, topics, log, publisher))
     webhooks_for: set[str] = set()
     pooled_for: set[str] = set()
@@ -54,7 +62,7 @@ async def fan_out(
         if owner:
             sent += await _webhook(subscription, entry, outbox, clock, webhooks_for)
             continue
-        if not fits(subscription.filters, event) or not event.candidate.consented:
+        if not fits(subscription.filters, event) or not pools_allowed:
             continue
         pool_entry = entry.model_copy(update={"entry_kind": "pool"})
         if subscription.kafka and subscription.partner_id not in pooled_for:
@@ -77,7 +85,7 @@ async def _webhook(
     already.add(subscription.partner_id)
     now = clock()
     job = WebhookJob(
-        job_id=str(uuid.uuid5(JOB_NAMESPACE, f"{subscription.partner_id}:{entry.referral_id}")),
+        job_id=webhook_job_id(subscription.partner_id, entry.referral_id),
         partner_id=subscription.partner_id,
         referral_id=entry.referral_id,
         url=str(subscription.webhook.url),

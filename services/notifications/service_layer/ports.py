@@ -8,7 +8,7 @@ from typing import Protocol
 
 from services.notifications.domain.webhook_job import WebhookJob
 from shared.access import CredentialChange
-from shared.events import PartnerSubscription
+from shared.events import ConsentRecorded, PartnerSubscription
 
 
 class PoolSubscriptions(Protocol):
@@ -21,6 +21,21 @@ class PoolSubscriptions(Protocol):
 class Deliveries(Protocol):
     async def was_delivered(self, partner_id: str, referral_id: str) -> bool: ...
     async def record_delivery(self, partner_id: str, referral_id: str, entry_id: str) -> None: ...
+    async def delivered_to(self, referral_id: str) -> set[str]: ...
+
+
+class Tombstones(Protocol):
+    async def tombstone(self, key: str, *, topic: str | None = None) -> None: ...
+
+
+class Consents(Protocol):
+    async def keep(self, record: ConsentRecorded) -> None: ...
+    async def get(self, beneficiary_id: str) -> ConsentRecorded | None: ...
+
+
+class Referrals(Protocol):
+    async def remember(self, beneficiary_id: str, referral_id: str, owner: str, programme: str) -> None: ...
+    async def of_beneficiary(self, beneficiary_id: str) -> list[tuple[str, str, str]]: ...
 
 
 class Outbox(Protocol):

@@ -60,6 +60,8 @@ async def send_due(
     rng = rng or random.Random()
     delivered = 0
     for job in await outbox.claim_due(clock()):
+        if job.status != "pending":  # cancelled (the person withdrew consent) or done
+            continue
         try:
             await targets.check(job.url)
         except WebhookTargetRefused as exc:

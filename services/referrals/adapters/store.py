@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.signing import CirSigningCreate
-from shared.events import MatchingProposal, ProgrammeOpening
+from shared.events import ConsentRecorded, MatchingProposal, ProgrammeOpening
 
 PREFIX = "referrals"
 
@@ -48,6 +48,17 @@ class ReferralStore:
             if raw:
                 signings.append(CirSigningCreate.model_validate_json(raw))
         return signings
+
+    # consent: every version, keyed by version (keeping one twice is keeping it once)
+    async def keep_consent(self, record: ConsentRecorded) -> None:
+        await self._redis.hset(
+            f"{PREFIX}:consent:{record.beneficiary_id}", str(record.version), record.model_dump_json()
+        )
+
+    async def consents(self, beneficiary_id: str) -> list[ConsentRecorded]:
+        """The person's consent records, oldest first; the last is the consent now."""
+        raw = await self._redis.hgetall(f"{PREFIX}:consent:{beneficiary_id}")
+        return sorted((ConsentRecorded.model_validate_json(v) for v in raw.values()), key=lambda c: c.version)
 
     # openings
     async def get_opening(self, opening_id: str) -> ProgrammeOpening | None:

@@ -33,8 +33,9 @@ def age_band(birth_date: date, on: date) -> str:
     return "56+"
 
 
-def candidate_summary(profile: BeneficiaryProfile, on: date) -> CandidateSummary:
-    """What a partner may see of a candidate: banded age, no name, contact, birth date or nationality."""
+def candidate_summary(profile: BeneficiaryProfile, on: date, pools: bool | None = None) -> CandidateSummary:
+    """What a partner may see of a candidate: banded age, no name, contact, birth date or nationality;
+    `consented` is whether it may be shown in other partners' pools (the consent record's answer)."""
     return CandidateSummary(
         age_band=age_band(profile.birth_date, on),
         french_level=profile.french_level,
@@ -44,5 +45,5 @@ def candidate_summary(profile: BeneficiaryProfile, on: date) -> CandidateSummary
         department=profile.department,
         mobility=profile.mobility,
         needs_housing=None if profile.housing is None else profile.housing in NEEDS_HOUSING,
-        consented=profile.consent_to_share,
+        consented=profile.consent_to_share if pools is None else pools,
     )

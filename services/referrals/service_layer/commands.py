@@ -9,6 +9,7 @@ from datetime import datetime
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, ContactDetails, SigningDateRules
 from services.referrals.service_layer import subscriptions
+from services.referrals.service_layer.consent import change_consent
 from services.referrals.service_layer.disclosure import disclose_contact
 from services.referrals.service_layer.handlers import (
     Clock,
@@ -21,7 +22,7 @@ from services.referrals.service_layer.handlers import (
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.ports import Records, SubscriptionRecords
 from shared.access import Principal
-from shared.events import PartnerSubscription, PoolFilters, ProgrammeOpening
+from shared.events import ConsentChannel, ConsentRecorded, PartnerSubscription, PoolFilters, ProgrammeOpening
 from shared.message_bus import Command, CommandBus
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 from shared.webhook_targets import WebhookTargetPolicy
@@ -108,6 +109,20 @@ class DiscloseContact(Command[ContactDetails]):
 
 
 @dataclass(frozen=True)
+class ChangeConsent(Command[ConsentRecorded]):
+    """The newcomer gives, narrows or withdraws consent: a new version, in effect at once."""
+
+    beneficiary_id: str
+    contact_with_accepting_partner: bool
+    candidate_pools: bool
+    pool_programmes: list[str] | None
+    channel: ConsentChannel
+    by: str
+    at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SweepDeadlines(Command[tuple[list[str], list[str]]]):
     """Remind partners of answers due soon, expire those overdue (returns both lists of referral ids)."""
 
@@ -160,6 +175,12 @@ def referrals_commands(
     async def disclose(c: DiscloseContact) -> ContactDetails:
         return await disclose_contact(c.view, c.partner, store, publishers.audit, clock)
 
+    async def consent(c: ChangeConsent) -> ConsentRecorded:
+        return await change_consent(
+            c.beneficiary_id, c.contact_with_accepting_partner, c.candidate_pools, c.pool_programmes, c.channel,
+            c.by, c.at, c.note, store, publishers.consents,
+        )  # fmt: skip
+
     async def sweep(c: SweepDeadlines) -> tuple[list[str], list[str]]:
         return await lifecycle.send_reminders(c.moment), await lifecycle.expire_overdue(c.moment)
 
@@ -167,6 +188,6 @@ def referrals_commands(
         {
             RecordSigning: record, AmendProfile: amend, CreateOpening: create, UpdateOpening: update,
             ChangeStatus: change, RecordOutcome: outcome, ReferByHand: by_hand, Subscribe: subscribe,
-            Unsubscribe: unsubscribe, DiscloseContact: disclose, SweepDeadlines: sweep,
+            Unsubscribe: unsubscribe, DiscloseContact: disclose, ChangeConsent: consent, SweepDeadlines: sweep,
         }
     )  # fmt: skip

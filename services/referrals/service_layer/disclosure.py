@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.referrals.domain.errors import DomainError
 from services.referrals.domain.referral_view import ACCEPTED_OR_LATER, ReferralView
 from services.referrals.domain.signing import ContactDetails
+from services.referrals.service_layer.consent import current_consent
 from services.referrals.service_layer.handlers import Clock
 from services.referrals.service_layer.ports import Records
 from shared.access import Principal
@@ -25,7 +26,9 @@ async def disclose_contact(
     if view.status not in DISCLOSABLE_FROM:
         raise DisclosureRefused(f"contact details are shared once the referral is accepted (it is {view.status.value})")
     signing = await store.get_signing(view.beneficiary_id)
-    if signing is None or not signing.consent_to_share:
+    consent = await current_consent(store, view.beneficiary_id)
+    shares = consent.contact_with_accepting_partner if consent else bool(signing and signing.consent_to_share)
+    if signing is None or not shares:
         raise DisclosureRefused("the newcomer has not consented to share contact details")
     if signing.contact is None:
         raise DisclosureRefused("no contact details were recorded for this newcomer")

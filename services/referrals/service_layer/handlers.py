@@ -13,10 +13,11 @@ from services.referrals.domain.records import MAX_VERSIONS_KEPT, ProfileVersion,
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
+from services.referrals.service_layer.consent import change_consent, pools_allowed, record_consent_at_signing
 from services.referrals.service_layer.ports import Records, Views
 from services.referrals.service_layer.projections import profile_marker
 from shared.consuming import PoisonMessage
-from shared.events import MatchingProposal, ProgrammeOpening, ReferralEvent
+from shared.events import ConsentChannel, MatchingProposal, ProgrammeOpening, ReferralEvent
 from shared.projections import Publisher
 from shared.vocabulary import ReferralStatus
 
@@ -34,6 +35,7 @@ class Publishers:
     audit: Publisher
     subscriptions: Publisher
     signings: Publisher  # referrals' private log of signings (personal data)
+    consents: Publisher  # the newcomers' consent records
 
 
 async def record_signing(
@@ -61,6 +63,7 @@ async def record_signing(
     history = [ProfileVersion(version=1, at=at or datetime.combine(today, datetime.min.time()), by=by)]
     if existing is None:  # the private log first (its projection keeps the signing): Redis is rebuilt from it
         await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
+    await record_consent_at_signing(signing, store, publishers.consents, by, history[0].at)
     log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
     marker = f"profile:{signing.beneficiary_id}"
     if not await store.was_published(marker):
@@ -112,6 +115,12 @@ async def amend_profile(
         ][-MAX_VERSIONS_KEPT:]
         await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
         log.info("profile amended", extra={"beneficiary_id": signing.beneficiary_id, "version": version})
+        if "consent_to_share" in changed:  # the form's one answer covers both scopes, as at signing
+            share = signing.consent_to_share
+            await change_consent(
+                signing.beneficiary_id, share, share, None, ConsentChannel.CONSOLE, by, at, note, store,
+                publishers.consents,
+            )  # fmt: skip
     else:
         signing = existing
     marker = profile_marker(signing.beneficiary_id, version)
@@ -172,7 +181,11 @@ async def refer_from_proposal(
         occurred_at=now,
         score=chosen.score,
         reasons=chosen.reasons,
-        candidate=candidate_summary(signing.profile(), now.date()),
+        candidate=candidate_summary(
+            signing.profile(),
+            now.date(),
+            await pools_allowed(store, signing.beneficiary_id, chosen.programme, signing.consent_to_share),
+        ),
         actor="matching",
         respond_by=now + timedelta(days=days),
     )

@@ -15,6 +15,7 @@ from services.referrals.domain.lifecycle import (
 )
 from services.referrals.domain.referral import candidate_summary, referral_id_for
 from services.referrals.domain.referral_view import ReferralView, event_from
+from services.referrals.service_layer.consent import pools_allowed
 from services.referrals.service_layer.handlers import (
     DEFAULT_RESPONSE_DAYS,
     Clock,
@@ -140,7 +141,11 @@ class Lifecycle:
                 status=ReferralStatus.PROPOSED,
                 occurred_at=now,
                 reasons=[f"orientation manuelle : {note}"[:600]],
-                candidate=candidate_summary(signing.profile(), now.date()),
+                candidate=candidate_summary(
+                    signing.profile(),
+                    now.date(),
+                    await pools_allowed(self.store, beneficiary_id, opening.programme, signing.consent_to_share),
+                ),
                 actor=actor,
                 note=note,
                 respond_by=now + timedelta(days=opening.response_days or DEFAULT_RESPONSE_DAYS),

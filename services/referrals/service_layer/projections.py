@@ -2,6 +2,7 @@
 
 - partners, API key digests, accounts, revoked links ← referrals.credential.v1 (private)
 - signings with contact details, profile versions    ← referrals.signing.v1 (private)
+- consent records, every version                     ← referrals.consent.v1
 - "profile published" markers                        ← beneficiary.profile.v1
 - openings                                           ← programme.opening.v1
 - subscriptions                                      ← partner.subscription.v1
@@ -18,7 +19,14 @@ from services.referrals.domain.referral_view import OutOfOrder
 from services.referrals.service_layer.ports import CredentialRecords, Flags, Records, SubscriptionRecords, Views
 from shared.access import CredentialChange
 from shared.consuming import PoisonMessage
-from shared.events import BeneficiaryProfile, MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.events import (
+    BeneficiaryProfile,
+    ConsentRecorded,
+    MatchingProposal,
+    PartnerSubscription,
+    ProgrammeOpening,
+    ReferralEvent,
+)
 from shared.projections import Context, Projection, ProjectionTable
 from shared.topics import (
     BENEFICIARY_PROFILE,
@@ -26,6 +34,7 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRALS_CONSENT,
     REFERRALS_CREDENTIAL,
     REFERRALS_SIGNING,
 )
@@ -51,6 +60,9 @@ class ReferralsProjections:
     async def keep_signing(self, record: SigningRecorded, context: Context) -> None:
         await self.store.save_signing(record.signing)
         await self.store.save_history(record.signing.beneficiary_id, record.history)
+
+    async def keep_consent(self, record: ConsentRecorded, context: Context) -> None:
+        await self.store.keep_consent(record)
 
     async def mark_profile_published(self, profile: BeneficiaryProfile, context: Context) -> None:
         await self.store.mark_published(profile_marker(profile.beneficiary_id, profile.version))
@@ -78,6 +90,7 @@ class ReferralsProjections:
             [
                 Projection(REFERRALS_CREDENTIAL.name, CredentialChange, self.keep_credential),
                 Projection(REFERRALS_SIGNING.name, SigningRecorded, self.keep_signing),
+                Projection(REFERRALS_CONSENT.name, ConsentRecorded, self.keep_consent),
                 Projection(BENEFICIARY_PROFILE.name, BeneficiaryProfile, self.mark_profile_published),
                 Projection(PROGRAMME_OPENING.name, ProgrammeOpening, self.keep_opening),
                 Projection(PARTNER_SUBSCRIPTION.name, PartnerSubscription, self.keep_subscription),

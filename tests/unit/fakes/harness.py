@@ -36,6 +36,7 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRALS_CONSENT,
     REFERRALS_SIGNING,
 )
 from shared.webhook_targets import WebhookTargetPolicy
@@ -146,6 +147,7 @@ class ReferralsHarness(Harness):
             profiles=publisher(BENEFICIARY_PROFILE.name), openings=publisher(PROGRAMME_OPENING.name),
             referral_events=publisher(REFERRAL_EVENT.name), audit=publisher(OPS_AUDIT.name),
             subscriptions=publisher(PARTNER_SUBSCRIPTION.name), signings=publisher(REFERRALS_SIGNING.name),
+            consents=publisher(REFERRALS_CONSENT.name),
         )  # fmt: skip
         self.lifecycle = Lifecycle(self.records, self.views, rf.FakeLocks(), self.publishers, self.clock)
         self.bus = referrals_commands(
@@ -228,12 +230,24 @@ class NotificationsHarness(Harness):
     def fresh_state(self) -> None:
         self.subscriptions, self.deliveries = nf.FakePoolSubscriptions(), nf.FakeDeliveries()
         self.outbox, self.keys = nf.FakeOutbox(), nf.FakeKeyDigests()
-        self.table = NotificationsProjections(self.subscriptions, self.deliveries, self.keys).table()  # type: ignore[arg-type]
-        entries = ProjectingPublisher(self.log.publisher("partner.{partner_id}.candidates.v1"), self.table, self.clock)
+        self.consents, self.referrals = nf.FakeConsents(), nf.FakeReferrals()
+        self.table = NotificationsProjections(
+            self.subscriptions,
+            self.deliveries,
+            self.keys,
+            self.consents,
+            self.referrals,  # type: ignore[arg-type]
+        ).table()
+        raw = self.log.publisher("partner.{partner_id}.candidates.v1")
+        entries = ProjectingPublisher(raw, self.table, self.clock)
         deps = NotificationsDependencies(
-            self.table, nf.FakeTopics(), self.deliveries, entries, self.subscriptions, self.outbox, self.clock
-        )
+            self.table, nf.FakeTopics(), self.deliveries, entries, self.subscriptions, self.outbox, self.clock,
+            self.consents, self.referrals, raw,
+        )  # fmt: skip
         self.routes = notifications_routes(deps)
 
     def state(self) -> dict[str, Any]:
-        return copy.deepcopy({"subscriptions": self.subscriptions, "deliveries": self.deliveries, "keys": self.keys})
+        return copy.deepcopy(
+            {"subscriptions": self.subscriptions, "deliveries": self.deliveries, "keys": self.keys,
+             "consents": self.consents, "referrals": self.referrals}
+        )  # fmt: skip

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.notifications.domain.webhook_job import WebhookJob
 from shared.access import CredentialChange
-from shared.events import PartnerSubscription
+from shared.events import ConsentRecorded, PartnerSubscription
 from shared.topics import partner_candidates_topic
 
 
@@ -40,6 +40,33 @@ class FakeDeliveries:
 
     async def record_delivery(self, partner_id: str, referral_id: str, entry_id: str) -> None:
         self.delivered[(partner_id, referral_id)] = entry_id
+
+    async def delivered_to(self, referral_id: str) -> set[str]:
+        return {partner for partner, referral in self.delivered if referral == referral_id}
+
+
+@dataclass
+class FakeConsents:
+    records: dict[str, ConsentRecorded] = field(default_factory=dict)
+
+    async def keep(self, record: ConsentRecorded) -> None:
+        current = self.records.get(record.beneficiary_id)
+        if current is None or current.version < record.version:
+            self.records[record.beneficiary_id] = record
+
+    async def get(self, beneficiary_id: str) -> ConsentRecorded | None:
+        return self.records.get(beneficiary_id)
+
+
+@dataclass
+class FakeReferrals:
+    of: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
+
+    async def remember(self, beneficiary_id: str, referral_id: str, owner: str, programme: str) -> None:
+        self.of.setdefault(beneficiary_id, set()).add((referral_id, owner, programme))
+
+    async def of_beneficiary(self, beneficiary_id: str) -> list[tuple[str, str, str]]:
+        return sorted(self.of.get(beneficiary_id, set()))
 
 
 @dataclass

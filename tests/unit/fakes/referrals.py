@@ -13,7 +13,7 @@ from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView, next_view
 from services.referrals.domain.signing import CirSigningCreate
 from shared.access import CredentialChange
-from shared.events import MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.events import ConsentRecorded, MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
 from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
 MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")
@@ -26,6 +26,7 @@ class FakeRecords:
     openings: dict[str, ProgrammeOpening] = field(default_factory=dict)
     proposals: dict[str, MatchingProposal] = field(default_factory=dict)
     published: set[str] = field(default_factory=set)
+    consent_records: dict[str, dict[int, ConsentRecorded]] = field(default_factory=dict)
 
     async def get_signing(self, beneficiary_id: str) -> CirSigningCreate | None:
         return self.signings.get(beneficiary_id)
@@ -41,6 +42,12 @@ class FakeRecords:
 
     async def all_signings(self) -> list[CirSigningCreate]:
         return list(self.signings.values())
+
+    async def keep_consent(self, record: ConsentRecorded) -> None:
+        self.consent_records.setdefault(record.beneficiary_id, {})[record.version] = record
+
+    async def consents(self, beneficiary_id: str) -> list[ConsentRecorded]:
+        return [record for _, record in sorted(self.consent_records.get(beneficiary_id, {}).items())]
 
     async def get_opening(self, opening_id: str) -> ProgrammeOpening | None:
         return self.openings.get(opening_id)

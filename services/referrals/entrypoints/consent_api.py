@@ -1,0 +1,70 @@
+"""The newcomer's consent over HTTP, for the auditors of their territory: read it with its history, and
+record a change (given, narrowed or withdrawn), in effect at once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
+from services.referrals.service_layer.commands import ChangeConsent
+from shared.access import Principal
+from shared.events import ConsentChannel, ConsentRecorded
+from shared.http_auth import AuditorDep
+from shared.http_errors import KEYED, UNAVAILABLE, errors
+
+router = APIRouter(prefix="/v1", tags=["consent"], responses=errors(*KEYED, *UNAVAILABLE))
+
+
+class ConsentChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_with_accepting_partner: bool = Field(
+        description="The partner that accepts the person may read their contact details"
+    )
+    candidate_pools: bool = Field(description="The person may be shown, minimised, in other partners' pools")
+    pool_programmes: list[str] | None = Field(
+        None, max_length=50, description="Only these programmes' pools; null for all (with candidate_pools)"
+    )
+    channel: ConsentChannel = Field(description="How the person told us")
+    note: str | None = Field(None, max_length=300)
+
+
+class Consent(BaseModel):
+    beneficiary_id: str
+    current: ConsentRecorded
+    history: list[ConsentRecorded] = Field(description="Every version, oldest first")
+
+
+async def _covered(beneficiary_id: str, auditor: Principal, context: ReferralsContext) -> None:
+    signing = await context.store.get_signing(beneficiary_id)
+    if signing is None or not auditor.covers(signing.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {beneficiary_id}")
+
+
+async def _consent(beneficiary_id: str, context: ReferralsContext) -> Consent:
+    history = await context.store.consents(beneficiary_id)
+    if not history:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no consent recorded for {beneficiary_id}")
+    return Consent(beneficiary_id=beneficiary_id, current=history[-1], history=history)
+
+
+@router.get("/beneficiaries/{beneficiary_id}/consent", response_model=Consent, responses=errors(404))
+async def get_consent(beneficiary_id: str, auditor: AuditorDep, context: ContextDep) -> Consent:
+    """The person's consent now, and every version before it."""
+    await _covered(beneficiary_id, auditor, context)
+    return await _consent(beneficiary_id, context)
+
+
+@router.put("/beneficiaries/{beneficiary_id}/consent", response_model=Consent, responses=errors(400, 404))
+async def put_consent(beneficiary_id: str, change: ConsentChange, auditor: AuditorDep, context: ContextDep) -> Consent:
+    """Record what the person now agrees to. Withdrawing `candidate_pools` stops new pool entries at once
+    and tells each partner that holds one to delete it; referrals to the proposed partner go on."""
+    await _covered(beneficiary_id, auditor, context)
+    await context.bus.handle(
+        ChangeConsent(
+            beneficiary_id, change.contact_with_accepting_partner, change.candidate_pools, change.pool_programmes,
+            change.channel, auditor.actor, context.clock(), change.note,
+        )
+    )  # fmt: skip
+    return await _consent(beneficiary_id, context)
