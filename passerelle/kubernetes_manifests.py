@@ -75,6 +75,7 @@ ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
             REFERRALS_SIGNING,
             REFERRALS_CREDENTIAL,
             REFERRALS_CONSENT,
+            OPS_AUDIT,
         ),
     },
     "matching": {

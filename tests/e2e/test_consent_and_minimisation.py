@@ -94,7 +94,7 @@ def _identifying_values(signing: dict[str, Any]) -> list[str]:
 async def test_a_partner_learns_who_the_person_is_only_once_accepted_and_with_consent(
     api: httpx.AsyncClient, stack: ServiceStack
 ) -> None:
-    for consent, department in ((True, "972"), (False, "973")):
+    for consent, department in ((True, "16"), (False, "17")):
         await open_opening(api, stack, department=department, partner_id=random_ref("mini")[:16].lower())
         body = signing_body(department=department, birth_date="2004-06-01", consent_to_share=consent)
         await api.post("/v1/cir-signings", json=body)
@@ -134,7 +134,7 @@ async def test_a_partner_learns_who_the_person_is_only_once_accepted_and_with_co
 async def test_consent_withdrawn_from_contact_sharing_stops_disclosure_at_once(
     api: httpx.AsyncClient, stack: ServiceStack
 ) -> None:
-    referral = await _accepted_referral(api, stack, "974", consent=True)
+    referral = await _accepted_referral(api, stack, "18", consent=True)
     contact = f"/v1/referrals/{referral['referral_id']}/contact"
     assert (await api.get(contact)).status_code == 200
     beneficiary = referral["signing"]["beneficiary_id"]

@@ -383,3 +383,39 @@ async def test_an_agent_signs_in_through_the_identity_provider(
         await stranger.get_by_role("link", name="Se connecter avec ProConnect").click()
         await expect(stranger.locator("main")).to_contain_text("Aucun compte Passerelle pour inconnu@interieur.gouv.fr")
         await assert_accessible(stranger)
+
+
+async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: ServiceStack) -> None:
+    base_url = seeded.url("referrals")
+    await _partner_with_opening(base_url, "atelier-21", "21")
+    case = await _signed_and_referred(base_url, "21")
+    file_number = case["signing"]["beneficiary_id"]
+    async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
+        auditor = {"login": "auditeur.dijon", "name": "Lucie Martin", "role": "auditor", "password": PASSWORD,
+                   "directorate": "DT Dijon", "departments": ["21"]}  # fmt: skip
+        assert (await admin.post("/v1/admin/accounts", json=auditor)).status_code in (201, 409)
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base_url, "auditeur.dijon", PASSWORD)
+        await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}")
+        await page.get_by_role("link", name="Données détenues sur la personne").click()
+
+        await expect(page.get_by_role("heading", name="Ce que Passerelle détient sur vous")).to_be_visible()
+        await expect(page.get_by_text("Fatou Camara")).to_be_visible()
+        await expect(page.get_by_text("fatou@example.org")).to_be_visible()
+        consent = page.get_by_role("table", name="Chaque version du consentement, la plus ancienne d'abord")
+        await expect(consent.get_by_role("row")).to_have_count(2)  # the heading and version 1
+        await expect(consent).to_contain_text("En entretien à l'OFII")
+        await expect(page.get_by_role("region", name="Orientations")).to_contain_text("Atelier Passerelle")
+        await assert_accessible(page)
+        await screenshot(page, "donnees-detenues")
+
+    key = await issue_auditor_key(base_url)
+    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as api:
+        exported = (await api.get(f"/v1/beneficiaries/{file_number}/export")).json()
+    assert exported["signing"]["contact"]["family_name"] == "Camara"
+    assert [c["version"] for c in exported["consent"]] == [1]
+    assert [r["referral_id"] for r in exported["referrals"]] == [case["referral"]["referral_id"]]
+    assert [v["version"] for v in exported["profile_versions"]] == [1]
+    # The page's read-out and this one are both recorded, and the export shows them.
+    assert [a["action"] for a in exported["audit"]].count("personal_data_exported") == 2

@@ -66,7 +66,7 @@ class CapturedDeadLetters:
 async def test_an_opening_the_bus_refuses_is_not_kept(redis: Redis, error: Exception) -> None:
     opening = epide_opening()
     publisher = RefusingPublisher(error)
-    publishers = Publishers(*([projected(publisher, redis, PROGRAMME_OPENING.name)] * 6))
+    publishers = Publishers(*([projected(publisher, redis, PROGRAMME_OPENING.name)] * 7))
 
     with pytest.raises(type(error)):
         await create_opening(opening, ReferralStore(redis), publishers)

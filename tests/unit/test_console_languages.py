@@ -10,7 +10,8 @@ from services.referrals.console import french, i18n
 
 TEMPLATES = Path(french.__file__).parent / "templates"
 LABELS = (french.FRENCH_LEVEL, french.HOUSING, french.PROTECTION, french.MOBILITY, french.STATUS,
-          french.DECLINE_REASON, french.OUTCOME, french.DIPLOMA)  # fmt: skip
+          french.DECLINE_REASON, french.OUTCOME, french.DIPLOMA, french.CONSENT_CHANNEL,
+          french.AUDIT_ACTION)  # fmt: skip
 
 
 def test_every_message_of_the_pages_and_every_label_has_an_english_translation() -> None:

@@ -124,3 +124,13 @@ def test_pages_follow_the_data_inclusion_api_shape() -> None:
     assert (page["total"], page["page"], page["size"], page["pages"]) == (16, 2, 5, 4)
     assert [s["id"] for s in page["items"]] == [s["id"] for s in services[5:10]]
     assert di_page(services, page=9, size=5)["items"] == []
+
+
+@pytest.mark.parametrize("title", ["", "x", "ab", " . ", "\U0010bb56o", "é" * 200, "Atelier."])
+@pytest.mark.parametrize("partner_name", ["", "A", "  ", "Ép"])
+def test_an_opening_with_a_short_or_odd_title_still_makes_valid_objects(title: str, partner_name: str) -> None:
+    opening = epide_opening(title=title, partner_name=partner_name, partner_id="ep")
+
+    service, [structure] = di_service(opening, 3, UPDATED), di_structures([opening], UPDATED)
+
+    assert (_problems(Service, service), _problems(Structure, structure)) == ([], [])

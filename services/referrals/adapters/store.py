@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.signing import CirSigningCreate
-from shared.events import ConsentRecorded, MatchingProposal, ProgrammeOpening
+from shared.events import AuditRecord, ConsentRecorded, MatchingProposal, ProgrammeOpening
 
 PREFIX = "referrals"
 
@@ -59,6 +59,14 @@ class ReferralStore:
         """The person's consent records, oldest first; the last is the consent now."""
         raw = await self._redis.hgetall(f"{PREFIX}:consent:{beneficiary_id}")
         return sorted((ConsentRecorded.model_validate_json(v) for v in raw.values()), key=lambda c: c.version)
+
+    # the audit records about each person (disclosures, exports), keyed by their event id
+    async def keep_audit(self, event_id: str, record: AuditRecord) -> None:
+        await self._redis.hset(f"{PREFIX}:audit:{record.subject}", event_id, record.model_dump_json())
+
+    async def audit_of(self, subject: str) -> list[AuditRecord]:
+        raw = await self._redis.hgetall(f"{PREFIX}:audit:{subject}")
+        return sorted((AuditRecord.model_validate_json(v) for v in raw.values()), key=lambda r: r.at)
 
     # openings
     async def get_opening(self, opening_id: str) -> ProgrammeOpening | None:

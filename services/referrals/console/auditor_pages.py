@@ -21,7 +21,13 @@ from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
-from services.referrals.service_layer.commands import AmendProfile, ChangeStatus, RecordSigning, ReferByHand
+from services.referrals.service_layer.commands import (
+    AmendProfile,
+    ChangeStatus,
+    ExportPersonalData,
+    RecordSigning,
+    ReferByHand,
+)
 from shared.access import Principal
 from shared.events import MatchingProposal, NotEligible
 from shared.vocabulary import ReferralStatus
@@ -236,6 +242,17 @@ async def amend(request: Request, beneficiary_id: str, auditor: AuditorPerson, c
     return RedirectResponse(
         f"/console/auditeur/personnes/{beneficiary_id}?modifie=1", status_code=status.HTTP_303_SEE_OTHER
     )
+
+
+@router.get("/personnes/{beneficiary_id}/donnees", response_class=HTMLResponse)
+async def personal_data(
+    request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep
+) -> HTMLResponse:
+    """Everything held about the person, readable, for them (their right of access); audited."""
+    request.state.person = auditor
+    await _own_signing(beneficiary_id, auditor, context)
+    data = await context.bus.handle(ExportPersonalData(beneficiary_id, auditor.actor, context.clock()))
+    return page(request, "person_data.html", data=data)
 
 
 @router.get("/personnes/{beneficiary_id}/fiche", response_class=HTMLResponse)

@@ -10,6 +10,7 @@ from babel.dates import format_date, format_datetime
 from babel.localedata import load
 
 from services.referrals.console import i18n
+from shared.events import ConsentChannel
 from shared.vocabulary import (
     DeclineReason,
     FrenchLevel,
@@ -59,6 +60,17 @@ STATUS = {
     ReferralStatus.ENROLLED: "Entrée en parcours",
     ReferralStatus.COMPLETED: "Parcours terminé",
     ReferralStatus.DROPPED_OUT: "Abandon",
+}
+CONSENT_CHANNEL = {
+    ConsentChannel.IN_PERSON: "En entretien à l'OFII",
+    ConsentChannel.CONSOLE: "Dans la console",
+    ConsentChannel.PHONE: "Par téléphone",
+    ConsentChannel.MAIL: "Par courrier ou courriel",
+    ConsentChannel.API: "Par un autre système",
+}
+AUDIT_ACTION = {
+    "contact_disclosed": "coordonnées communiquées",
+    "personal_data_exported": "relevé des données",
 }
 DECLINE_REASON = {
     DeclineReason.UNREACHABLE: "Personne injoignable",

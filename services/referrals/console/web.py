@@ -41,6 +41,8 @@ templates.env.globals.update(
     MOBILITY=french.MOBILITY,
     STATUS=french.STATUS,
     DECLINE_REASON=french.DECLINE_REASON,
+    CHANNELS=french.CONSENT_CHANNEL,
+    AUDIT_ACTIONS=french.AUDIT_ACTION,
     OUTCOME=french.OUTCOME,
     DEPARTMENTS=french.DEPARTMENTS,
     CSRF_FIELD=CSRF_FIELD,

@@ -52,6 +52,12 @@ def _name(text: str) -> str:
     return text if len(text) <= 150 else text[:149].rstrip() + "…"
 
 
+def _titled(opening: ProgrammeOpening) -> str:
+    """The opening's title, or its programme and id when the title is too short to be a name (3 characters)."""
+    title = opening.title.strip().rstrip(".")
+    return title if len(title) >= 3 else f"{opening.programme} ({opening.opening_id})"
+
+
 def _site(address: SiteAddress | None) -> dict[str, Any]:
     if address is None:
         return {}
@@ -78,7 +84,7 @@ def _description(opening: ProgrammeOpening, available: int) -> str:
     where = french.department(opening.department)
     starts = format_date(opening.starts_on, format="long", locale="fr_FR")
     lines = [
-        f"{_name(opening.title or opening.programme)}.",
+        f"{_name(_titled(opening))}.",
         f"Programme {opening.programme}, porté par {opening.partner_name or opening.partner_id}, "
         f"département {where}. Session à partir du {starts} : {opening.seats} places, "
         f"dont {available} encore libres.",
@@ -103,7 +109,7 @@ def di_service(opening: ProgrammeOpening, available: int, updated: date) -> dict
         "source": SOURCE,
         "id": f"{SOURCE}--{opening.opening_id}",
         "structure_id": structure_id(opening.partner_id),
-        "nom": _name(opening.title or f"{opening.programme} ({opening.opening_id})"),
+        "nom": _name(_titled(opening)),
         "description": _description(opening, available),
         "date_maj": updated.isoformat(),
         "type": kind,
@@ -133,7 +139,7 @@ def di_structures(openings: Iterable[ProgrammeOpening], updated: date) -> list[d
             {
                 "source": SOURCE,
                 "id": structure_id(partner_id),
-                "nom": _name(name if len(name) >= 3 else f"Partenaire {name}"),
+                "nom": _name(name if len(name.strip().rstrip(".")) >= 3 else f"Partenaire {partner_id}"),
                 "date_maj": updated.isoformat(),
                 "description": "Structure partenaire : Passerelle lui adresse des signataires du contrat "
                 f"d'intégration républicaine (programmes : {programmes}).",

@@ -1,5 +1,5 @@
-"""The newcomer's consent over HTTP, for the auditors of their territory: read it with its history, and
-record a change (given, narrowed or withdrawn), in effect at once."""
+"""The newcomer's rights over HTTP, exercised through the auditors of their territory: their consent (read
+it with its history, record a change, in effect at once) and access to everything held about them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
-from services.referrals.service_layer.commands import ChangeConsent
+from services.referrals.service_layer.commands import ChangeConsent, ExportPersonalData
+from services.referrals.service_layer.personal_data import PersonalData
 from shared.access import Principal
 from shared.events import ConsentChannel, ConsentRecorded
 from shared.http_auth import AuditorDep
@@ -68,3 +69,11 @@ async def put_consent(beneficiary_id: str, change: ConsentChange, auditor: Audit
         )
     )  # fmt: skip
     return await _consent(beneficiary_id, context)
+
+
+@router.get("/beneficiaries/{beneficiary_id}/export", response_model=PersonalData, responses=errors(404))
+async def export(beneficiary_id: str, auditor: AuditorDep, context: ContextDep) -> PersonalData:
+    """Everything Passerelle holds about the person, as JSON, for them (RGPD art. 15); the export is
+    recorded on the audit topic."""
+    await _covered(beneficiary_id, auditor, context)
+    return await context.bus.handle(ExportPersonalData(beneficiary_id, auditor.actor, context.clock()))

@@ -20,6 +20,7 @@ from services.referrals.service_layer.handlers import (
     update_opening,
 )
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.personal_data import PersonalData, export_personal_data
 from services.referrals.service_layer.ports import Records, SubscriptionRecords
 from shared.access import Principal
 from shared.events import ConsentChannel, ConsentRecorded, PartnerSubscription, PoolFilters, ProgrammeOpening
@@ -123,6 +124,15 @@ class ChangeConsent(Command[ConsentRecorded]):
 
 
 @dataclass(frozen=True)
+class ExportPersonalData(Command[PersonalData]):
+    """Everything held about one person, for them (audited)."""
+
+    beneficiary_id: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class SweepDeadlines(Command[tuple[list[str], list[str]]]):
     """Remind partners of answers due soon, expire those overdue (returns both lists of referral ids)."""
 
@@ -181,6 +191,9 @@ def referrals_commands(
             c.by, c.at, c.note, store, publishers.consents,
         )  # fmt: skip
 
+    async def export(c: ExportPersonalData) -> PersonalData:
+        return await export_personal_data(c.beneficiary_id, c.by, c.at, store, lifecycle.views, publishers.audit)
+
     async def sweep(c: SweepDeadlines) -> tuple[list[str], list[str]]:
         return await lifecycle.send_reminders(c.moment), await lifecycle.expire_overdue(c.moment)
 
@@ -189,5 +202,6 @@ def referrals_commands(
             RecordSigning: record, AmendProfile: amend, CreateOpening: create, UpdateOpening: update,
             ChangeStatus: change, RecordOutcome: outcome, ReferByHand: by_hand, Subscribe: subscribe,
             Unsubscribe: unsubscribe, DiscloseContact: disclose, ChangeConsent: consent, SweepDeadlines: sweep,
+            ExportPersonalData: export,
         }
     )  # fmt: skip

@@ -3,6 +3,7 @@
 - partners, API key digests, accounts, revoked links ← referrals.credential.v1 (private)
 - signings with contact details, profile versions    ← referrals.signing.v1 (private)
 - consent records, every version                     ← referrals.consent.v1
+- audit records per person (disclosures, exports)    ← ops.audit.v1
 - "profile published" markers                        ← beneficiary.profile.v1
 - openings                                           ← programme.opening.v1
 - subscriptions                                      ← partner.subscription.v1
@@ -20,6 +21,7 @@ from services.referrals.service_layer.ports import CredentialRecords, Flags, Rec
 from shared.access import CredentialChange
 from shared.consuming import PoisonMessage
 from shared.events import (
+    AuditRecord,
     BeneficiaryProfile,
     ConsentRecorded,
     MatchingProposal,
@@ -31,6 +33,7 @@ from shared.projections import Context, Projection, ProjectionTable
 from shared.topics import (
     BENEFICIARY_PROFILE,
     MATCHING_PROPOSAL,
+    OPS_AUDIT,
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
@@ -64,6 +67,10 @@ class ReferralsProjections:
     async def keep_consent(self, record: ConsentRecorded, context: Context) -> None:
         await self.store.keep_consent(record)
 
+    async def keep_audit(self, record: AuditRecord, context: Context) -> None:
+        """What was disclosed of whom, and who exported a person's data: part of what a person may see."""
+        await self.store.keep_audit(context.attributes.id, record)
+
     async def mark_profile_published(self, profile: BeneficiaryProfile, context: Context) -> None:
         await self.store.mark_published(profile_marker(profile.beneficiary_id, profile.version))
 
@@ -91,6 +98,7 @@ class ReferralsProjections:
                 Projection(REFERRALS_CREDENTIAL.name, CredentialChange, self.keep_credential),
                 Projection(REFERRALS_SIGNING.name, SigningRecorded, self.keep_signing),
                 Projection(REFERRALS_CONSENT.name, ConsentRecorded, self.keep_consent),
+                Projection(OPS_AUDIT.name, AuditRecord, self.keep_audit),
                 Projection(BENEFICIARY_PROFILE.name, BeneficiaryProfile, self.mark_profile_published),
                 Projection(PROGRAMME_OPENING.name, ProgrammeOpening, self.keep_opening),
                 Projection(PARTNER_SUBSCRIPTION.name, PartnerSubscription, self.keep_subscription),

@@ -13,7 +13,14 @@ from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView, next_view
 from services.referrals.domain.signing import CirSigningCreate
 from shared.access import CredentialChange
-from shared.events import ConsentRecorded, MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.events import (
+    AuditRecord,
+    ConsentRecorded,
+    MatchingProposal,
+    PartnerSubscription,
+    ProgrammeOpening,
+    ReferralEvent,
+)
 from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
 MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")
@@ -27,6 +34,7 @@ class FakeRecords:
     proposals: dict[str, MatchingProposal] = field(default_factory=dict)
     published: set[str] = field(default_factory=set)
     consent_records: dict[str, dict[int, ConsentRecorded]] = field(default_factory=dict)
+    audit: dict[str, dict[str, AuditRecord]] = field(default_factory=dict)
 
     async def get_signing(self, beneficiary_id: str) -> CirSigningCreate | None:
         return self.signings.get(beneficiary_id)
@@ -45,6 +53,12 @@ class FakeRecords:
 
     async def keep_consent(self, record: ConsentRecorded) -> None:
         self.consent_records.setdefault(record.beneficiary_id, {})[record.version] = record
+
+    async def keep_audit(self, event_id: str, record: AuditRecord) -> None:
+        self.audit.setdefault(record.subject, {})[event_id] = record
+
+    async def audit_of(self, subject: str) -> list[AuditRecord]:
+        return sorted(self.audit.get(subject, {}).values(), key=lambda r: r.at)
 
     async def consents(self, beneficiary_id: str) -> list[ConsentRecorded]:
         return [record for _, record in sorted(self.consent_records.get(beneficiary_id, {}).items())]
