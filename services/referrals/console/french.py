@@ -71,6 +71,7 @@ CONSENT_CHANNEL = {
 AUDIT_ACTION = {
     "contact_disclosed": "coordonnées communiquées",
     "personal_data_exported": "relevé des données",
+    "email_sent": "courriel d'orientation envoyé à la structure",
 }
 DECLINE_REASON = {
     DeclineReason.UNREACHABLE: "Personne injoignable",
