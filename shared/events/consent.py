@@ -44,3 +44,9 @@ class ConsentRecorded(Event):
     def allows_pool(self, programme: str) -> bool:
         """May the person be shown in a pool for `programme`?"""
         return self.candidate_pools and (self.pool_programmes is None or programme in self.pool_programmes)
+
+
+def pools_allowed_by(consent: ConsentRecorded | None, programme: str, at_signing: bool) -> bool:
+    """The consent record's answer for `programme`; without a record (data from before consent records),
+    the answer given at signing."""
+    return at_signing if consent is None else consent.allows_pool(programme)

@@ -12,6 +12,7 @@ from services.notifications.domain.pool_filters import fits
 from services.notifications.domain.webhook_job import WebhookJob
 from services.notifications.service_layer.ports import Consents, Deliveries, Outbox, PoolSubscriptions, Topics
 from shared.events import PartnerCandidateEntry, PartnerSubscription, ReferralEvent
+from shared.events.consent import pools_allowed_by
 from shared.projections import Publisher
 
 JOB_NAMESPACE = uuid.UUID("5e0c2f1a-8b7d-4c3e-9f6a-1d2b3c4d5e6f")
@@ -53,7 +54,7 @@ async def fan_out(
     if entry is None:
         return 0
     consent = await consents.get(event.beneficiary_id)
-    pools_allowed = event.candidate.consented if consent is None else consent.allows_pool(event.programme)
+    pools_allowed = pools_allowed_by(consent, event.programme, event.candidate.consented)
     sent = int(await _to_topic(event.partner_id, entry, topics, log, publisher))
     webhooks_for: set[str] = set()
     pooled_for: set[str] = set()

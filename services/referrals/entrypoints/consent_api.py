@@ -40,13 +40,19 @@ class Consent(BaseModel):
 async def _covered(beneficiary_id: str, auditor: Principal, context: ReferralsContext) -> None:
     signing = await context.store.get_signing(beneficiary_id)
     if signing is None or not auditor.covers(signing.department):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no CIR signing recorded for {beneficiary_id}")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing recorded for {beneficiary_id}",
+        )
 
 
 async def _consent(beneficiary_id: str, context: ReferralsContext) -> Consent:
     history = await context.store.consents(beneficiary_id)
     if not history:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no consent recorded for {beneficiary_id}")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"aucun consentement enregistré pour {beneficiary_id} / no consent recorded for {beneficiary_id}",
+        )
     return Consent(beneficiary_id=beneficiary_id, current=history[-1], history=history)
 
 

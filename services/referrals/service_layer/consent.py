@@ -13,6 +13,7 @@ from services.referrals.domain.errors import NotFound
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.ports import Records
 from shared.events import ConsentChannel, ConsentRecorded
+from shared.events.consent import pools_allowed_by
 from shared.projections import Publisher
 
 CONSENT_NAMESPACE = uuid.UUID("8d3b5f0e-2a4c-4e6b-9c1d-7f2e3a4b5c6d")
@@ -69,11 +70,8 @@ async def change_consent(
     if current is None:
         raise NotFound(f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing for it")
     programmes = sorted(set(programmes)) if programmes is not None else None
-    if (current.contact_with_accepting_partner, current.candidate_pools, current.pool_programmes) == (
-        contact,
-        pools,
-        programmes,
-    ):
+    stated = {"contact_with_accepting_partner": contact, "candidate_pools": pools, "pool_programmes": programmes}
+    if current.model_dump(include=set(stated)) == stated:
         return current
     record = ConsentRecorded(
         beneficiary_id=beneficiary_id,
@@ -92,5 +90,4 @@ async def change_consent(
 
 async def pools_allowed(store: Records, beneficiary_id: str, programme: str, at_signing: bool) -> bool:
     """May a new referral's candidate be shown in other partners' pools for `programme`?"""
-    current = await current_consent(store, beneficiary_id)
-    return at_signing if current is None else current.allows_pool(programme)
+    return pools_allowed_by(await current_consent(store, beneficiary_id), programme, at_signing)
