@@ -9,12 +9,9 @@ from redis.asyncio import Redis
 
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.review_flags import ReviewFlags
-from services.referrals.adapters.store import ReferralStore
-from services.referrals.adapters.subscriptions import Subscriptions
-from services.referrals.service_layer.projections import ReferralsProjections
-from shared.access import Credentials
+from services.referrals.service_layer.projections import project_referral_event as project_referral_event_into
 from shared.events import ReferralEvent
-from shared.projections import EventLog, Projection, ProjectionTable, rebuild_from_log
+from shared.projections import Context, EventLog, Projection, ProjectionTable, rebuild_from_log
 from shared.topic_reading import Progress
 from shared.topics import REFERRAL_EVENT
 
@@ -34,12 +31,13 @@ async def replay_referral_views(log: EventLog, redis: Redis, progress: Progress 
 
     Run it while referrals is stopped or quiet: an event arriving between the wipe and the replay of its
     predecessors would be refused as out of order (and dead-lettered by the live consumer)."""
-    views = ReferralViews(redis)
-    projections = ReferralsProjections(
-        ReferralStore(redis), views, ReviewFlags(redis), Credentials(redis), Subscriptions(redis)
-    )
+    views, flags = ReferralViews(redis), ReviewFlags(redis)
+
+    async def project_referral_event(event: ReferralEvent, context: Context) -> None:
+        await project_referral_event_into(views, flags, event)
+
     await views.wipe()
-    table = ProjectionTable([Projection(REFERRAL_EVENT.name, ReferralEvent, projections.project_referral_event)])
+    table = ProjectionTable([Projection(REFERRAL_EVENT.name, ReferralEvent, project_referral_event)])
     counts = await rebuild_from_log(log, table, MAX_EVENT_BYTES, progress)
     applied = counts["project_referral_event"]
     return ReplayReport(counts["read"], applied, counts.get("skipped", 0), len(await views.snapshot()))

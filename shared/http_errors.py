@@ -21,6 +21,7 @@ MEANING = {
     403: "The key's role, or its partner, may not do this",
     404: "No such resource (or not one this caller may see)",
     409: "In conflict with what is recorded (exists with other values, or not possible from the current status)",
+    410: "The person's data was erased (RGPD art. 17): the answer says when",
     413: "The request body is over the size limit (MAX_REQUEST_BYTES), or its event over the message bus's",
     503: "The message bus is unavailable, or the service is rebuilding its state: retry after Retry-After",
 }

@@ -37,16 +37,19 @@ class Context:
 
 
 Apply = Callable[[Any, Context], Awaitable[object]]
+Forget = Callable[[str], Awaitable[object]]
 
 
 @dataclass(frozen=True)
 class Projection:
     """`apply` writes the state `model` events on `topic` (a name, or a pattern such as
-    `partner.*.candidates.v1`) stand for."""
+    `partner.*.candidates.v1`) stand for; `forget`, if given, deletes what a tombstone's key named (on a
+    compacted topic whose broker has not compacted yet, the records before the tombstone are replayed)."""
 
     topic: str
     model: type[Event]
     apply: Apply
+    forget: Forget | None = None
 
     @property
     def name(self) -> str:
@@ -78,6 +81,11 @@ class ProjectionTable:
     async def apply(self, event: Event, context: Context) -> None:
         for projection in self.on(context.topic, type(event)):
             await projection.apply(event, context)
+
+    async def forget(self, topic: str, key: str) -> None:
+        for projection in self.for_topic(topic):
+            if projection.forget is not None:
+                await projection.forget(key)
 
 
 Reaction = Callable[[Any, CloudEventAttributes], Awaitable[object]]
@@ -117,6 +125,8 @@ class Publisher(Protocol):
         self, event: Event, key: str, *, event_id: str | None = None, topic: str | None = None
     ) -> CloudEventAttributes: ...
 
+    async def tombstone(self, key: str, *, topic: str | None = None) -> None: ...
+
     @property
     def topic(self) -> str: ...
 
@@ -140,6 +150,11 @@ class ProjectingPublisher:
         attributes = await self._publisher.publish(event, key, event_id=event_id, topic=topic)
         await self._table.apply(event, Context(attributes, topic or self._publisher.topic, key, self._clock()))
         return attributes
+
+    async def tombstone(self, key: str, *, topic: str | None = None) -> None:
+        """A null value under `key` (the log first), then the projections forget what it named."""
+        await self._publisher.tombstone(key, topic=topic)
+        await self._table.forget(topic or self._publisher.topic, key)
 
 
 class LoggedRecord(Protocol):
@@ -216,8 +231,10 @@ async def rebuild_from_log(
     counts = {"read": len(read)} | {p.name: 0 for p in table}
     skipped = 0
     for record in merged_by_time(read):
-        if record.value is None:
-            continue  # a tombstone: what its key named was deleted, and nothing of it is state
+        if record.value is None:  # a tombstone: what its key named was deleted, and nothing of it is state
+            if record.key is not None:
+                await table.forget(record.topic, record.key.decode(errors="replace"))
+            continue
         decoded: dict[type[Event], tuple[Event, Context] | None] = {}  # once per record and model
         for projection in table.for_topic(record.topic):
             if projection.model not in decoded:

@@ -1,5 +1,5 @@
-"""Every Kafka topic of the public contract (DESIGN.md §4), and the referrals service's two private
-topics (its own record of signings, readable by it alone, and of credentials, whose key digests
+"""Every Kafka topic of the public contract, and the referrals service's private topics (its own record
+of signings and the people's keys, readable by it alone, and of credentials, whose key digests
 notifications reads too), defined once."""
 
 from __future__ import annotations
@@ -19,11 +19,17 @@ class TopicSpec:
     key: str
     compacted: bool = False
     retention_ms: int = 7 * DAY_MS
+    # A compacted topic whose deleted records must be gone from the disks within a bounded time.
+    max_compaction_lag_ms: int | None = None
 
     def config(self) -> dict[str, str]:
         """Topic-level configuration as Kafka expects it."""
         policy = "compact" if self.compacted else "delete"
-        return {"cleanup.policy": policy, "retention.ms": str(self.retention_ms)}
+        config = {"cleanup.policy": policy, "retention.ms": str(self.retention_ms)}
+        if self.max_compaction_lag_ms is not None:
+            lag = str(self.max_compaction_lag_ms)  # also rolls the segment, which compaction never touches open
+            config |= {"max.compaction.lag.ms": lag, "segment.ms": lag, "delete.retention.ms": lag}
+        return config
 
 
 BENEFICIARY_PROFILE = TopicSpec("beneficiary.profile.v1", 6, "beneficiary id", compacted=True, retention_ms=-1)
@@ -42,6 +48,11 @@ OPS_AUDIT = TopicSpec("ops.audit.v1", 3, "subject", retention_ms=-1)
 # partners, API key digests and accounts (notifications may read it, and keeps the key digests only), so
 # that a wiped Redis is rebuilt from the log like every other view.
 REFERRALS_SIGNING = TopicSpec("referrals.signing.v1", 6, "beneficiary id", compacted=True, retention_ms=-1)
+# Private to referrals: each person's key, wrapped by the master key; a tombstone erases the person, and
+# compaction removes the key from the disks within a day.
+REFERRALS_KEY = TopicSpec(
+    "referrals.key.v1", 6, "beneficiary id", compacted=True, retention_ms=-1, max_compaction_lag_ms=DAY_MS
+)
 # The newcomer's consent records, every version kept: read by notifications, which stops pool entries and
 # sends tombstones on a withdrawal.
 REFERRALS_CONSENT = TopicSpec("referrals.consent.v1", 6, "beneficiary id", retention_ms=-1)
@@ -61,6 +72,7 @@ FIXED_TOPICS: tuple[TopicSpec, ...] = (
     REFERRALS_SIGNING,
     REFERRALS_CREDENTIAL,
     REFERRALS_CONSENT,
+    REFERRALS_KEY,
 )
 
 PARTNER_CANDIDATES_PARTITIONS = 3

@@ -12,18 +12,20 @@ from redis.asyncio import Redis
 
 from services.referrals.adapters.accounts import Accounts
 from services.referrals.adapters.locks import ReferralLocks
+from services.referrals.adapters.personal_keys import PersonalKeyStore
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
 from services.referrals.console.links import ReferralLinks
-from services.referrals.domain.records import SigningRecorded
+from services.referrals.domain.records import PersonalKeyIssued, SigningSealed
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.commands import referrals_commands
-from services.referrals.service_layer.handlers import Clock, Publishers
+from services.referrals.service_layer.handlers import Clock, Publishers, Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
 from services.referrals.service_layer.projections import ReferralsProjections
@@ -49,6 +51,7 @@ from shared.topics import (
     REFERRAL_EVENT,
     REFERRALS_CONSENT,
     REFERRALS_CREDENTIAL,
+    REFERRALS_KEY,
     REFERRALS_SIGNING,
     TopicSpec,
 )
@@ -83,7 +86,8 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
         await credential_log.publish(change, key=change.id)
 
     credentials, subscriptions = Credentials(redis, journal, now), Subscriptions(redis)
-    table = ReferralsProjections(store, views, flags, credentials, subscriptions).table()
+    keyring = Keyring(settings.master(), PersonalKeyStore(redis))
+    table = ReferralsProjections(store, views, flags, credentials, subscriptions, keyring).table()
 
     def publisher(spec: TopicSpec, model: type[Event], description: str) -> ProjectingPublisher:
         """The log first, then referrals' own projection of the event (the one the rebuild replays)."""
@@ -99,17 +103,26 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
         subscriptions=publisher(PARTNER_SUBSCRIPTION, PartnerSubscription, "A partner's pool subscription changed"),
         signings=publisher(
             REFERRALS_SIGNING,
-            SigningRecorded,
-            "Referrals' private record of a CIR signing, contact details included (no other reader)",
+            SigningSealed,
+            "Referrals' private record of a CIR signing, contact details included, sealed with the person's key",
+        ),
+        keys=publisher(
+            REFERRALS_KEY,
+            PersonalKeyIssued,
+            "Each person's key, wrapped by the master key; its tombstone erases the person (no other reader)",
         ),
         consents=publisher(
             REFERRALS_CONSENT, ConsentRecorded, "A newcomer's consent, given, changed or withdrawn (every version)"
         ),
     )
-    lifecycle = Lifecycle(store, views, ReferralLocks(redis), publishers, now)
+    locks = ReferralLocks(redis)
+    lifecycle = Lifecycle(store, views, locks, publishers, now)
     signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
     webhook_targets = settings.webhook_target_policy()
-    bus = referrals_commands(store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets)
+    bus = referrals_commands(
+        store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets, Sealing(keyring, locks),
+        settings.retention_months,
+    )  # fmt: skip
     context = ReferralsContext(
         store=store,
         views=views,

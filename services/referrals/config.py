@@ -6,10 +6,13 @@ from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from services.referrals.domain.sealing import MasterKey
 from shared.settings import ServiceSettings
 
 DEVELOPMENT_ADMIN_TOKEN = "development-admin-token"
 DEVELOPMENT_SESSION_SECRET = "development-session-secret-not-for-production"
+# Wraps the people's keys in development and tests only; production refuses it (`passerelle master-key`).
+DEVELOPMENT_MASTER_KEY = "dev-1:cGFzc2VyZWxsZS1kZXYtbWFzdGVyLWtleS0zMmJ5dGU="
 
 
 def default_rome_path() -> Path:
@@ -50,6 +53,17 @@ class ReferralsSettings(ServiceSettings):
     oidc_label: str = Field("ProConnect", description="The sign-in button names the provider")
     lag_sample_interval_s: float = Field(10.0, ge=1.0, description="How often the ops page samples consumer lag")
     link_days: float = Field(8.0, gt=0, le=60, description="An e-mail link expires after this many days")
+    master_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_MASTER_KEY),
+        description="Wraps each person's key ('<key id>:<32 bytes base64url>'); never on a topic",
+    )
+    retention_months: int = Field(
+        24, ge=1, le=120, description="Personal data is erased this long after the person's last referral closed"
+    )
+    retention_sweep_interval_s: float = Field(3600.0, ge=0.2, description="How often retention is checked")
+
+    def master(self) -> MasterKey:
+        return MasterKey.parse(self.master_key.get_secret_value())
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Self:
@@ -60,4 +74,7 @@ class ReferralsSettings(ServiceSettings):
                 raise ValueError("ADMIN_TOKEN must be set to a secret of at least 32 characters in production")
             if self.session_secret.get_secret_value() == DEVELOPMENT_SESSION_SECRET:
                 raise ValueError("SESSION_SECRET must be set to a secret of your own in production")
+            if self.master_key.get_secret_value() == DEVELOPMENT_MASTER_KEY:
+                raise ValueError("MASTER_KEY must be set to a key of your own in production (passerelle master-key)")
+        self.master()  # a malformed key stops the service at start, naming the setting
         return self

@@ -30,7 +30,7 @@ from services.referrals.entrypoints import (
 )
 from services.referrals.entrypoints.clock_api import add_test_clock
 from services.referrals.entrypoints.domain_errors import add_domain_error_answers
-from services.referrals.service_layer.commands import SweepDeadlines
+from services.referrals.service_layer.commands import SweepDeadlines, SweepRetention
 from services.referrals.service_layer.handlers import Clock
 from shared import telemetry
 from shared.consuming import subscribe_all
@@ -78,9 +78,19 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             except Exception:
                 log.exception("deadline sweep failed; it will run again")
 
+    async def sweep_retention_forever() -> None:
+        while True:
+            await asyncio.sleep(settings.retention_sweep_interval_s)
+            try:
+                if await guard.intact():
+                    await context.bus.handle(SweepRetention(now()))
+            except Exception:
+                log.exception("retention sweep failed; it will run again")
+
     def background() -> list[Coroutine[Any, Any, None]]:
         return [
             sweep_deadlines_forever(),
+            sweep_retention_forever(),
             reporter.run_forever(),
             guard.watch_forever(),
             lag_sampler.run_forever(),

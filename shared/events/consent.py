@@ -20,6 +20,7 @@ class ConsentChannel(StrEnum):
     PHONE = "phone"
     MAIL = "mail"  # a letter or an e-mail from the person
     API = "api"  # another system relays it
+    SYSTEM = "system"  # Passerelle itself: the erasure at the end of the retention period
 
 
 class ConsentRecorded(Event):

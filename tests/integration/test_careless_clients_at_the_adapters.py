@@ -14,12 +14,16 @@ from redis.asyncio import Redis
 
 from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
 from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
+from services.referrals.adapters.personal_keys import PersonalKeyStore
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
+from services.referrals.config import DEVELOPMENT_MASTER_KEY
+from services.referrals.domain.sealing import MasterKey
 from services.referrals.service_layer import subscriptions
 from services.referrals.service_layer.handlers import Publishers, create_opening
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.projections import ReferralsProjections
 from shared.access import Credentials, KeyExpired, Role
 from shared.events import PoolFilters
@@ -43,13 +47,19 @@ class RefusingPublisher:
         self.attempts += 1
         raise self.error
 
+    async def tombstone(self, key: str, **kwargs: Any) -> None:
+        self.attempts += 1
+        raise self.error
+
 
 def projected(publisher: RefusingPublisher, redis: Redis, topic: str) -> ProjectingPublisher:
     """As referrals wires its publishers: the log, then referrals' own projection of the event."""
     publisher.topic = topic
+    keyring = Keyring(MasterKey.parse(DEVELOPMENT_MASTER_KEY), PersonalKeyStore(redis))
     projections = ReferralsProjections(
-        ReferralStore(redis), ReferralViews(redis), ReviewFlags(redis), Credentials(redis), Subscriptions(redis)
-    )
+        ReferralStore(redis), ReferralViews(redis), ReviewFlags(redis), Credentials(redis), Subscriptions(redis),
+        keyring,
+    )  # fmt: skip
     return ProjectingPublisher(publisher, projections.table(), lambda: NOW)
 
 

@@ -35,5 +35,5 @@ def test_every_referrals_command_has_its_handler() -> None:
     declared = {
         c for c in vars(commands).values() if isinstance(c, type) and issubclass(c, Command) and c is not Command
     }
-    bus = commands.referrals_commands(None, None, None, None, None, None, None)  # type: ignore[arg-type]
+    bus = commands.referrals_commands(None, None, None, None, None, None, None, None, 24)  # type: ignore[arg-type]
     assert declared == set(bus.handlers), declared ^ set(bus.handlers)

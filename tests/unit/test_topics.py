@@ -5,7 +5,7 @@ from shared.topics import FIXED_TOPICS, InvalidPartnerId, partner_candidates_top
 
 def test_every_contract_topic_is_versioned_and_unique() -> None:
     names = [t.name for t in FIXED_TOPICS]
-    assert len(names) == len(set(names)) == 13
+    assert len(names) == len(set(names)) == 14
     assert all(name.endswith(".v1") for name in names)
 
 
@@ -17,9 +17,19 @@ def test_topics_that_hold_current_records_are_compacted() -> None:
         "partner.subscription.v1",
         "referrals.signing.v1",
         "referrals.credential.v1",
+        "referrals.key.v1",
         "matching.model.v1",
     }
     assert all(t.config()["cleanup.policy"] == "compact" for t in FIXED_TOPICS if t.compacted)
+
+
+def test_an_erased_key_leaves_the_disks_within_a_day() -> None:
+    from shared.topics import DAY_MS, REFERRALS_KEY
+
+    config = REFERRALS_KEY.config()
+    assert int(config["max.compaction.lag.ms"]) <= DAY_MS  # compaction is forced within that time
+    assert int(config["segment.ms"]) <= DAY_MS  # the open segment, never compacted, rolls as often
+    assert int(config["delete.retention.ms"]) <= DAY_MS  # and the tombstone itself goes
 
 
 def test_partner_topic_name_follows_the_contract() -> None:

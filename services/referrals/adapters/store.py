@@ -68,6 +68,21 @@ class ReferralStore:
         raw = await self._redis.hgetall(f"{PREFIX}:audit:{subject}")
         return sorted((AuditRecord.model_validate_json(v) for v in raw.values()), key=lambda r: r.at)
 
+    # erasure: the person's records go; the erasure's own audit record stays, so nothing of them comes back
+    async def forget_signing(self, beneficiary_id: str) -> None:
+        await self._redis.delete(f"{PREFIX}:beneficiary:{beneficiary_id}", f"{PREFIX}:versions:{beneficiary_id}")
+
+    async def forget_person(self, erasure: AuditRecord) -> None:
+        subject = erasure.subject
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(*(f"{PREFIX}:{kind}:{subject}" for kind in ("beneficiary", "versions", "consent", "audit")))
+            pipe.hset(f"{PREFIX}:erased", subject, erasure.model_dump_json())
+            await pipe.execute()
+
+    async def erasure_of(self, beneficiary_id: str) -> AuditRecord | None:
+        raw = await self._redis.hget(f"{PREFIX}:erased", beneficiary_id)
+        return AuditRecord.model_validate_json(raw) if raw else None
+
     # openings
     async def get_opening(self, opening_id: str) -> ProgrammeOpening | None:
         raw = await self._redis.hget(f"{PREFIX}:openings", opening_id)

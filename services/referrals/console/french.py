@@ -67,10 +67,12 @@ CONSENT_CHANNEL = {
     ConsentChannel.PHONE: "Par téléphone",
     ConsentChannel.MAIL: "Par courrier ou courriel",
     ConsentChannel.API: "Par un autre système",
+    ConsentChannel.SYSTEM: "Par Passerelle (fin de la durée de conservation)",
 }
 AUDIT_ACTION = {
     "contact_disclosed": "coordonnées communiquées",
     "personal_data_exported": "relevé des données",
+    "personal_data_erased": "données effacées",
     "email_sent": "courriel d'orientation envoyé à la structure",
 }
 DECLINE_REASON = {

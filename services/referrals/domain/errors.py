@@ -22,3 +22,7 @@ class InvalidFields(DomainError):
 
     def as_detail(self) -> list[dict[str, object]]:
         return [{"loc": ["body", *loc], "msg": message, "type": "value_error"} for loc, message in self.problems]
+
+
+class Erased(DomainError):
+    """The person's data was erased: 410, with when."""

@@ -1,8 +1,9 @@
-"""Referrals' own record of a CIR signing, on its private log `referrals.signing.v1`.
+"""Referrals' own record of a CIR signing, on its private log `referrals.signing.v1`, and the person's key.
 
 The signing (with contact details) is the one piece of personal data in the system; referrals keeps it
 in Redis for use and on this compacted, referrals-only topic as the record, so that a lost Redis is
-rebuilt without asking OFII to send every signing again."""
+rebuilt without asking OFII to send every signing again. On the topic it is sealed with the person's own
+key (`PersonalKeyIssued`, on `referrals.key.v1`): destroying the key erases the person from the log."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.domain.signing import CirSigningCreate
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.events.profile import BeneficiaryId
 
 MAX_VERSIONS_KEPT = 20  # so that any record fits the consumers' size limit
+# The audit action of an erasure: the one record of the person that stays, so that nothing comes back.
+PERSONAL_DATA_ERASED = "personal_data_erased"
+ERASED_FIELDS = ("signing", "contact", "birth_date", "profile_versions", "consent", "audit", "personal_key")
 
 
 class ProfileVersion(BaseModel):
@@ -29,13 +34,36 @@ class ProfileVersion(BaseModel):
     note: str | None = Field(None, max_length=200)
 
 
-class SigningRecorded(Event):
+class SigningRecorded(BaseModel):
     """The signing as it stands (its latest version) and the list of its versions: a compacted topic
-    keeps only the last record per newcomer, so each record carries the whole history."""
+    keeps only the last record per newcomer, so each record carries the whole history. It reaches the
+    topic only sealed (`SigningSealed`)."""
 
-    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.signing.v1"
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     signing: CirSigningCreate
     history: list[ProfileVersion] = Field(
         default_factory=list, max_length=MAX_VERSIONS_KEPT, description="The latest versions, oldest first"
     )
+
+
+class SigningSealed(Event):
+    """A `SigningRecorded`, sealed with the person's key: only the pseudonymous id is readable."""
+
+    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.signing.sealed.v1"
+
+    beneficiary_id: BeneficiaryId
+    master_key_id: str = Field(max_length=40, description="Which master key wraps the personal key")
+    sealed: str = Field(max_length=400_000, description="base64url(nonce, AES-256-GCM ciphertext and tag)")
+
+
+class PersonalKeyIssued(Event):
+    """A person's own key, wrapped by the master key (never in clear on a topic); its tombstone erases
+    the person."""
+
+    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.key.v1"
+
+    beneficiary_id: BeneficiaryId
+    master_key_id: str = Field(max_length=40)
+    wrapped_key: str = Field(max_length=200, description="base64url(nonce, the 32-byte key sealed, tag)")
+    issued_at: datetime

@@ -1,16 +1,21 @@
 """The newcomer's rights over HTTP, exercised through the auditors of their territory: their consent (read
-it with its history, record a change, in effect at once) and access to everything held about them."""
+it with its history, record a change, in effect at once), access to everything held about them, and
+erasure."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
-from services.referrals.service_layer.commands import ChangeConsent, ExportPersonalData
+from services.referrals.service_layer.commands import ChangeConsent, ErasePersonalData, ExportPersonalData
+from services.referrals.service_layer.erasure import refuse_if_erased
 from services.referrals.service_layer.personal_data import PersonalData
 from shared.access import Principal
-from shared.events import ConsentChannel, ConsentRecorded
+from shared.events import AuditRecord, ConsentChannel, ConsentRecorded
 from shared.http_auth import AuditorDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
 
@@ -37,7 +42,19 @@ class Consent(BaseModel):
     history: list[ConsentRecorded] = Field(description="Every version, oldest first")
 
 
+class Erasure(BaseModel):
+    beneficiary_id: str
+    erased_at: datetime
+    erased_by: str
+    erased: list[str] = Field(description="What was erased; the person's referrals and outcomes stay, unlinked")
+
+
+def _erasure(record: AuditRecord) -> Erasure:
+    return Erasure(beneficiary_id=record.subject, erased_at=record.at, erased_by=record.actor, erased=record.fields)
+
+
 async def _covered(beneficiary_id: str, auditor: Principal, context: ReferralsContext) -> None:
+    refuse_if_erased(await context.store.erasure_of(beneficiary_id))
     signing = await context.store.get_signing(beneficiary_id)
     if signing is None or not auditor.covers(signing.department):
         raise HTTPException(
@@ -56,14 +73,14 @@ async def _consent(beneficiary_id: str, context: ReferralsContext) -> Consent:
     return Consent(beneficiary_id=beneficiary_id, current=history[-1], history=history)
 
 
-@router.get("/beneficiaries/{beneficiary_id}/consent", response_model=Consent, responses=errors(404))
+@router.get("/beneficiaries/{beneficiary_id}/consent", response_model=Consent, responses=errors(404, 410))
 async def get_consent(beneficiary_id: str, auditor: AuditorDep, context: ContextDep) -> Consent:
     """The person's consent now, and every version before it."""
     await _covered(beneficiary_id, auditor, context)
     return await _consent(beneficiary_id, context)
 
 
-@router.put("/beneficiaries/{beneficiary_id}/consent", response_model=Consent, responses=errors(400, 404))
+@router.put("/beneficiaries/{beneficiary_id}/consent", response_model=Consent, responses=errors(400, 404, 410))
 async def put_consent(beneficiary_id: str, change: ConsentChange, auditor: AuditorDep, context: ContextDep) -> Consent:
     """Record what the person now agrees to. Withdrawing `candidate_pools` stops new pool entries at once
     and tells each partner that holds one to delete it; referrals to the proposed partner go on."""
@@ -77,9 +94,27 @@ async def put_consent(beneficiary_id: str, change: ConsentChange, auditor: Audit
     return await _consent(beneficiary_id, context)
 
 
-@router.get("/beneficiaries/{beneficiary_id}/export", response_model=PersonalData, responses=errors(404))
+@router.get("/beneficiaries/{beneficiary_id}/export", response_model=PersonalData, responses=errors(404, 410))
 async def export(beneficiary_id: str, auditor: AuditorDep, context: ContextDep) -> PersonalData:
     """Everything Passerelle holds about the person, as JSON, for them (RGPD art. 15); the export is
     recorded on the audit topic."""
     await _covered(beneficiary_id, auditor, context)
     return await context.bus.handle(ExportPersonalData(beneficiary_id, auditor.actor, context.clock()))
+
+
+@router.delete("/beneficiaries/{beneficiary_id}", response_model=Erasure, responses=errors(404, 409))
+async def erase(
+    beneficiary_id: str,
+    auditor: AuditorDep,
+    context: ContextDep,
+    channel: Annotated[ConsentChannel, Query(description="How the person asked")] = ConsentChannel.API,
+) -> Erasure:
+    """Erase the person (RGPD art. 17): their key is destroyed, so the private log can no longer be read
+    for them; their signing, contact details, profile versions, consent and audit views go; partners
+    holding a pool entry are told to delete it. Their referrals and outcomes stay, unlinked from any name.
+    Refused (409) while one of their referrals is open. Erasing again answers with the first erasure."""
+    done = await context.store.erasure_of(beneficiary_id)
+    if done is None:
+        await _covered(beneficiary_id, auditor, context)
+        done = await context.bus.handle(ErasePersonalData(beneficiary_id, auditor.actor, context.clock(), channel))
+    return _erasure(done)

@@ -1,11 +1,11 @@
-"""How the use cases' refusals are answered on HTTP: 404, 409 (with the current status), 422 by field."""
+"""How the use cases' refusals are answered on HTTP: 404, 409 (with the current status), 410 (erased), 422 by field."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
+from services.referrals.domain.errors import Conflict, Erased, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
 
 
@@ -13,6 +13,10 @@ def add_domain_error_answers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(Erased)
+    async def erased(request: Request, exc: Erased) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_410_GONE)
 
     @app.exception_handler(IllegalTransition)
     async def illegal(request: Request, exc: IllegalTransition) -> JSONResponse:

@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.referrals.domain.errors import Conflict
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, ContactDetails, SigningDateRules
 from services.referrals.service_layer import subscriptions
 from services.referrals.service_layer.consent import change_consent
 from services.referrals.service_layer.disclosure import disclose_contact
+from services.referrals.service_layer.erasure import RETENTION_ACTOR, due_for_erasure, erase_personal_data
 from services.referrals.service_layer.handlers import (
     Clock,
     Publishers,
+    Sealing,
     amend_profile,
     create_opening,
     record_signing,
@@ -23,7 +26,14 @@ from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.personal_data import PersonalData, export_personal_data
 from services.referrals.service_layer.ports import Records, SubscriptionRecords
 from shared.access import Principal
-from shared.events import ConsentChannel, ConsentRecorded, PartnerSubscription, PoolFilters, ProgrammeOpening
+from shared.events import (
+    AuditRecord,
+    ConsentChannel,
+    ConsentRecorded,
+    PartnerSubscription,
+    PoolFilters,
+    ProgrammeOpening,
+)
 from shared.message_bus import Command, CommandBus
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 from shared.webhook_targets import WebhookTargetPolicy
@@ -133,6 +143,23 @@ class ExportPersonalData(Command[PersonalData]):
 
 
 @dataclass(frozen=True)
+class ErasePersonalData(Command[AuditRecord]):
+    """The person asks to be forgotten: their key is destroyed, their records go (audited)."""
+
+    beneficiary_id: str
+    by: str
+    at: datetime
+    channel: ConsentChannel
+
+
+@dataclass(frozen=True)
+class SweepRetention(Command[list[str]]):
+    """Erase the people kept past the retention period after their last referral closed (returns who)."""
+
+    moment: datetime
+
+
+@dataclass(frozen=True)
 class SweepDeadlines(Command[tuple[list[str], list[str]]]):
     """Remind partners of answers due soon, expire those overdue (returns both lists of referral ids)."""
 
@@ -147,12 +174,16 @@ def referrals_commands(
     clock: Clock,
     signing_dates: SigningDateRules,
     webhook_targets: WebhookTargetPolicy,
+    sealing: Sealing,
+    retention_months: int,
 ) -> CommandBus:
     async def record(c: RecordSigning) -> bool:
-        return await record_signing(c.signing, store, publishers, c.at.date(), signing_dates, c.by, c.at)
+        return await record_signing(c.signing, store, publishers, sealing, c.at.date(), signing_dates, c.by, c.at)
 
     async def amend(c: AmendProfile) -> int:
-        return await amend_profile(c.signing, store, publishers, c.at.date(), signing_dates, c.by, c.at, c.note)
+        return await amend_profile(
+            c.signing, store, publishers, sealing, c.at.date(), signing_dates, c.by, c.at, c.note
+        )
 
     async def create(c: CreateOpening) -> bool:
         return await create_opening(c.opening, store, publishers)
@@ -194,6 +225,22 @@ def referrals_commands(
     async def export(c: ExportPersonalData) -> PersonalData:
         return await export_personal_data(c.beneficiary_id, c.by, c.at, store, lifecycle.views, publishers.audit)
 
+    async def erase(c: ErasePersonalData) -> AuditRecord:
+        async with sealing.locks.hold(f"erasure:{c.beneficiary_id}"):  # one erasure, whoever asks twice
+            return await erase_personal_data(
+                c.beneficiary_id, c.by, c.at, c.channel, store, lifecycle.views, sealing.keyring.keys, publishers
+            )
+
+    async def retention(c: SweepRetention) -> list[str]:
+        erased = []
+        for beneficiary_id in await due_for_erasure(c.moment, retention_months, store, lifecycle.views):
+            try:
+                await erase(ErasePersonalData(beneficiary_id, RETENTION_ACTOR, c.moment, ConsentChannel.SYSTEM))
+            except Conflict:
+                continue  # a referral opened meanwhile: kept, and looked at again next time
+            erased.append(beneficiary_id)
+        return erased
+
     async def sweep(c: SweepDeadlines) -> tuple[list[str], list[str]]:
         return await lifecycle.send_reminders(c.moment), await lifecycle.expire_overdue(c.moment)
 
@@ -202,6 +249,6 @@ def referrals_commands(
             RecordSigning: record, AmendProfile: amend, CreateOpening: create, UpdateOpening: update,
             ChangeStatus: change, RecordOutcome: outcome, ReferByHand: by_hand, Subscribe: subscribe,
             Unsubscribe: unsubscribe, DiscloseContact: disclose, ChangeConsent: consent, SweepDeadlines: sweep,
-            ExportPersonalData: export,
+            ExportPersonalData: export, ErasePersonalData: erase, SweepRetention: retention,
         }
     )  # fmt: skip

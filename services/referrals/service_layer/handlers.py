@@ -14,7 +14,8 @@ from services.referrals.domain.referral import candidate_summary, referral_event
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
 from services.referrals.service_layer.consent import change_consent, pools_allowed, record_consent_at_signing
-from services.referrals.service_layer.ports import Records, Views
+from services.referrals.service_layer.keyring import Keyring
+from services.referrals.service_layer.ports import Locks, Records, Views
 from services.referrals.service_layer.projections import profile_marker
 from shared.consuming import PoisonMessage
 from shared.events import ConsentChannel, MatchingProposal, ProgrammeOpening, ReferralEvent
@@ -34,14 +35,29 @@ class Publishers:
     referral_events: Publisher
     audit: Publisher
     subscriptions: Publisher
-    signings: Publisher  # referrals' private log of signings (personal data)
+    signings: Publisher  # referrals' private log of signings (personal data, sealed)
     consents: Publisher  # the newcomers' consent records
+    keys: Publisher  # referrals' private log of the people's keys (wrapped)
+
+
+@dataclass
+class Sealing:
+    """What seals a person's records on the private log: their key, issued once (one at a time)."""
+
+    keyring: Keyring
+    locks: Locks
+
+    async def publish_signing(self, record: SigningRecorded, publishers: Publishers, at: datetime) -> None:
+        beneficiary_id = record.signing.beneficiary_id
+        key = await self.keyring.issue(beneficiary_id, publishers.keys, self.locks, at)
+        await publishers.signings.publish(self.keyring.seal_signing(record, key), key=beneficiary_id)
 
 
 async def record_signing(
     signing: CirSigningCreate,
     store: Records,
     publishers: Publishers,
+    sealing: Sealing,
     today: date,
     rules: SigningDateRules,
     by: str = "auditor",
@@ -53,6 +69,13 @@ async def record_signing(
         raise InvalidFields(problems)
     if signing.version != 1:  # Passerelle numbers the versions: a signing is the first
         signing = signing.model_copy(update={"version": 1})
+    erased = await store.erasure_of(signing.beneficiary_id)
+    if erased is not None:
+        raise Conflict(
+            f"les données de {signing.beneficiary_id} ont été effacées le {erased.at:%d/%m/%Y} : enregistrez"
+            f" le CIR sous un autre identifiant / the data of {signing.beneficiary_id} was erased; record the"
+            " signing under another id"
+        )
     existing = await store.get_signing(signing.beneficiary_id)
     if existing is not None and existing != signing:
         raise Conflict(
@@ -60,9 +83,10 @@ async def record_signing(
             f" (PUT /v1/beneficiaries/{signing.beneficiary_id}/profile) / beneficiary {signing.beneficiary_id}"
             " already has a different CIR signing recorded: amend its profile instead"
         )
-    history = [ProfileVersion(version=1, at=at or datetime.combine(today, datetime.min.time()), by=by)]
+    moment = at or datetime.combine(today, datetime.min.time())
+    history = [ProfileVersion(version=1, at=moment, by=by)]
     if existing is None:  # the private log first (its projection keeps the signing): Redis is rebuilt from it
-        await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
+        await sealing.publish_signing(SigningRecorded(signing=signing, history=history), publishers, moment)
     await record_consent_at_signing(signing, store, publishers.consents, by, history[0].at)
     log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
     marker = f"profile:{signing.beneficiary_id}"
@@ -85,6 +109,7 @@ async def amend_profile(
     amended: CirSigningCreate,
     store: Records,
     publishers: Publishers,
+    sealing: Sealing,
     today: date,
     rules: SigningDateRules,
     by: str,
@@ -113,7 +138,7 @@ async def amend_profile(
             *await store.history(amended.beneficiary_id),
             ProfileVersion(version=version, at=at, by=by, changed=changed, note=note),
         ][-MAX_VERSIONS_KEPT:]
-        await publishers.signings.publish(SigningRecorded(signing=signing, history=history), key=signing.beneficiary_id)
+        await sealing.publish_signing(SigningRecorded(signing=signing, history=history), publishers, at)
         log.info("profile amended", extra={"beneficiary_id": signing.beneficiary_id, "version": version})
         if "consent_to_share" in changed:  # the form's one answer covers both scopes, as at signing
             share = signing.consent_to_share
@@ -159,6 +184,9 @@ async def refer_from_proposal(
         log.info("no seat available for beneficiary", extra={"beneficiary_id": proposal.beneficiary_id})
         return None
     signing = await store.get_signing(proposal.beneficiary_id)
+    if signing is None and await store.erasure_of(proposal.beneficiary_id) is not None:
+        log.info("proposal for an erased person: no referral", extra={"beneficiary_id": proposal.beneficiary_id})
+        return None
     if signing is None:
         raise PoisonMessage(f"proposal {proposal.proposal_id} names unknown beneficiary {proposal.beneficiary_id}")
     chosen = next((r for r in proposal.ranked if r.opening_id == proposal.held.opening_id), None)

@@ -13,6 +13,7 @@ from services.referrals.domain.errors import NotFound
 from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.service_layer.erasure import refuse_if_erased
 from services.referrals.service_layer.ports import Records, Views
 from shared.events import AuditRecord, ConsentRecorded, MatchingProposal
 from shared.projections import Publisher
@@ -35,6 +36,7 @@ class PersonalData(BaseModel):
 async def export_personal_data(
     beneficiary_id: str, by: str, at: datetime, store: Records, views: Views, audit: Publisher
 ) -> PersonalData:
+    refuse_if_erased(await store.erasure_of(beneficiary_id))
     signing = await store.get_signing(beneficiary_id)
     if signing is None:
         raise NotFound(f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing for it")

@@ -1,9 +1,11 @@
 """Everything referrals keeps in Redis, and the event each piece is projected from.
 
 - partners, API key digests, accounts, revoked links ← referrals.credential.v1 (private)
-- signings with contact details, profile versions    ← referrals.signing.v1 (private)
+- the people's keys (wrapped by the master key)      ← referrals.key.v1 (private)
+- signings with contact details, profile versions    ← referrals.signing.v1 (private, sealed per person)
 - consent records, every version                     ← referrals.consent.v1
 - audit records per person (disclosures, exports)    ← ops.audit.v1
+- erasures (and the forgetting of the erased)         ← ops.audit.v1
 - "profile published" markers                        ← beneficiary.profile.v1
 - openings                                           ← programme.opening.v1
 - subscriptions                                      ← partner.subscription.v1
@@ -15,8 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.referrals.domain.records import SigningRecorded
+from services.referrals.domain.records import PERSONAL_DATA_ERASED, PersonalKeyIssued, SigningSealed
 from services.referrals.domain.referral_view import OutOfOrder
+from services.referrals.domain.sealing import Unreadable
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import CredentialRecords, Flags, Records, SubscriptionRecords, Views
 from shared.access import CredentialChange
 from shared.consuming import PoisonMessage
@@ -39,6 +43,7 @@ from shared.topics import (
     REFERRAL_EVENT,
     REFERRALS_CONSENT,
     REFERRALS_CREDENTIAL,
+    REFERRALS_KEY,
     REFERRALS_SIGNING,
 )
 from shared.vocabulary import DeclineReason, ReferralEventKind, ReferralStatus
@@ -56,20 +61,45 @@ class ReferralsProjections:
     flags: Flags
     credentials: CredentialRecords
     subscriptions: SubscriptionRecords
+    keyring: Keyring
 
     async def keep_credential(self, change: CredentialChange, context: Context) -> None:
         await self.credentials.restore(change)
 
-    async def keep_signing(self, record: SigningRecorded, context: Context) -> None:
-        await self.store.save_signing(record.signing)
-        await self.store.save_history(record.signing.beneficiary_id, record.history)
+    async def keep_personal_key(self, record: PersonalKeyIssued, context: Context) -> None:
+        if await self.store.erasure_of(record.beneficiary_id) is None:
+            await self.keyring.keys.keep(record)
+
+    async def forget_personal_key(self, beneficiary_id: str) -> None:
+        await self.keyring.keys.forget(beneficiary_id)
+
+    async def keep_signing(self, sealed: SigningSealed, context: Context) -> None:
+        """The signing, opened with the person's key; once that key is gone (erased), nothing."""
+        if await self.store.erasure_of(sealed.beneficiary_id) is not None:
+            return
+        try:
+            record = await self.keyring.open_signing(sealed)
+        except Unreadable as exc:
+            raise PoisonMessage(f"the signing of {sealed.beneficiary_id} cannot be opened: {exc}") from exc
+        if record is not None:
+            await self.store.save_signing(record.signing)
+            await self.store.save_history(record.signing.beneficiary_id, record.history)
+
+    async def forget_signing(self, beneficiary_id: str) -> None:
+        await self.store.forget_signing(beneficiary_id)
 
     async def keep_consent(self, record: ConsentRecorded, context: Context) -> None:
-        await self.store.keep_consent(record)
+        if await self.store.erasure_of(record.beneficiary_id) is None:
+            await self.store.keep_consent(record)
 
     async def keep_audit(self, record: AuditRecord, context: Context) -> None:
-        """What was disclosed of whom, and who exported a person's data: part of what a person may see."""
-        await self.store.keep_audit(context.attributes.id, record)
+        """What was disclosed of whom, and who exported a person's data: part of what a person may see.
+        An erasure forgets the person: their records, their key; and keeps only that it happened."""
+        if record.action == PERSONAL_DATA_ERASED:
+            await self.store.forget_person(record)
+            await self.keyring.keys.forget(record.subject)
+        elif await self.store.erasure_of(record.subject) is None:
+            await self.store.keep_audit(context.attributes.id, record)
 
     async def mark_profile_published(self, profile: BeneficiaryProfile, context: Context) -> None:
         await self.store.mark_published(profile_marker(profile.beneficiary_id, profile.version))
@@ -84,19 +114,14 @@ class ReferralsProjections:
         await self.store.save_latest_proposal(proposal)
 
     async def project_referral_event(self, event: ReferralEvent, context: Context) -> None:
-        """The referral's view and indexes; a partner's 'not eligible' also flags the rule for review."""
-        try:
-            await self.views.apply(event)
-        except OutOfOrder as exc:
-            raise PoisonMessage(str(exc)) from exc
-        if _flags_a_rule(event):
-            await self.flags.flag(event.opening_id, event.referral_id, event.note, event.occurred_at)
+        await project_referral_event(self.views, self.flags, event)
 
     def table(self) -> ProjectionTable:
         return ProjectionTable(
             [
                 Projection(REFERRALS_CREDENTIAL.name, CredentialChange, self.keep_credential),
-                Projection(REFERRALS_SIGNING.name, SigningRecorded, self.keep_signing),
+                Projection(REFERRALS_KEY.name, PersonalKeyIssued, self.keep_personal_key, self.forget_personal_key),
+                Projection(REFERRALS_SIGNING.name, SigningSealed, self.keep_signing, self.forget_signing),
                 Projection(REFERRALS_CONSENT.name, ConsentRecorded, self.keep_consent),
                 Projection(OPS_AUDIT.name, AuditRecord, self.keep_audit),
                 Projection(BENEFICIARY_PROFILE.name, BeneficiaryProfile, self.mark_profile_published),
@@ -106,6 +131,16 @@ class ReferralsProjections:
                 Projection(REFERRAL_EVENT.name, ReferralEvent, self.project_referral_event),
             ]
         )
+
+
+async def project_referral_event(views: Views, flags: Flags, event: ReferralEvent) -> None:
+    """The referral's view and indexes; a partner's 'not eligible' also flags the rule for review."""
+    try:
+        await views.apply(event)
+    except OutOfOrder as exc:
+        raise PoisonMessage(str(exc)) from exc
+    if _flags_a_rule(event):
+        await flags.flag(event.opening_id, event.referral_id, event.note, event.occurred_at)
 
 
 def _flags_a_rule(event: ReferralEvent) -> bool:

@@ -16,11 +16,15 @@ from services.matching.service_layer.propose import ProposalPolicy
 from services.matching.service_layer.referral_feedback import Feedback
 from services.notifications.entrypoints.consumers import NotificationsDependencies, notifications_routes
 from services.notifications.service_layer.projections import NotificationsProjections
+from services.referrals.config import DEVELOPMENT_MASTER_KEY
+from services.referrals.domain.records import SigningRecorded, SigningSealed
+from services.referrals.domain.sealing import MasterKey
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.commands import referrals_commands
-from services.referrals.service_layer.handlers import Publishers
+from services.referrals.service_layer.handlers import Publishers, Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.projections import ReferralsProjections
 from shared.cloudevents import new_attributes
@@ -37,6 +41,7 @@ from shared.topics import (
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
     REFERRALS_CONSENT,
+    REFERRALS_KEY,
     REFERRALS_SIGNING,
 )
 from shared.webhook_targets import WebhookTargetPolicy
@@ -47,6 +52,7 @@ from tests.unit.fakes import referrals as rf
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MAX_BYTES = 256 * 1024
+RETENTION_MONTHS = 24
 
 
 class Clock:
@@ -90,7 +96,8 @@ class Harness:
         return next(r for r in self.routes if r.topic == topic)
 
     def events(self, topic: str, model: type[Event]) -> list[Any]:
-        return [model.model_validate_json(r.value or b"") for r in self.log.events(topic)]
+        """The events published on `topic` (its tombstones carry none)."""
+        return [model.model_validate_json(r.value) for r in self.log.events(topic) if r.value is not None]
 
     def fresh_state(self) -> None:
         raise NotImplementedError
@@ -132,12 +139,15 @@ class ReferralsHarness(Harness):
     def fresh_state(self) -> None:
         self.records, self.views, self.flags = rf.FakeRecords(), rf.FakeViews(), rf.FakeFlags()
         self.credentials, self.subscriptions = rf.FakeCredentialRecords(), rf.FakeSubscriptions()
+        self.keys = rf.FakePersonalKeys()
+        self.keyring = Keyring(MasterKey.parse(DEVELOPMENT_MASTER_KEY), self.keys)
         self.table = ReferralsProjections(
             self.records,
             self.views,
             self.flags,
             self.credentials,
             self.subscriptions,  # type: ignore[arg-type]
+            self.keyring,
         ).table()
 
         def publisher(topic: str) -> ProjectingPublisher:
@@ -147,9 +157,10 @@ class ReferralsHarness(Harness):
             profiles=publisher(BENEFICIARY_PROFILE.name), openings=publisher(PROGRAMME_OPENING.name),
             referral_events=publisher(REFERRAL_EVENT.name), audit=publisher(OPS_AUDIT.name),
             subscriptions=publisher(PARTNER_SUBSCRIPTION.name), signings=publisher(REFERRALS_SIGNING.name),
-            consents=publisher(REFERRALS_CONSENT.name),
+            consents=publisher(REFERRALS_CONSENT.name), keys=publisher(REFERRALS_KEY.name),
         )  # fmt: skip
-        self.lifecycle = Lifecycle(self.records, self.views, rf.FakeLocks(), self.publishers, self.clock)
+        locks = rf.FakeLocks()
+        self.lifecycle = Lifecycle(self.records, self.views, locks, self.publishers, self.clock)
         self.bus = referrals_commands(
             self.records,
             self.publishers,
@@ -158,6 +169,8 @@ class ReferralsHarness(Harness):
             self.clock,
             SigningDateRules(),
             WebhookTargetPolicy(),
+            Sealing(self.keyring, locks),
+            RETENTION_MONTHS,
         )
         self.context = ReferralsContext(
             store=self.records, views=self.views, publishers=self.publishers, lifecycle=self.lifecycle,  # type: ignore[arg-type]
@@ -165,6 +178,10 @@ class ReferralsHarness(Harness):
             webhook_targets=WebhookTargetPolicy(), signing_dates=SigningDateRules(), flags=self.flags, bus=self.bus,  # type: ignore[arg-type]
         )  # fmt: skip
         self.routes = referrals_routes(self.context, self.table, self.mail)
+
+    async def logged_signings(self) -> list[SigningRecorded | None]:
+        """The private log's signings, opened with the people's keys (None: a key that is gone)."""
+        return [await self.keyring.open_signing(s) for s in self.events(REFERRALS_SIGNING.name, SigningSealed)]
 
     def state(self) -> dict[str, Any]:
         return copy.deepcopy(
@@ -174,6 +191,7 @@ class ReferralsHarness(Harness):
                 "flags": self.flags,
                 "credentials": self.credentials,
                 "subscriptions": self.subscriptions,
+                "keys": self.keys,
             }
         )
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from services.referrals.domain.lifecycle import AWAITING_ANSWER
-from services.referrals.domain.records import ProfileVersion
+from services.referrals.domain.records import PersonalKeyIssued, ProfileVersion
 from services.referrals.domain.referral_view import ReferralView, next_view
 from services.referrals.domain.signing import CirSigningCreate
 from shared.access import CredentialChange
@@ -35,6 +35,20 @@ class FakeRecords:
     published: set[str] = field(default_factory=set)
     consent_records: dict[str, dict[int, ConsentRecorded]] = field(default_factory=dict)
     audit: dict[str, dict[str, AuditRecord]] = field(default_factory=dict)
+    erased: dict[str, AuditRecord] = field(default_factory=dict)
+
+    async def forget_signing(self, beneficiary_id: str) -> None:
+        self.signings.pop(beneficiary_id, None)
+        self.histories.pop(beneficiary_id, None)
+
+    async def forget_person(self, erasure: AuditRecord) -> None:
+        await self.forget_signing(erasure.subject)
+        self.consent_records.pop(erasure.subject, None)
+        self.audit.pop(erasure.subject, None)
+        self.erased[erasure.subject] = erasure
+
+    async def erasure_of(self, beneficiary_id: str) -> AuditRecord | None:
+        return self.erased.get(beneficiary_id)
 
     async def get_signing(self, beneficiary_id: str) -> CirSigningCreate | None:
         return self.signings.get(beneficiary_id)
@@ -85,6 +99,20 @@ class FakeRecords:
 
     async def mark_published(self, event_id: str) -> None:
         self.published.add(event_id)
+
+
+@dataclass
+class FakePersonalKeys:
+    keys: dict[str, PersonalKeyIssued] = field(default_factory=dict)
+
+    async def get(self, beneficiary_id: str) -> PersonalKeyIssued | None:
+        return self.keys.get(beneficiary_id)
+
+    async def keep(self, record: PersonalKeyIssued) -> None:
+        self.keys[record.beneficiary_id] = record
+
+    async def forget(self, beneficiary_id: str) -> None:
+        self.keys.pop(beneficiary_id, None)
 
 
 @dataclass

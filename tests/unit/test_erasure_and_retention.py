@@ -1,0 +1,231 @@
+"""Erasure by crypto-shredding and the retention sweep, through referrals' own wiring over fakes: what is
+sealed on the private log, what an erasure destroys and keeps, and that a rebuild brings nothing back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.referrals.domain.errors import Conflict, Erased, NotFound
+from services.referrals.domain.records import PERSONAL_DATA_ERASED, PersonalKeyIssued, SigningSealed
+from services.referrals.domain.sealing import MasterKey, Unreadable, open_sealed, seal
+from services.referrals.service_layer.commands import (
+    ChangeStatus,
+    CreateOpening,
+    ErasePersonalData,
+    ExportPersonalData,
+    RecordSigning,
+    SweepRetention,
+)
+from services.referrals.service_layer.erasure import add_months
+from shared.events import AuditRecord, ConsentChannel, ConsentRecorded
+from shared.topics import OPS_AUDIT, REFERRALS_CONSENT, REFERRALS_KEY, REFERRALS_SIGNING
+from shared.vocabulary import ReferralStatus
+from tests.factories import epide_opening
+from tests.fake_log import MemoryEventLog
+from tests.unit.fakes.harness import NOW, RETENTION_MONTHS, ReferralsHarness
+from tests.unit.test_referrals_use_cases import TODAY, proposal_for, record, referred, signing
+
+CONTACT = {"given_name": "Amina", "family_name": "Diallo", "email": "amina@example.org", "phone": "+33 6 12 34 56 78"}
+
+
+def _values(h: ReferralsHarness, topic: str) -> list[bytes]:
+    return [r.value for r in h.log.events(topic) if r.value is not None]
+
+
+def _erase(beneficiary_id: str, by: str = "auditor:ana") -> ErasePersonalData:
+    return ErasePersonalData(beneficiary_id, by, NOW, ConsentChannel.MAIL)
+
+
+async def test_the_private_log_holds_no_name_contact_or_birth_date_in_clear() -> None:
+    h = ReferralsHarness()
+    s = signing(contact=CONTACT, birth_date="1994-03-17")
+    await record(h, s)
+
+    raw = b"".join(_values(h, REFERRALS_SIGNING.name) + _values(h, REFERRALS_KEY.name))
+    assert raw and not any(value.encode() in raw for value in [*CONTACT.values(), "1994-03-17", "Amina"])
+    [sealed] = h.events(REFERRALS_SIGNING.name, SigningSealed)
+    assert sealed.beneficiary_id == s.beneficiary_id  # the pseudonym, and nothing else, in clear
+    [opened] = await h.logged_signings()
+    assert opened is not None and opened.signing == s
+
+
+def test_a_sealed_value_opens_only_with_its_key_and_its_context() -> None:
+    key, other = bytes(32), bytes(range(32))
+    token = seal(key, "referrals.signing.v1:A1", b"Amina Diallo")
+
+    assert open_sealed(key, "referrals.signing.v1:A1", token) == b"Amina Diallo"
+    for wrong_key, context in ((other, "referrals.signing.v1:A1"), (key, "referrals.signing.v1:B2")):
+        with pytest.raises(Unreadable):
+            open_sealed(wrong_key, context, token)
+    tampered = token[:20] + ("A" if token[20] != "A" else "B") + token[21:]
+    with pytest.raises(Unreadable):
+        open_sealed(key, "referrals.signing.v1:A1", tampered)
+
+
+def test_a_master_key_wraps_for_one_person_and_a_malformed_one_is_refused() -> None:
+    master = MasterKey.parse(MasterKey.generate("k1"))
+    wrapped = master.wrap("A1", bytes(32))
+
+    assert master.unwrap("A1", wrapped) == bytes(32)
+    with pytest.raises(Unreadable):
+        master.unwrap("B2", wrapped)  # a wrapped key moved under another person's id
+    with pytest.raises(Unreadable):
+        MasterKey.parse(MasterKey.generate("k2")).unwrap("A1", wrapped)
+    for bad in ("", "no-colon", "k1:short", "k 1:" + "A" * 43):
+        with pytest.raises(ValueError, match="MASTER_KEY"):
+            MasterKey.parse(bad)
+
+
+async def test_each_person_has_one_key_kept_across_signing_and_amendments() -> None:
+    h = ReferralsHarness()
+    a, b = signing(), signing()
+    await record(h, a)
+    await record(h, a)  # a repeat
+    await record(h, b)
+
+    keys = h.events(REFERRALS_KEY.name, PersonalKeyIssued)
+    assert sorted(k.beneficiary_id for k in keys) == sorted([a.beneficiary_id, b.beneficiary_id])
+    assert await h.keyring.key_of(a.beneficiary_id) != await h.keyring.key_of(b.beneficiary_id)
+
+
+async def test_erasure_destroys_the_key_forgets_the_person_and_audits_it() -> None:
+    h = ReferralsHarness()
+    s = signing(contact=CONTACT, consent_to_share=True)
+    await record(h, s)
+
+    erasure = await h.bus.handle(_erase(s.beneficiary_id))
+
+    assert (erasure.action, erasure.subject, erasure.actor) == (PERSONAL_DATA_ERASED, s.beneficiary_id, "auditor:ana")
+    assert await h.logged_signings() == [None]  # the sealed record is still on the log, unreadable
+    keys = h.log.events(REFERRALS_KEY.name)
+    assert [r.value is None for r in keys] == [False, True]  # the key, then its tombstone
+    assert h.log.events(REFERRALS_SIGNING.name)[-1].value is None
+    [*_, withdrawn] = h.events(REFERRALS_CONSENT.name, ConsentRecorded)
+    assert (withdrawn.candidate_pools, withdrawn.contact_with_accepting_partner) == (False, False)
+    assert await h.records.get_signing(s.beneficiary_id) is None
+    assert await h.records.consents(s.beneficiary_id) == [] and await h.records.history(s.beneficiary_id) == []
+    assert await h.keys.get(s.beneficiary_id) is None
+    [audited] = [a for a in h.events(OPS_AUDIT.name, AuditRecord) if a.action == PERSONAL_DATA_ERASED]
+    assert audited == erasure
+
+
+async def test_a_rebuild_after_an_erasure_brings_nothing_of_the_person_back() -> None:
+    h = ReferralsHarness()
+    kept, erased = signing(), signing(contact=CONTACT)
+    await record(h, kept)
+    await record(h, erased)
+    await h.bus.handle(ExportPersonalData(erased.beneficiary_id, "auditor:ana", NOW))  # an audit record of them
+    await h.bus.handle(_erase(erased.beneficiary_id))
+    live = h.state()
+
+    await h.rebuilt()  # a broker that has not compacted: the key's record is replayed, then its tombstone
+
+    assert h.state() == live
+    assert await h.records.get_signing(erased.beneficiary_id) is None
+    assert await h.records.audit_of(erased.beneficiary_id) == []
+    assert await h.records.get_signing(kept.beneficiary_id) == kept
+
+
+async def test_once_the_key_topic_is_compacted_no_reader_can_open_the_signing() -> None:
+    h = ReferralsHarness()
+    s = signing(contact=CONTACT)
+    await record(h, s)
+    await h.bus.handle(_erase(s.beneficiary_id))
+    compacted = MemoryEventLog()  # the key topic as the broker keeps it: the last record per key, no tombstone
+    compacted.records_by_topic = dict(h.log.records_by_topic)  # the signing's sealed record left, as in a backup
+    last = {r.key: r for r in h.log.events(REFERRALS_KEY.name)}
+    compacted.records_by_topic[REFERRALS_KEY.name] = [r for r in last.values() if r.value is not None]
+    assert compacted.records_by_topic[REFERRALS_KEY.name] == []
+
+    reader = ReferralsHarness(compacted)
+    await reader.rebuilt()
+
+    [sealed] = reader.events(REFERRALS_SIGNING.name, SigningSealed)  # still there, sealed
+    assert await reader.keyring.open_signing(sealed) is None
+    assert await reader.records.get_signing(s.beneficiary_id) is None
+
+
+async def test_erasure_is_refused_while_a_referral_is_open_and_changes_nothing() -> None:
+    h = ReferralsHarness()
+    s, _ = await referred(h)
+    before = h.state()
+
+    with pytest.raises(Conflict, match="orientation"):
+        await h.bus.handle(_erase(s.beneficiary_id))
+
+    assert h.state() == before
+
+
+async def test_erasing_twice_answers_with_the_first_erasure_and_publishes_nothing_more() -> None:
+    h = ReferralsHarness()
+    s = signing()
+    await record(h, s)
+    first = await h.bus.handle(_erase(s.beneficiary_id))
+    published = sum(len(records) for records in h.log.records_by_topic.values())
+
+    again = await h.bus.handle(_erase(s.beneficiary_id, by="auditor:other"))
+
+    assert again == first
+    assert sum(len(records) for records in h.log.records_by_topic.values()) == published
+    with pytest.raises(NotFound):
+        await h.bus.handle(_erase("never-signed"))
+
+
+async def test_after_erasure_the_export_says_so_and_the_same_id_cannot_sign_again() -> None:
+    h = ReferralsHarness()
+    s = signing()
+    await record(h, s)
+    await h.bus.handle(_erase(s.beneficiary_id))
+
+    with pytest.raises(Erased, match="effacées"):
+        await h.bus.handle(ExportPersonalData(s.beneficiary_id, "auditor:ana", NOW))
+    with pytest.raises(Conflict, match="effacées"):
+        await h.bus.handle(RecordSigning(s, "auditor:ana", NOW))
+
+
+async def test_a_proposal_for_an_erased_person_makes_no_referral() -> None:
+    h = ReferralsHarness()
+    opening = epide_opening(starts_on=TODAY + timedelta(days=30))
+    await h.bus.handle(CreateOpening(opening))
+    s = signing()
+    await record(h, s)
+    await h.bus.handle(_erase(s.beneficiary_id))
+
+    await h.consume(proposal_for(s, opening))
+
+    assert await h.views.of_beneficiary(s.beneficiary_id) == []
+
+
+def test_months_are_added_as_on_a_calendar() -> None:
+    assert add_months(NOW.replace(year=2025, month=1, day=31), 1).date().isoformat() == "2025-02-28"
+    assert add_months(NOW.replace(year=2023, month=8, day=31), 6).date().isoformat() == "2024-02-29"
+    assert add_months(NOW.replace(year=2024, month=11, day=15), 24).date().isoformat() == "2026-11-15"
+
+
+async def test_retention_erases_the_months_after_the_last_referral_closed_and_not_a_day_before() -> None:
+    h = ReferralsHarness()
+    s, referral_id = await referred(h)
+    never_referred = signing()
+    await record(h, never_referred)
+    h.clock.at = NOW + timedelta(days=3)
+    await h.bus.handle(ChangeStatus(referral_id, ReferralStatus.DECLINED, "partner:epide"))
+    closed_at = h.clock.at
+    due = add_months(closed_at, RETENTION_MONTHS)
+
+    assert await h.bus.handle(SweepRetention(due - timedelta(minutes=1))) == [never_referred.beneficiary_id]
+    assert await h.records.get_signing(s.beneficiary_id) == s
+
+    assert await h.bus.handle(SweepRetention(due)) == [s.beneficiary_id]
+    erasure = await h.records.erasure_of(s.beneficiary_id)
+    assert erasure is not None and erasure.actor == "system:retention" and erasure.at == due
+    assert await h.bus.handle(SweepRetention(due + timedelta(days=1))) == []
+
+
+async def test_retention_keeps_whoever_still_has_an_open_referral() -> None:
+    h = ReferralsHarness()
+    s, _ = await referred(h)  # proposed, never answered
+
+    assert await h.bus.handle(SweepRetention(NOW + timedelta(days=3650))) == []
+    assert await h.records.get_signing(s.beneficiary_id) == s
