@@ -1,5 +1,6 @@
 """Contact details only after acceptance and with consent, every disclosure audited; partner topics
-carry no personal field at all."""
+carry no personal field at all; the private topics hold personal data only sealed, and an erasure leaves
+it readable by no one."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
 from passerelle.stack import ServiceStack
-from shared.events import AuditRecord
-from shared.topics import OPS_AUDIT
+from services.referrals.config import DEVELOPMENT_MASTER_KEY
+from services.referrals.domain.records import PersonalKeyIssued, SigningSealed
+from services.referrals.domain.sealing import MasterKey
+from services.referrals.service_layer.keyring import Keyring
+from shared.events import AuditRecord, ConsentRecorded
+from shared.redis_factory import make_redis
+from shared.topic_reading import records_to_end
+from shared.topics import OPS_AUDIT, REFERRALS_CONSENT, REFERRALS_KEY, REFERRALS_SIGNING
 from tests.e2e.access import issue_partner_key
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import PERSONAL_FIELDS, signing_body
@@ -155,3 +162,91 @@ async def test_consent_withdrawn_from_contact_sharing_stops_disclosure_at_once(
     again = await api.put(f"/v1/beneficiaries/{beneficiary}/consent", json=change)  # the same: no new version
     assert [v["version"] for v in again.json()["history"]] == [1, 2]
     assert (await api.get(f"/v1/beneficiaries/not-{beneficiary}/consent")).status_code == 404
+
+
+async def _raw(stack: ServiceStack, topic: str) -> list[Any]:
+    return [record async for record in records_to_end(stack.infrastructure.kafka_bootstrap_servers, topic)]
+
+
+async def test_erasure_leaves_the_private_log_unreadable_for_the_person_and_audits_it(
+    api: httpx.AsyncClient, stack: ServiceStack
+) -> None:
+    contact = {
+        "given_name": "Oumou",
+        "family_name": "Effacée",
+        "email": "oumou.e@example.org",
+        "phone": "+33 6 98 76 54 32",
+    }
+    body = signing_body(department="11", birth_date="1991-07-23", consent_to_share=True, contact=contact)
+    person = body["beneficiary_id"]
+    assert (await api.post("/v1/cir-signings", json=body)).status_code == 202
+    personal = [value.encode() for value in [*contact.values(), "1991-07-23"]]
+    for topic in (REFERRALS_SIGNING.name, REFERRALS_KEY.name, REFERRALS_CONSENT.name):  # a raw read: all sealed
+        raw = b"".join(r.value or b"" for r in await _raw(stack, topic))
+        assert raw and not any(value in raw for value in personal), topic
+        assert b"@example.org" not in raw and b"Diallo" not in raw  # nobody's e-mail or name, in any record
+
+    erased = await api.delete(f"/v1/beneficiaries/{person}", params={"channel": "mail"})
+    again = await api.delete(f"/v1/beneficiaries/{person}")
+
+    assert erased.status_code == 200, erased.text
+    assert again.json() == erased.json() and "contact" in erased.json()["erased"]
+    for gone in (f"/v1/beneficiaries/{person}/export", f"/v1/beneficiaries/{person}/consent"):
+        answer = await api.get(gone)
+        assert answer.status_code == 410 and "effacées" in answer.json()["detail"], answer.text
+    [audited] = await collect_records(
+        stack.infrastructure.kafka_bootstrap_servers, OPS_AUDIT.name,
+        lambda r: r.key == person.encode() and b"personal_data_erased" in (r.value or b""), want=1,
+    )  # fmt: skip
+    assert AuditRecord.model_validate_json(audited.value).actor.startswith("auditor:")
+    # A reader rebuilt from the log, as referrals is after losing Redis: the key's tombstone comes last,
+    # so it holds no key for the person, and their sealed signing opens for no one.
+    keys = [r for r in await _raw(stack, REFERRALS_KEY.name) if r.key == person.encode()]
+    assert keys and keys[-1].value is None
+    sealed = [r for r in await _raw(stack, REFERRALS_SIGNING.name) if r.key == person.encode() and r.value]
+    assert sealed  # still on the embedded broker, which does not compact: sealed, and now keyless
+    ring = Keyring(MasterKey.parse(DEVELOPMENT_MASTER_KEY), _KeysAfterTheLog(keys))
+    assert await ring.key_of(person) is None
+    assert await ring.open_signing(SigningSealed.model_validate_json(sealed[-1].value)) is None
+    # The pool view was told: the withdrawal of consent came first, with the erasure as its note.
+    consent = [ConsentRecorded.model_validate_json(r.value) for r in await _raw(stack, REFERRALS_CONSENT.name)
+               if r.key == person.encode()]  # fmt: skip
+    assert (consent[-1].candidate_pools, consent[-1].contact_with_accepting_partner) == (False, False)
+    redis = make_redis(stack.infrastructure.redis_url)
+    try:
+        pseudonymous = ("referrals:proposal:", "referrals:published:")  # their latest proposal, a marker
+        held = [key async for key in redis.scan_iter(match=f"referrals:*{person}*") if not key.startswith(pseudonymous)]
+        assert held == [], held  # the erasure's record is a field of `referrals:erased`, not a key of theirs
+        assert await redis.hexists("referrals:erased", person)
+    finally:
+        await redis.aclose()
+
+
+class _KeysAfterTheLog:
+    """The people's keys as the key topic's records leave them, tombstones applied."""
+
+    def __init__(self, records: list[Any]) -> None:
+        self._kept: dict[str, PersonalKeyIssued] = {}
+        for record in records:
+            if record.value is None:
+                self._kept.pop(record.key.decode(), None)
+            else:
+                self._kept[record.key.decode()] = PersonalKeyIssued.model_validate_json(record.value)
+
+    async def get(self, beneficiary_id: str) -> PersonalKeyIssued | None:
+        return self._kept.get(beneficiary_id)
+
+    async def keep(self, record: PersonalKeyIssued) -> None:
+        raise AssertionError("a reader does not keep keys")
+
+    async def forget(self, beneficiary_id: str) -> None:
+        raise AssertionError("a reader does not forget keys")
+
+
+async def test_erasure_is_refused_while_a_referral_is_open(api: httpx.AsyncClient, stack: ServiceStack) -> None:
+    referral = await _accepted_referral(api, stack, "34", consent=True)
+
+    answer = await api.delete(f"/v1/beneficiaries/{referral['beneficiary_id']}")
+
+    assert answer.status_code == 409 and "orientation" in answer.json()["detail"], answer.text
+    assert (await api.get(f"/v1/beneficiaries/{referral['beneficiary_id']}/export")).status_code == 200

@@ -4,7 +4,7 @@ their own whose referrals service has a clock the tests move forward (no sleeps)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -13,13 +13,17 @@ import pytest
 from passerelle.replay_command import replay_referral_views
 from passerelle.stack import ServiceStack
 from services.referrals.adapters.referral_views import ReferralViews
-from shared.events import Eligibility
+from services.referrals.service_layer.erasure import add_months
+from shared.events import AuditRecord, Eligibility
 from shared.projections import KafkaEventLog
 from shared.redis_factory import make_redis
-from tests.e2e.access import ActAs
+from shared.topics import OPS_AUDIT
+from tests.e2e.access import ActAs, issue_auditor_key
 from tests.e2e.isolated import isolated_stack
 from tests.factories import epide_opening, signing_body
-from tests.support import eventually, random_ref
+from tests.support import collect_records, eventually, random_ref
+
+RETENTION_MONTHS = 24  # the setting's default
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +244,39 @@ async def test_the_views_rebuilt_from_the_log_equal_the_live_ones(clock_stack: S
         assert report.read >= report.applied >= len(live)
     finally:
         await redis.aclose()
+
+
+async def test_personal_data_is_erased_when_the_retention_period_after_the_last_referral_ends(
+    api: httpx.AsyncClient, clock_stack: ServiceStack
+) -> None:
+    """Last in this module: it moves the clock two years on, and erases whoever is due."""
+    await _open(api, clock_stack, "45")
+    closing, other = await _sign(api, "45"), await _sign(api, "45")
+    [referral] = await _referrals(api, closing, 1)
+    await _referrals(api, other, 1)
+    withdrawn = await api.post(f"/v1/referrals/{referral['referral_id']}/withdraw", json={"by": "newcomer"})
+    due = add_months(datetime.fromisoformat(withdrawn.json()["updated_at"]), RETENTION_MONTHS)
+    now = datetime.fromisoformat((await api.put("/v1/ops/clock")).json()["now"])
+
+    before = await api.put("/v1/ops/clock", params={"hours": (due - now).total_seconds() / 3600 - 1})
+    kept = await _export(clock_stack, closing)  # (with a key of the new time: a year's key expired)
+    after = await api.put("/v1/ops/clock", params={"hours": 2})
+
+    assert before.status_code == 200 and kept.status_code == 200, (before.text, kept.text)
+    assert int(after.json()["erased"]) >= 1, after.text
+    gone = await _export(clock_stack, closing)
+    assert gone.status_code == 410 and "effacées" in gone.json()["detail"]
+    # The other one's referral, still unanswered, expired at the first jump: its retention starts there.
+    assert (await _export(clock_stack, other)).status_code == 200
+    [erasure] = await collect_records(
+        clock_stack.infrastructure.kafka_bootstrap_servers, OPS_AUDIT.name,
+        lambda r: r.key == closing.encode() and b"personal_data_erased" in (r.value or b""), want=1,
+    )  # fmt: skip
+    assert AuditRecord.model_validate_json(erasure.value).actor == "system:retention"
+
+
+async def _export(stack: ServiceStack, beneficiary_id: str) -> httpx.Response:
+    base_url = stack.url("referrals")
+    key = await issue_auditor_key(base_url)
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}) as auditor:
+        return await auditor.get(f"/v1/beneficiaries/{beneficiary_id}/export")

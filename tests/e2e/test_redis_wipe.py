@@ -5,7 +5,8 @@ Quiet wipe: the state after the rebuild equals, key by key, the state before the
 every signing still ends with one referral, no opening is over its seats, matching's seat ledger agrees
 with the referrals, every referral reaches its partner and the pool under one ce_id; then a second wipe
 shows that this final state is the one the log rebuilds. Keys, signings with their contact details and
-subscriptions survive the wipes (they are on referrals' private topics)."""
+subscriptions survive the wipes (they are on referrals' private topics); a person erased before the wipe
+does not come back."""
 
 from __future__ import annotations
 
@@ -111,6 +112,7 @@ async def referrals_of(api: httpx.AsyncClient, bodies: list[dict[str, Any]]) -> 
 
 
 PASSWORD = "mot-de-passe-du-finistere"
+FORGOTTEN = {"given_name": "Nadia", "family_name": "Oubliée-Après-Effacement", "email": "nadia.o@example.org"}
 
 
 async def _signs_in(base_url: str, login: str, password: str) -> bool:
@@ -176,6 +178,12 @@ async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack
                 return view["proposal"]["profile_version"] == 2
 
             await eventually(rematched, what="the proposal for the amended profile")
+            # A person erased (no opening in their département, so no referral holds them back).
+            forgotten = signing_body(department="44", contact=FORGOTTEN, consent_to_share=True)
+            await post(api, forgotten)
+            await eventually(lambda: _all_answered(api, [forgotten]), what="the proposal for the erased person")
+            erased = await api.delete(f"/v1/beneficiaries/{forgotten['beneficiary_id']}")
+            assert erased.status_code == 200, erased.text
             await quiet(wipe_stack, redis)
             before = await snapshot(redis)
 
@@ -189,6 +197,15 @@ async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack
             }
             differing = [key for key in before if before[key] != after[key]]
             assert not differing, {key: (before[key], after[key]) for key in differing[:3]}
+            # Nothing of the erased person came back to referrals: no record of theirs, no trace of their name
+            # anywhere, only the erasure's record — and what is pseudonymous (their latest proposal, the
+            # marker that their profile was published, matching's copy of that profile).
+            who = forgotten["beneficiary_id"]
+            pseudonymous = ("referrals:proposal:", "referrals:published:")
+            theirs = [k for k in after if who in k and k.startswith("referrals:") and not k.startswith(pseudonymous)]
+            assert theirs == [], theirs
+            assert not any(FORGOTTEN["family_name"] in str(value) for value in after.values())
+            assert who in after["referrals:erased"]
 
             # What lives only on referrals' private topics came back: signings (a repeat is recognised,
             # a different one refused) and the API keys issued before the wipe (ActAs still uses them).

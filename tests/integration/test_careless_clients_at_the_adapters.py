@@ -4,6 +4,7 @@ whose name now points inside the platform is dead-lettered without a request bei
 from __future__ import annotations
 
 import random
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,7 +77,7 @@ class CapturedDeadLetters:
 async def test_an_opening_the_bus_refuses_is_not_kept(redis: Redis, error: Exception) -> None:
     opening = epide_opening()
     publisher = RefusingPublisher(error)
-    publishers = Publishers(*([projected(publisher, redis, PROGRAMME_OPENING.name)] * 7))
+    publishers = Publishers(*([projected(publisher, redis, PROGRAMME_OPENING.name)] * len(fields(Publishers))))
 
     with pytest.raises(type(error)):
         await create_opening(opening, ReferralStore(redis), publishers)

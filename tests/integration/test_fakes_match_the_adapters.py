@@ -19,13 +19,16 @@ from services.notifications.adapters.consent_view import ConsentView, ReferralIn
 from services.notifications.adapters.delivery_log import DeliveryLog
 from services.notifications.adapters.subscriptions_view import SubscriptionsView
 from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
+from services.referrals.adapters.personal_keys import PersonalKeyStore
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.store import ReferralStore
+from services.referrals.domain.records import PersonalKeyIssued
 from services.referrals.domain.referral import candidate_summary
 from services.referrals.domain.referral_view import OutOfOrder
-from shared.events import ConsentChannel, ConsentRecorded, PartnerSubscription, PoolFilters, ReferralEvent
+from services.referrals.domain.signing import CirSigningCreate
+from shared.events import AuditRecord, ConsentChannel, ConsentRecorded, PartnerSubscription, PoolFilters, ReferralEvent
 from shared.vocabulary import ReferralStatus
-from tests.factories import profile
+from tests.factories import profile, signing_body
 from tests.support import random_ref
 from tests.unit.fakes import matching as mf
 from tests.unit.fakes import notifications as nf
@@ -211,3 +214,43 @@ async def test_the_delivery_log_fake_answers_as_redis(private_redis: Redis) -> N
 
 async def test_the_consent_records_fake_keeps_every_version_as_redis(private_redis: Redis) -> None:
     await same_answers(consent_history_steps, ReferralStore(private_redis), rf.FakeRecords())
+
+
+async def erasure_steps(store: Any) -> list[Any]:
+    """A person erased loses signing, versions, consent and audit; another person keeps theirs."""
+    erased, kept = random_ref("b"), random_ref("b")
+    for person in (erased, kept):
+        await store.save_signing(CirSigningCreate.model_validate(signing_body(beneficiary_id=person)))
+        await store.keep_consent(consent_record(person, 1, True))
+        await store.keep_audit(random_ref("e"), AuditRecord(actor="a", action="x", subject=person, at=NOW))
+    erasure = AuditRecord(actor="auditor:t", action="personal_data_erased", subject=erased, at=NOW + DAY)
+    answers = [await store.erasure_of(erased)]
+    await store.forget_person(erasure)
+    await store.forget_person(erasure)  # once more: the same
+    for person in (erased, kept):
+        signing = await store.get_signing(person)
+        answers.append([signing is None, len(await store.consents(person)), len(await store.audit_of(person))])
+    await store.forget_signing(kept)
+    kept_erasure, erased_erasure = await store.erasure_of(kept), await store.erasure_of(erased)
+    return [*answers, await store.get_signing(kept), kept_erasure, erased_erasure and erased_erasure.actor]
+
+
+async def personal_key_steps(keys: Any) -> list[Any]:
+    person = random_ref("b")
+    record = PersonalKeyIssued(beneficiary_id=person, master_key_id="k1", wrapped_key="w1", issued_at=NOW)
+    answers = [await keys.get(person)]
+    await keys.keep(record)
+    await keys.keep(record.model_copy(update={"wrapped_key": "w2"}))  # the log's last record is the key
+    kept = await keys.get(person)
+    answers.append(kept and kept.wrapped_key)
+    await keys.forget(person)
+    await keys.forget(person)
+    return [*answers, await keys.get(person)]
+
+
+async def test_the_erasure_of_the_records_fake_forgets_as_redis(private_redis: Redis) -> None:
+    await same_answers(erasure_steps, ReferralStore(private_redis), rf.FakeRecords())
+
+
+async def test_the_personal_keys_fake_keeps_the_last_as_redis(private_redis: Redis) -> None:
+    await same_answers(personal_key_steps, PersonalKeyStore(private_redis), rf.FakePersonalKeys())

@@ -23,13 +23,15 @@ from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import (
     AmendProfile,
+    ChangeConsent,
     ChangeStatus,
+    ErasePersonalData,
     ExportPersonalData,
     RecordSigning,
     ReferByHand,
 )
 from shared.access import Principal
-from shared.events import MatchingProposal, NotEligible
+from shared.events import ConsentChannel, MatchingProposal, NotEligible
 from shared.vocabulary import ReferralStatus
 
 router = APIRouter(prefix="/console/auditeur", include_in_schema=False)
@@ -125,7 +127,10 @@ async def home(request: Request, auditor: AuditorPerson, context: ContextDep, q:
             found.append(signing)
     found.sort(key=lambda s: (s.cir_signed_on, s.beneficiary_id), reverse=True)
     request.state.person = auditor
-    return page(request, "auditor_home.html", q=q, signings=found[:200], total=len(found))
+    return page(
+        request, "auditor_home.html", q=q, signings=found[:200], total=len(found),
+        message=request.query_params.get("message"),
+    )  # fmt: skip
 
 
 @router.get("/metiers")
@@ -252,7 +257,66 @@ async def personal_data(
     request.state.person = auditor
     await _own_signing(beneficiary_id, auditor, context)
     data = await context.bus.handle(ExportPersonalData(beneficiary_id, auditor.actor, context.clock()))
-    return page(request, "person_data.html", data=data)
+    return page(request, "person_data.html", data=data, channels=[c for c in ConsentChannel if c.value != "system"])
+
+
+@router.post("/personnes/{beneficiary_id}/consentement")
+async def change_consent(
+    request: Request,
+    beneficiary_id: str,
+    auditor: AuditorPerson,
+    context: ContextDep,
+    coordonnees: str = Form(""),
+    viviers: str = Form(""),
+    canal: str = Form(ConsentChannel.IN_PERSON.value),
+    note: str = Form(""),
+) -> RedirectResponse:
+    """The person gives, narrows or withdraws consent, through the auditor: a new version, at once."""
+    await check_csrf(request)
+    await _own_signing(beneficiary_id, auditor, context)
+    try:
+        channel = ConsentChannel(canal)
+    except ValueError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Canal inconnu : {canal}.") from None
+    record = await context.bus.handle(
+        ChangeConsent(
+            beneficiary_id, coordonnees == "1", viviers == "1", None, channel, auditor.actor, context.clock(),
+            note.strip()[:300] or None,
+        )
+    )  # fmt: skip
+    message = f"Consentement enregistré (version {record.version})."
+    return RedirectResponse(
+        f"/console/auditeur/personnes/{beneficiary_id}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER
+    )
+
+
+@router.post("/personnes/{beneficiary_id}/effacer")
+async def erase(
+    request: Request,
+    beneficiary_id: str,
+    auditor: AuditorPerson,
+    context: ContextDep,
+    confirme: str = Form(""),
+    canal: str = Form(ConsentChannel.IN_PERSON.value),
+) -> RedirectResponse:
+    """The person asks to be forgotten: their data is erased (refused while a referral is open)."""
+    await check_csrf(request)
+    await _own_signing(beneficiary_id, auditor, context)
+    here = f"/console/auditeur/personnes/{beneficiary_id}"
+    if confirme != "1":
+        message = "Effacement : cochez la case qui confirme la demande de la personne."
+        return RedirectResponse(f"{here}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
+    try:
+        channel = ConsentChannel(canal)
+    except ValueError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Canal inconnu : {canal}.") from None
+    try:
+        erasure = await context.bus.handle(ErasePersonalData(beneficiary_id, auditor.actor, context.clock(), channel))
+    except Conflict:
+        message = "Effacement impossible : une orientation est en cours. Retirez-la d'abord."
+        return RedirectResponse(f"{here}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
+    message = f"Les données du dossier {beneficiary_id} ont été effacées le {erasure.at:%d/%m/%Y}."
+    return RedirectResponse(f"/console/auditeur?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/personnes/{beneficiary_id}/fiche", response_class=HTMLResponse)
