@@ -419,3 +419,41 @@ async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: Serv
     assert [v["version"] for v in exported["profile_versions"]] == [1]
     # The page's read-out and this one are both recorded, and the export shows them.
     assert [a["action"] for a in exported["audit"]].count("personal_data_exported") == 2
+
+    # The person changes their mind, then asks to be forgotten: refused while the referral is open.
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base_url, "auditeur.dijon", PASSWORD)
+        await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}/donnees")
+        await expect(page.get_by_label(re.compile("Apparaître, sans mon nom"))).to_be_checked()
+        await page.get_by_label(re.compile("Apparaître, sans mon nom")).uncheck()
+        await page.get_by_label("Comment la personne l'a demandé").first.select_option("phone")
+        await page.get_by_role("button", name="Enregistrer le consentement").click()
+        await expect(page.get_by_role("status")).to_contain_text("Consentement enregistré (version 2)")
+
+        await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}/donnees")
+        consent = page.get_by_role("table", name="Chaque version du consentement, la plus ancienne d'abord")
+        await expect(consent.get_by_role("row")).to_have_count(3)
+        await expect(consent).to_contain_text("Par téléphone")
+        await expect(page.get_by_label(re.compile("Apparaître, sans mon nom"))).not_to_be_checked()
+        await assert_accessible(page)
+        await screenshot(page, "droits-consentement-effacement")
+        await page.get_by_label("La personne demande l'effacement de ses données").check()
+        await page.get_by_role("button", name="Effacer définitivement").click()
+        await expect(page.get_by_role("status")).to_contain_text("Effacement impossible : une orientation est en cours")
+
+        await page.get_by_role("button", name=re.compile("^Retirer l'orientation")).click()
+        await expect(page.get_by_role("status")).to_contain_text("Orientation retirée")
+        await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}/donnees")
+        await page.get_by_label("La personne demande l'effacement de ses données").check()
+        await page.get_by_role("button", name="Effacer définitivement").click()
+
+        await expect(page.get_by_text(f"Les données du dossier {file_number} ont été effacées")).to_be_visible()
+        await assert_accessible(page)
+        await page.get_by_label(re.compile("Rechercher une personne")).fill(file_number)
+        await page.get_by_role("button", name="Rechercher").click()
+        await expect(page.get_by_role("status")).to_contain_text("0 dossier(s)")
+        await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}/donnees")
+        await expect(page.locator("main")).not_to_contain_text("Camara")
+    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as api:
+        assert (await api.get(f"/v1/beneficiaries/{file_number}/export")).status_code == 410
