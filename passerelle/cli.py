@@ -28,6 +28,7 @@ from passerelle.ops.watch import render as render_ops
 from passerelle.replay_command import ReplayReport, replay_referral_views
 from passerelle.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack, follow_logs
+from services.referrals.domain.sealing import MASTER_KEY_ID, MasterKey
 from shared.kafka_admin import ensure_topics
 from shared.projections import KafkaEventLog
 from shared.redis_factory import make_redis
@@ -69,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     manifests.add_argument("--check", action="store_true", help="exit 1 if the committed manifests differ")
     docs = commands.add_parser("asyncapi", help="write the services' AsyncAPI documents to deploy/asyncapi/")
     docs.add_argument("--check", action="store_true", help="exit 1 if the committed documents differ from the code")
+    master = commands.add_parser("master-key", help="print a new master key for the MASTER_KEY setting")
+    master.add_argument("--id", default="k1", help="the key's id, written beside every key it wraps (default k1)")
     assign = commands.add_parser("assign", help="optimal batch assignment of profiles to openings under capacity")
     assign.add_argument("--openings", type=Path, required=True, metavar="OPENINGS.jsonl")
     assign.add_argument("--profiles", type=Path, required=True, metavar="PROFILES.jsonl")
@@ -264,6 +267,14 @@ def cmd_replay(console: Console) -> int:
     return 0
 
 
+def cmd_master_key(key_id: str) -> int:
+    """A new master key (32 random bytes) in MASTER_KEY's format, on standard output only."""
+    if not MASTER_KEY_ID.match(key_id):
+        raise UsageError(f"--id {key_id!r}: 1 to 40 letters, digits, '.', '_' or '-'")
+    sys.stdout.write(MasterKey.generate(key_id) + "\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 140)
@@ -282,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_asyncapi(args.check, console)
         if args.command == "replay":
             return cmd_replay(console)
+        if args.command == "master-key":
+            return cmd_master_key(args.id)
         if args.command == "assign":
             return run_assign(args.openings, args.profiles, args.history, args.out, args.top_k, Console(stderr=True))
         return cmd_topics(console)

@@ -188,6 +188,9 @@ def deployment(service: str) -> list[dict[str, Any]]:
         env.append(  # signs the console's session cookies and e-mail links
             {"name": "SESSION_SECRET", "valueFrom": {"secretKeyRef": {"name": "passerelle-admin", "key": "session"}}}
         )
+        env.append(  # wraps each person's key; referrals refuses to start with the placeholder
+            {"name": "MASTER_KEY", "valueFrom": {"secretKeyRef": {"name": "passerelle-master-key", "key": "key"}}}
+        )
     documents: list[dict[str, Any]] = [{
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": service, "namespace": NAMESPACE, "labels": labels},
@@ -253,6 +256,8 @@ def platform() -> list[dict[str, Any]]:
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "passerelle-admin", "namespace": NAMESPACE},
          "type": "Opaque", "stringData": {"token": "REPLACE-WITH-A-SECRET-OF-AT-LEAST-32-CHARACTERS",
                                           "session": "REPLACE-WITH-ANOTHER-LONG-RANDOM-SECRET"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "passerelle-master-key", "namespace": NAMESPACE},
+         "type": "Opaque", "stringData": {"key": "REPLACE-WITH-THE-OUTPUT-OF-passerelle-master-key"}},
         {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis", "namespace": NAMESPACE},
          "spec": {"serviceName": "redis", "replicas": 1, "selector": {"matchLabels": labels}, "template": {
              "metadata": {"labels": labels},

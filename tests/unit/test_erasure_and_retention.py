@@ -4,6 +4,7 @@ sealed on the private log, what an erasure destroys and keeps, and that a rebuil
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,9 @@ from tests.fake_log import MemoryEventLog
 from tests.unit.fakes.harness import NOW, RETENTION_MONTHS, ReferralsHarness
 from tests.unit.test_referrals_use_cases import TODAY, proposal_for, record, referred, signing
 
+SECRETS: dict[str, Any] = {
+    "admin_token": "a" * 32, "session_secret": "s" * 32, "kafka_bootstrap_servers": "k:9092", "redis_url": "redis://r",
+}  # fmt: skip
 CONTACT = {"given_name": "Amina", "family_name": "Diallo", "email": "amina@example.org", "phone": "+33 6 12 34 56 78"}
 
 
@@ -229,3 +233,26 @@ async def test_retention_keeps_whoever_still_has_an_open_referral() -> None:
 
     assert await h.bus.handle(SweepRetention(NOW + timedelta(days=3650))) == []
     assert await h.records.get_signing(s.beneficiary_id) == s
+
+
+def test_the_master_key_command_prints_a_key_the_setting_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    from passerelle.cli import main
+    from services.referrals.config import ReferralsSettings
+
+    assert main(["master-key", "--id", "prod-2026"]) == 0
+    printed = capsys.readouterr().out.strip()
+    master = ReferralsSettings(master_key=printed, environment="production", **SECRETS).master()
+    assert master.key_id == "prod-2026" and master.unwrap("A1", master.wrap("A1", bytes(32))) == bytes(32)
+    assert main(["master-key", "--id", "no spaces"]) == 2
+    assert "--id" in capsys.readouterr().err
+
+
+def test_production_refuses_the_development_master_key_and_a_malformed_one() -> None:
+    from pydantic import ValidationError
+
+    from services.referrals.config import ReferralsSettings
+
+    with pytest.raises(ValidationError, match="MASTER_KEY must be set"):
+        ReferralsSettings(environment="production", **SECRETS)
+    with pytest.raises(ValidationError, match="MASTER_KEY must read"):
+        ReferralsSettings(master_key="k1:tooshort", **SECRETS)

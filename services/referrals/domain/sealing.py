@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12  # AES-GCM's standard nonce; drawn at random for every seal (2^32 seals per key are safe)
 KEY_BYTES = 32
+MASTER_KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 MASTER_KEY_FORMAT = re.compile(r"^(?P<kid>[A-Za-z0-9._-]{1,40}):(?P<secret>[A-Za-z0-9_-]{43}=?)$")
 
 
