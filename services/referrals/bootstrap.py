@@ -24,8 +24,8 @@ from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.commands import referrals_commands
-from services.referrals.service_layer.handlers import Clock, Publishers, Sealing
-from services.referrals.service_layer.keyring import Keyring
+from services.referrals.service_layer.handlers import Clock, Publishers
+from services.referrals.service_layer.keyring import Keyring, Sealing
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
 from services.referrals.service_layer.projections import ReferralsProjections
@@ -135,6 +135,7 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
         signing_dates=signing_dates,
         flags=flags,
         bus=bus,
+        keyring=keyring,
     )
     links = ReferralLinks(settings.session_secret.get_secret_value(), timedelta(days=settings.link_days), credentials)
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None

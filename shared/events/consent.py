@@ -40,7 +40,12 @@ class ConsentRecorded(Event):
     recorded_at: datetime
     recorded_by: str = Field(max_length=120, description="auditor:<key id or account>, system")
     channel: ConsentChannel
-    note: str | None = Field(None, max_length=300)
+    sealed_note: str | None = Field(
+        None,
+        max_length=1000,
+        description="The author's note, sealed with the person's own key: only referrals reads it, and no one"
+        " once the person is erased",
+    )
 
     def allows_pool(self, programme: str) -> bool:
         """May the person be shown in a pool for `programme`?"""

@@ -61,8 +61,10 @@ class PartnerReferralView(ReferralView):
     )
 
 
-def for_partner(view: ReferralView) -> PartnerReferralView:
-    identified = view.status in ACCEPTED_OR_LATER and view.candidate.consented
+def for_partner(view: ReferralView, consents_now: bool) -> PartnerReferralView:
+    """`consents_now`: the person's current consent to be known by the partner that accepts them (not the
+    referral's own `candidate.consented`, which is the pool answer when the referral was made)."""
+    identified = view.status in ACCEPTED_OR_LATER and consents_now
     return PartnerReferralView(**(view.model_dump() | {"beneficiary_id": view.beneficiary_id if identified else None}))
 
 

@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeConsent, ErasePersonalData, ExportPersonalData
+from services.referrals.service_layer.consent import ConsentVersion, readable
 from services.referrals.service_layer.erasure import refuse_if_erased
 from services.referrals.service_layer.personal_data import PersonalData
 from shared.access import Principal
-from shared.events import AuditRecord, ConsentChannel, ConsentRecorded
+from shared.events import AuditRecord, ConsentChannel
 from shared.http_auth import AuditorDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
 
@@ -38,8 +39,8 @@ class ConsentChange(BaseModel):
 
 class Consent(BaseModel):
     beneficiary_id: str
-    current: ConsentRecorded
-    history: list[ConsentRecorded] = Field(description="Every version, oldest first")
+    current: ConsentVersion
+    history: list[ConsentVersion] = Field(description="Every version, oldest first")
 
 
 class Erasure(BaseModel):
@@ -70,7 +71,8 @@ async def _consent(beneficiary_id: str, context: ReferralsContext) -> Consent:
             status.HTTP_404_NOT_FOUND,
             f"aucun consentement enregistré pour {beneficiary_id} / no consent recorded for {beneficiary_id}",
         )
-    return Consent(beneficiary_id=beneficiary_id, current=history[-1], history=history)
+    versions = await readable(history, context.keyring)
+    return Consent(beneficiary_id=beneficiary_id, current=versions[-1], history=versions)
 
 
 @router.get("/beneficiaries/{beneficiary_id}/consent", response_model=Consent, responses=errors(404, 410))

@@ -13,6 +13,7 @@ from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.service_layer.handlers import Clock, Publishers
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from shared.access import Credentials
 from shared.message_bus import CommandBus
@@ -32,6 +33,7 @@ class ReferralsContext:
     signing_dates: SigningDateRules
     flags: ReviewFlags
     bus: CommandBus  # the command side: every use case people and schedules ask for
+    keyring: Keyring  # opens what is sealed with a person's key (their consent notes)
 
 
 def _context(request: Request) -> ReferralsContext:

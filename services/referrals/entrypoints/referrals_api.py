@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.referrals.domain.referral_view import PartnerReferralView, ReferralView, for_partner
 from services.referrals.domain.signing import ContactDetails
-from services.referrals.entrypoints.dependencies import ContextDep
+from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome, ReferByHand
-from services.referrals.service_layer.disclosure import DisclosureRefused
+from services.referrals.service_layer.disclosure import DisclosureRefused, shares_contact
 from shared.access import Role
 from shared.http_auth import AuditorDep, AuditorOrPartnerDep, PartnerDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
@@ -110,6 +110,11 @@ ReferralDep = Annotated[ReferralView, Depends(_visible_referral)]
 OwnReferralDep = Annotated[ReferralView, Depends(_partners_referral)]
 
 
+async def _as_partner_sees(context: ReferralsContext, view: ReferralView) -> PartnerReferralView:
+    """The referral without who the person is, unless accepted and they consent now."""
+    return for_partner(view, await shares_contact(context.store, view.beneficiary_id))
+
+
 async def _partner_answer(
     view: ReferralView, wanted: ReferralStatus, context: ContextDep, note: str | None
 ) -> ReferralView:
@@ -117,22 +122,28 @@ async def _partner_answer(
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralView | PartnerReferralView, responses=errors(404))
-async def get_referral(view: ReferralDep, caller: AuditorOrPartnerDep) -> ReferralView | PartnerReferralView:
+async def get_referral(
+    view: ReferralDep, caller: AuditorOrPartnerDep, context: ContextDep
+) -> ReferralView | PartnerReferralView:
     """One referral with its full history and the next step (for its partner, without who the person is
     until accepted with their consent)."""
-    return for_partner(view) if caller.role is Role.PARTNER else view
+    return await _as_partner_sees(context, view) if caller.role is Role.PARTNER else view
 
 
 @router.post("/referrals/{referral_id}/accept", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
 async def accept(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The partner accepts the candidate; the held seat is confirmed."""
-    return for_partner(await _partner_answer(view, ReferralStatus.ACCEPTED, context, body.note if body else None))
+    return await _as_partner_sees(
+        context, await _partner_answer(view, ReferralStatus.ACCEPTED, context, body.note if body else None)
+    )
 
 
 @router.post("/referrals/{referral_id}/waitlist", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
 async def waitlist(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The partner has no seat now but keeps the candidate on its waiting list."""
-    return for_partner(await _partner_answer(view, ReferralStatus.WAITLISTED, context, body.note if body else None))
+    return await _as_partner_sees(
+        context, await _partner_answer(view, ReferralStatus.WAITLISTED, context, body.note if body else None)
+    )
 
 
 @router.post("/referrals/{referral_id}/enrol", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
@@ -140,43 +151,49 @@ async def enrol(view: OwnReferralDep, context: ContextDep, body: Enrolment | Non
     """The newcomer started the programme (not before the cohort's start date, unless it started early)."""
     body = body or Enrolment()
     actor = f"partner:{view.partner_id}"
-    return for_partner(
+    return await _as_partner_sees(
+        context,
         await context.bus.handle(
             ChangeStatus(
                 view.referral_id, ReferralStatus.ENROLLED, actor, note=body.note, started_early=body.started_early
             )
-        )
+        ),
     )
 
 
 @router.post("/referrals/{referral_id}/complete", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
 async def complete(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The newcomer completed the programme."""
-    return for_partner(await _partner_answer(view, ReferralStatus.COMPLETED, context, body.note if body else None))
+    return await _as_partner_sees(
+        context, await _partner_answer(view, ReferralStatus.COMPLETED, context, body.note if body else None)
+    )
 
 
 @router.post("/referrals/{referral_id}/drop-out", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
 async def drop_out(view: OwnReferralDep, context: ContextDep, body: Note | None = None) -> PartnerReferralView:
     """The newcomer left the programme before its end."""
-    return for_partner(await _partner_answer(view, ReferralStatus.DROPPED_OUT, context, body.note if body else None))
+    return await _as_partner_sees(
+        context, await _partner_answer(view, ReferralStatus.DROPPED_OUT, context, body.note if body else None)
+    )
 
 
 @router.post("/referrals/{referral_id}/decline", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
 async def decline(view: OwnReferralDep, body: Decline, context: ContextDep) -> PartnerReferralView:
     """The partner declines, with a structured reason; the newcomer is referred elsewhere."""
     actor = f"partner:{view.partner_id}"
-    return for_partner(
+    return await _as_partner_sees(
+        context,
         await context.bus.handle(
             ChangeStatus(view.referral_id, ReferralStatus.DECLINED, actor, decline_reason=body.reason, note=body.note)
-        )
+        ),
     )
 
 
 @router.post("/referrals/{referral_id}/outcome", response_model=PartnerReferralView, responses=ANSWER_ERRORS)
 async def record_outcome(view: OwnReferralDep, body: Outcome, context: ContextDep) -> PartnerReferralView:
     """The situation 3 months on: employed, in training or none (teaches the matcher)."""
-    return for_partner(
-        await context.bus.handle(RecordOutcome(view.referral_id, body.outcome, f"partner:{view.partner_id}"))
+    return await _as_partner_sees(
+        context, await context.bus.handle(RecordOutcome(view.referral_id, body.outcome, f"partner:{view.partner_id}"))
     )
 
 
@@ -221,7 +238,7 @@ async def partner_referrals(
     their consent."""
     if partner.partner_id != partner_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner sees only its own referrals")
-    return [for_partner(view) for view in await context.views.of_partner(partner_id, status_filter)]
+    return [await _as_partner_sees(context, view) for view in await context.views.of_partner(partner_id, status_filter)]
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

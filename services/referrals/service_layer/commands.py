@@ -16,12 +16,12 @@ from services.referrals.service_layer.erasure import RETENTION_ACTOR, due_for_er
 from services.referrals.service_layer.handlers import (
     Clock,
     Publishers,
-    Sealing,
     amend_profile,
     create_opening,
     record_signing,
     update_opening,
 )
+from services.referrals.service_layer.keyring import Sealing
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.personal_data import PersonalData, export_personal_data
 from services.referrals.service_layer.ports import Records, SubscriptionRecords
@@ -219,16 +219,18 @@ def referrals_commands(
     async def consent(c: ChangeConsent) -> ConsentRecorded:
         return await change_consent(
             c.beneficiary_id, c.contact_with_accepting_partner, c.candidate_pools, c.pool_programmes, c.channel,
-            c.by, c.at, c.note, store, publishers.consents,
+            c.by, c.at, c.note, store, publishers, sealing,
         )  # fmt: skip
 
     async def export(c: ExportPersonalData) -> PersonalData:
-        return await export_personal_data(c.beneficiary_id, c.by, c.at, store, lifecycle.views, publishers.audit)
+        return await export_personal_data(
+            c.beneficiary_id, c.by, c.at, store, lifecycle.views, publishers.audit, sealing.keyring
+        )
 
     async def erase(c: ErasePersonalData) -> AuditRecord:
         async with sealing.locks.hold(f"erasure:{c.beneficiary_id}"):  # one erasure, whoever asks twice
             return await erase_personal_data(
-                c.beneficiary_id, c.by, c.at, c.channel, store, lifecycle.views, sealing.keyring.keys, publishers
+                c.beneficiary_id, c.by, c.at, c.channel, store, lifecycle.views, sealing, publishers
             )
 
     async def retention(c: SweepRetention) -> list[str]:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel
 
 from services.referrals.domain.errors import NotFound
 from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.service_layer.keyring import Keyring, Sealing
 from services.referrals.service_layer.ports import Records
 from shared.events import ConsentChannel, ConsentRecorded
 from shared.events.consent import pools_allowed_by
@@ -62,7 +66,8 @@ async def change_consent(
     at: datetime,
     note: str | None,
     store: Records,
-    consents: Publisher,
+    publishers: ConsentPublishers,
+    sealing: Sealing,
 ) -> ConsentRecorded:
     """The person gives, narrows or withdraws their consent: a new version, effective at once. The same
     consent stated again records nothing and returns the current version."""
@@ -82,10 +87,44 @@ async def change_consent(
         recorded_at=at,
         recorded_by=by,
         channel=channel,
-        note=note,
+        sealed_note=await sealing.seal_note(beneficiary_id, note, publishers.keys, at) if note else None,
     )
-    await consents.publish(record, key=beneficiary_id, event_id=consent_event_id(beneficiary_id, record.version))
+    await publishers.consents.publish(
+        record, key=beneficiary_id, event_id=consent_event_id(beneficiary_id, record.version)
+    )
     return record
+
+
+class ConsentPublishers(Protocol):
+    @property
+    def consents(self) -> Publisher: ...
+
+    @property
+    def keys(self) -> Publisher: ...
+
+
+class ConsentVersion(BaseModel):
+    """A consent record as the person and the auditors read it: its note opened."""
+
+    beneficiary_id: str
+    version: int
+    contact_with_accepting_partner: bool
+    candidate_pools: bool
+    pool_programmes: list[str] | None
+    recorded_at: datetime
+    recorded_by: str
+    channel: ConsentChannel
+    note: str | None
+
+
+async def readable(records: list[ConsentRecorded], keyring: Keyring) -> list[ConsentVersion]:
+    return [
+        ConsentVersion(
+            **record.model_dump(exclude={"sealed_note"}),
+            note=await keyring.open_note(record.beneficiary_id, record.sealed_note),
+        )
+        for record in records
+    ]
 
 
 async def pools_allowed(store: Records, beneficiary_id: str, programme: str, at_signing: bool) -> bool:

@@ -20,15 +20,23 @@ class DisclosureRefused(DomainError):
     pass
 
 
+async def shares_contact(store: Records, beneficiary_id: str) -> bool:
+    """Does the person consent, now, to the accepting partner knowing who they are and how to reach
+    them? Their latest consent record says; without one (data from before consent records), the signing."""
+    consent = await current_consent(store, beneficiary_id)
+    if consent is not None:
+        return consent.contact_with_accepting_partner
+    signing = await store.get_signing(beneficiary_id)
+    return bool(signing and signing.consent_to_share)
+
+
 async def disclose_contact(
     view: ReferralView, partner: Principal, store: Records, audit: Publisher, clock: Clock
 ) -> ContactDetails:
     if view.status not in DISCLOSABLE_FROM:
         raise DisclosureRefused(f"contact details are shared once the referral is accepted (it is {view.status.value})")
     signing = await store.get_signing(view.beneficiary_id)
-    consent = await current_consent(store, view.beneficiary_id)
-    shares = consent.contact_with_accepting_partner if consent else bool(signing and signing.consent_to_share)
-    if signing is None or not shares:
+    if signing is None or not await shares_contact(store, view.beneficiary_id):
         raise DisclosureRefused("the newcomer has not consented to share contact details")
     if signing.contact is None:
         raise DisclosureRefused("no contact details were recorded for this newcomer")

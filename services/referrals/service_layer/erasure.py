@@ -19,7 +19,8 @@ from services.referrals.domain.records import ERASED_FIELDS, PERSONAL_DATA_ERASE
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.consent import change_consent, current_consent
 from services.referrals.service_layer.handlers import Publishers
-from services.referrals.service_layer.ports import PersonalKeys, Records, Views
+from services.referrals.service_layer.keyring import Sealing
+from services.referrals.service_layer.ports import Records, Views
 from shared.events import AuditRecord, ConsentChannel
 from shared.referral_lifecycle import RELEASES_SEAT
 
@@ -42,7 +43,7 @@ async def erase_personal_data(
     channel: ConsentChannel,
     store: Records,
     views: Views,
-    keys: PersonalKeys,
+    sealing: Sealing,
     publishers: Publishers,
 ) -> AuditRecord:
     """Erase the person; erasing them again answers with the first erasure. Refused while one of their
@@ -51,7 +52,7 @@ async def erase_personal_data(
     if done is not None:
         return done
     signing = await store.get_signing(beneficiary_id)
-    if signing is None and await keys.get(beneficiary_id) is None:
+    if signing is None and await sealing.keyring.keys.get(beneficiary_id) is None:
         raise NotFound(f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing for it")
     open_referrals = [v.referral_id for v in await views.of_beneficiary(beneficiary_id) if v.status not in CLOSED]
     if open_referrals:
@@ -63,7 +64,7 @@ async def erase_personal_data(
     if consent is not None and (consent.contact_with_accepting_partner or consent.candidate_pools):
         await change_consent(
             beneficiary_id, False, False, None, channel, by, at, "effacement des données / erasure", store,
-            publishers.consents,
+            publishers, sealing,
         )  # fmt: skip
     await publishers.keys.tombstone(beneficiary_id)  # from here on, the log cannot be read for them
     await publishers.signings.tombstone(beneficiary_id)

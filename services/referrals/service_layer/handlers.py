@@ -14,8 +14,8 @@ from services.referrals.domain.referral import candidate_summary, referral_event
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
 from services.referrals.service_layer.consent import change_consent, pools_allowed, record_consent_at_signing
-from services.referrals.service_layer.keyring import Keyring
-from services.referrals.service_layer.ports import Locks, Records, Views
+from services.referrals.service_layer.keyring import Sealing
+from services.referrals.service_layer.ports import Records, Views
 from services.referrals.service_layer.projections import profile_marker
 from shared.consuming import PoisonMessage
 from shared.events import ConsentChannel, MatchingProposal, ProgrammeOpening, ReferralEvent
@@ -38,19 +38,6 @@ class Publishers:
     signings: Publisher  # referrals' private log of signings (personal data, sealed)
     consents: Publisher  # the newcomers' consent records
     keys: Publisher  # referrals' private log of the people's keys (wrapped)
-
-
-@dataclass
-class Sealing:
-    """What seals a person's records on the private log: their key, issued once (one at a time)."""
-
-    keyring: Keyring
-    locks: Locks
-
-    async def publish_signing(self, record: SigningRecorded, publishers: Publishers, at: datetime) -> None:
-        beneficiary_id = record.signing.beneficiary_id
-        key = await self.keyring.issue(beneficiary_id, publishers.keys, self.locks, at)
-        await publishers.signings.publish(self.keyring.seal_signing(record, key), key=beneficiary_id)
 
 
 async def record_signing(
@@ -86,7 +73,8 @@ async def record_signing(
     moment = at or datetime.combine(today, datetime.min.time())
     history = [ProfileVersion(version=1, at=moment, by=by)]
     if existing is None:  # the private log first (its projection keeps the signing): Redis is rebuilt from it
-        await sealing.publish_signing(SigningRecorded(signing=signing, history=history), publishers, moment)
+        record = SigningRecorded(signing=signing, history=history)
+        await sealing.publish_signing(record, publishers.signings, publishers.keys, moment)
     await record_consent_at_signing(signing, store, publishers.consents, by, history[0].at)
     log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
     marker = f"profile:{signing.beneficiary_id}"
@@ -138,13 +126,14 @@ async def amend_profile(
             *await store.history(amended.beneficiary_id),
             ProfileVersion(version=version, at=at, by=by, changed=changed, note=note),
         ][-MAX_VERSIONS_KEPT:]
-        await sealing.publish_signing(SigningRecorded(signing=signing, history=history), publishers, at)
+        await sealing.publish_signing(SigningRecorded(signing=signing, history=history), publishers.signings,
+                                      publishers.keys, at)  # fmt: skip
         log.info("profile amended", extra={"beneficiary_id": signing.beneficiary_id, "version": version})
         if "consent_to_share" in changed:  # the form's one answer covers both scopes, as at signing
             share = signing.consent_to_share
             await change_consent(
                 signing.beneficiary_id, share, share, None, ConsentChannel.CONSOLE, by, at, note, store,
-                publishers.consents,
+                publishers, sealing,
             )  # fmt: skip
     else:
         signing = existing

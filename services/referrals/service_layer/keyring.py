@@ -10,11 +10,15 @@ from services.referrals.domain.records import PersonalKeyIssued, SigningRecorded
 from services.referrals.domain.sealing import MasterKey, Unreadable, new_personal_key, open_sealed, seal
 from services.referrals.service_layer.ports import Locks, PersonalKeys
 from shared.projections import Publisher
-from shared.topics import REFERRALS_SIGNING
+from shared.topics import REFERRALS_CONSENT, REFERRALS_SIGNING
 
 
 def _signing_context(beneficiary_id: str) -> str:
     return f"{REFERRALS_SIGNING.name}:{beneficiary_id}"
+
+
+def _note_context(beneficiary_id: str) -> str:
+    return f"{REFERRALS_CONSENT.name}:note:{beneficiary_id}"
 
 
 @dataclass
@@ -63,3 +67,27 @@ class Keyring:
             return None
         plain = open_sealed(key, _signing_context(sealed.beneficiary_id), sealed.sealed)
         return SigningRecorded.model_validate_json(plain)
+
+    async def open_note(self, beneficiary_id: str, sealed: str | None) -> str | None:
+        """A consent note, or None without one or once the person's key is gone."""
+        key = await self.key_of(beneficiary_id) if sealed else None
+        return open_sealed(key, _note_context(beneficiary_id), sealed).decode() if key and sealed else None
+
+
+@dataclass
+class Sealing:
+    """What seals a person's records on the private topics: their key, issued once (one at a time)."""
+
+    keyring: Keyring
+    locks: Locks
+
+    async def publish_signing(
+        self, record: SigningRecorded, signings: Publisher, keys: Publisher, at: datetime
+    ) -> None:
+        beneficiary_id = record.signing.beneficiary_id
+        key = await self.keyring.issue(beneficiary_id, keys, self.locks, at)
+        await signings.publish(self.keyring.seal_signing(record, key), key=beneficiary_id)
+
+    async def seal_note(self, beneficiary_id: str, note: str, keys: Publisher, at: datetime) -> str:
+        key = await self.keyring.issue(beneficiary_id, keys, self.locks, at)
+        return seal(key, _note_context(beneficiary_id), note.encode())

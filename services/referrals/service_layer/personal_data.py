@@ -13,9 +13,11 @@ from services.referrals.domain.errors import NotFound
 from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.service_layer.consent import ConsentVersion, readable
 from services.referrals.service_layer.erasure import refuse_if_erased
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records, Views
-from shared.events import AuditRecord, ConsentRecorded, MatchingProposal
+from shared.events import AuditRecord, MatchingProposal
 from shared.projections import Publisher
 
 EXPORTED = "personal_data_exported"
@@ -27,14 +29,14 @@ class PersonalData(BaseModel):
     exported_by: str
     signing: CirSigningCreate = Field(description="The CIR signing as recorded, contact details included")
     profile_versions: list[ProfileVersion]
-    consent: list[ConsentRecorded] = Field(description="Every version, oldest first")
+    consent: list[ConsentVersion] = Field(description="Every version, oldest first")
     latest_proposal: MatchingProposal | None
     referrals: list[ReferralView]
     audit: list[AuditRecord] = Field(description="Disclosures of their data and exports, oldest first")
 
 
 async def export_personal_data(
-    beneficiary_id: str, by: str, at: datetime, store: Records, views: Views, audit: Publisher
+    beneficiary_id: str, by: str, at: datetime, store: Records, views: Views, audit: Publisher, keyring: Keyring
 ) -> PersonalData:
     refuse_if_erased(await store.erasure_of(beneficiary_id))
     signing = await store.get_signing(beneficiary_id)
@@ -48,7 +50,7 @@ async def export_personal_data(
         exported_by=by,
         signing=signing,
         profile_versions=await store.history(beneficiary_id),
-        consent=await store.consents(beneficiary_id),
+        consent=await readable(await store.consents(beneficiary_id), keyring),
         latest_proposal=await store.latest_proposal(beneficiary_id),
         referrals=await views.of_beneficiary(beneficiary_id),
         audit=await store.audit_of(beneficiary_id),

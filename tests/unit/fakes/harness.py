@@ -23,8 +23,8 @@ from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.commands import referrals_commands
-from services.referrals.service_layer.handlers import Publishers, Sealing
-from services.referrals.service_layer.keyring import Keyring
+from services.referrals.service_layer.handlers import Publishers
+from services.referrals.service_layer.keyring import Keyring, Sealing
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.projections import ReferralsProjections
 from shared.cloudevents import new_attributes
@@ -176,6 +176,7 @@ class ReferralsHarness(Harness):
             store=self.records, views=self.views, publishers=self.publishers, lifecycle=self.lifecycle,  # type: ignore[arg-type]
             credentials=self.credentials, subscriptions=self.subscriptions, clock=self.clock,  # type: ignore[arg-type]
             webhook_targets=WebhookTargetPolicy(), signing_dates=SigningDateRules(), flags=self.flags, bus=self.bus,  # type: ignore[arg-type]
+            keyring=self.keyring,
         )  # fmt: skip
         self.routes = referrals_routes(self.context, self.table, self.mail)
 
