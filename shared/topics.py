@@ -51,7 +51,7 @@ REFERRALS_SIGNING = TopicSpec("referrals.signing.v1", 6, "beneficiary id", compa
 # Private to referrals: each person's key, wrapped by the master key; a tombstone erases the person, and
 # compaction removes the key from the disks within a day.
 REFERRALS_KEY = TopicSpec(
-    "referrals.key.v1", 6, "beneficiary id", compacted=True, retention_ms=-1, max_compaction_lag_ms=DAY_MS
+    "referrals.key.v1", 6, "beneficiary id/key id", compacted=True, retention_ms=-1, max_compaction_lag_ms=DAY_MS
 )
 # The newcomer's consent records, every version kept: read by notifications, which stops pool entries and
 # sends tombstones on a withdrawal.

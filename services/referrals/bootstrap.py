@@ -120,7 +120,7 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
     signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
     webhook_targets = settings.webhook_target_policy()
     bus = referrals_commands(
-        store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets, Sealing(keyring, locks),
+        store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets, Sealing(keyring),
         settings.retention_months,
     )  # fmt: skip
     context = ReferralsContext(

@@ -237,15 +237,19 @@ async def erasure_steps(store: Any) -> list[Any]:
 
 async def personal_key_steps(keys: Any) -> list[Any]:
     person = random_ref("b")
-    record = PersonalKeyIssued(beneficiary_id=person, master_key_id="k1", wrapped_key="w1", issued_at=NOW)
-    answers = [await keys.get(person)]
-    await keys.keep(record)
-    await keys.keep(record.model_copy(update={"wrapped_key": "w2"}))  # the log's last record is the key
-    kept = await keys.get(person)
-    answers.append(kept and kept.wrapped_key)
+    first = PersonalKeyIssued(beneficiary_id=person, key_id="k-a", master_key_id="m1", wrapped_key="w1", issued_at=NOW)
+    second = first.model_copy(update={"key_id": "k-b", "wrapped_key": "w2", "issued_at": NOW + DAY})
+    answers: list[Any] = [await keys.all_of(person)]
+    for record in (second, first, first):
+        await keys.keep(record)
+    answers.append([k.wrapped_key for k in await keys.all_of(person)])  # oldest first
+    await keys.forget(person, "k-a")
+    answers.append([k.key_id for k in await keys.all_of(person)])
+    await keys.forget(person, "k-b")
+    await keys.forget(person, "k-b")
+    await keys.keep(first)
     await keys.forget(person)
-    await keys.forget(person)
-    return [*answers, await keys.get(person)]
+    return [*answers, await keys.all_of(person)]
 
 
 async def test_the_erasure_of_the_records_fake_forgets_as_redis(private_redis: Redis) -> None:

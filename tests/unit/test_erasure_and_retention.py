@@ -11,7 +11,9 @@ import pytest
 from services.referrals.domain.errors import Conflict, Erased, NotFound
 from services.referrals.domain.records import PERSONAL_DATA_ERASED, PersonalKeyIssued, SigningSealed
 from services.referrals.domain.sealing import MasterKey, Unreadable, open_sealed, seal
+from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.commands import (
+    AmendProfile,
     ChangeStatus,
     CreateOpening,
     ErasePersonalData,
@@ -91,7 +93,7 @@ async def test_each_person_has_one_key_kept_across_signing_and_amendments() -> N
 
     keys = h.events(REFERRALS_KEY.name, PersonalKeyIssued)
     assert sorted(k.beneficiary_id for k in keys) == sorted([a.beneficiary_id, b.beneficiary_id])
-    assert await h.keyring.key_of(a.beneficiary_id) != await h.keyring.key_of(b.beneficiary_id)
+    assert await h.keyring.current(a.beneficiary_id) != await h.keyring.current(b.beneficiary_id)
 
 
 async def test_erasure_destroys_the_key_forgets_the_person_and_audits_it() -> None:
@@ -110,7 +112,7 @@ async def test_erasure_destroys_the_key_forgets_the_person_and_audits_it() -> No
     assert (withdrawn.candidate_pools, withdrawn.contact_with_accepting_partner) == (False, False)
     assert await h.records.get_signing(s.beneficiary_id) is None
     assert await h.records.consents(s.beneficiary_id) == [] and await h.records.history(s.beneficiary_id) == []
-    assert await h.keys.get(s.beneficiary_id) is None
+    assert await h.keys.all_of(s.beneficiary_id) == []
     [audited] = [a for a in h.events(OPS_AUDIT.name, AuditRecord) if a.action == PERSONAL_DATA_ERASED]
     assert audited == erasure
 
@@ -139,7 +141,7 @@ async def test_once_the_key_topic_is_compacted_no_reader_can_open_the_signing() 
     await h.bus.handle(_erase(s.beneficiary_id))
     compacted = MemoryEventLog()  # the key topic as the broker keeps it: the last record per key, no tombstone
     compacted.records_by_topic = dict(h.log.records_by_topic)  # the signing's sealed record left, as in a backup
-    last = {r.key: r for r in h.log.events(REFERRALS_KEY.name)}
+    last = {r.key: r for r in h.log.events(REFERRALS_KEY.name)}  # keyed <beneficiary id>/<key id>
     compacted.records_by_topic[REFERRALS_KEY.name] = [r for r in last.values() if r.value is not None]
     assert compacted.records_by_topic[REFERRALS_KEY.name] == []
 
@@ -256,3 +258,24 @@ def test_production_refuses_the_development_master_key_and_a_malformed_one() -> 
         ReferralsSettings(environment="production", **SECRETS)
     with pytest.raises(ValidationError, match="MASTER_KEY must read"):
         ReferralsSettings(master_key="k1:tooshort", **SECRETS)
+
+
+async def test_a_second_key_drawn_while_redis_was_lost_leaves_every_record_readable_and_both_are_erased() -> None:
+    h = ReferralsHarness()
+    s = signing(contact=CONTACT)
+    await record(h, s)
+    await h.keys.forget(s.beneficiary_id)  # Redis lost the key while a signing was in flight
+    amended = CirSigningCreate.model_validate(s.model_dump() | {"french_level": "B1"})
+    await h.bus.handle(AmendProfile(amended, "auditor:ana", NOW))
+
+    assert len(h.events(REFERRALS_KEY.name, PersonalKeyIssued)) == 2
+    await h.rebuilt()
+    assert [r is not None for r in await h.logged_signings()] == [True, True]  # each opens with its own key
+    assert (await h.records.get_signing(s.beneficiary_id)).french_level == "B1"  # type: ignore[union-attr]
+
+    await h.bus.handle(_erase(s.beneficiary_id))
+
+    assert await h.logged_signings() == [None, None]
+    assert [r.value is None for r in h.log.events(REFERRALS_KEY.name)] == [False, False, True, True]
+    await h.rebuilt()
+    assert await h.records.get_signing(s.beneficiary_id) is None

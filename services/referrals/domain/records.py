@@ -54,16 +54,30 @@ class SigningSealed(Event):
 
     beneficiary_id: BeneficiaryId
     master_key_id: str = Field(max_length=40, description="Which master key wraps the personal key")
+    key_id: str = Field(max_length=40, description="Which of the person's keys sealed it")
     sealed: str = Field(max_length=400_000, description="base64url(nonce, AES-256-GCM ciphertext and tag)")
 
 
 class PersonalKeyIssued(Event):
-    """A person's own key, wrapped by the master key (never in clear on a topic); its tombstone erases
-    the person."""
+    """A key of the person's own, wrapped by the master key (never in clear on a topic), logged under
+    `<beneficiary id>/<key id>`: a person normally has one, and two instances racing at a first signing
+    (or a signing in flight while Redis is lost) leave two, both kept, so that no record becomes unreadable.
+    The tombstones of all of them erase the person."""
 
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.key.v1"
 
     beneficiary_id: BeneficiaryId
+    key_id: str = Field(max_length=40)
     master_key_id: str = Field(max_length=40)
     wrapped_key: str = Field(max_length=200, description="base64url(nonce, the 32-byte key sealed, tag)")
     issued_at: datetime
+
+
+def key_record_key(beneficiary_id: str, key_id: str) -> str:
+    """The Kafka key of one of a person's keys on `referrals.key.v1`."""
+    return f"{beneficiary_id}/{key_id}"
+
+
+def split_key_record_key(key: str) -> tuple[str, str | None]:
+    beneficiary_id, _, key_id = key.partition("/")
+    return beneficiary_id, key_id or None

@@ -228,7 +228,7 @@ def referrals_commands(
         )
 
     async def erase(c: ErasePersonalData) -> AuditRecord:
-        async with sealing.locks.hold(f"erasure:{c.beneficiary_id}"):  # one erasure, whoever asks twice
+        async with lifecycle.locks.hold(f"erasure:{c.beneficiary_id}"):  # one erasure, whoever asks twice
             return await erase_personal_data(
                 c.beneficiary_id, c.by, c.at, c.channel, store, lifecycle.views, sealing, publishers
             )

@@ -15,7 +15,7 @@ import logging
 from datetime import UTC, datetime, time
 
 from services.referrals.domain.errors import Conflict, Erased, NotFound
-from services.referrals.domain.records import ERASED_FIELDS, PERSONAL_DATA_ERASED
+from services.referrals.domain.records import ERASED_FIELDS, PERSONAL_DATA_ERASED, key_record_key
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.consent import change_consent, current_consent
 from services.referrals.service_layer.handlers import Publishers
@@ -52,7 +52,8 @@ async def erase_personal_data(
     if done is not None:
         return done
     signing = await store.get_signing(beneficiary_id)
-    if signing is None and await sealing.keyring.keys.get(beneficiary_id) is None:
+    keys = await sealing.keyring.keys.all_of(beneficiary_id)
+    if signing is None and not keys:
         raise NotFound(f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing for it")
     open_referrals = [v.referral_id for v in await views.of_beneficiary(beneficiary_id) if v.status not in CLOSED]
     if open_referrals:
@@ -66,7 +67,8 @@ async def erase_personal_data(
             beneficiary_id, False, False, None, channel, by, at, "effacement des données / erasure", store,
             publishers, sealing,
         )  # fmt: skip
-    await publishers.keys.tombstone(beneficiary_id)  # from here on, the log cannot be read for them
+    for key in keys:  # from here on, the log cannot be read for them
+        await publishers.keys.tombstone(key_record_key(beneficiary_id, key.key_id))
     await publishers.signings.tombstone(beneficiary_id)
     erasure = AuditRecord(
         actor=by, action=PERSONAL_DATA_ERASED, subject=beneficiary_id, fields=list(ERASED_FIELDS), at=at

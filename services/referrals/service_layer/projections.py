@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.referrals.domain.records import PERSONAL_DATA_ERASED, PersonalKeyIssued, SigningSealed
+from services.referrals.domain.records import (
+    PERSONAL_DATA_ERASED,
+    PersonalKeyIssued,
+    SigningSealed,
+    split_key_record_key,
+)
 from services.referrals.domain.referral_view import OutOfOrder
 from services.referrals.domain.sealing import Unreadable
 from services.referrals.service_layer.keyring import Keyring
@@ -70,8 +75,10 @@ class ReferralsProjections:
         if await self.store.erasure_of(record.beneficiary_id) is None:
             await self.keyring.keys.keep(record)
 
-    async def forget_personal_key(self, beneficiary_id: str) -> None:
-        await self.keyring.keys.forget(beneficiary_id)
+    async def forget_personal_key(self, key: str) -> None:
+        beneficiary_id, key_id = split_key_record_key(key)
+        if key_id is not None:
+            await self.keyring.keys.forget(beneficiary_id, key_id)
 
     async def keep_signing(self, sealed: SigningSealed, context: Context) -> None:
         """The signing, opened with the person's key; once that key is gone (erased), nothing."""

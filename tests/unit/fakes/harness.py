@@ -169,7 +169,7 @@ class ReferralsHarness(Harness):
             self.clock,
             SigningDateRules(),
             WebhookTargetPolicy(),
-            Sealing(self.keyring, locks),
+            Sealing(self.keyring),
             RETENTION_MONTHS,
         )
         self.context = ReferralsContext(

@@ -103,16 +103,21 @@ class FakeRecords:
 
 @dataclass
 class FakePersonalKeys:
-    keys: dict[str, PersonalKeyIssued] = field(default_factory=dict)
+    keys: dict[str, dict[str, PersonalKeyIssued]] = field(default_factory=dict)
 
-    async def get(self, beneficiary_id: str) -> PersonalKeyIssued | None:
-        return self.keys.get(beneficiary_id)
+    async def all_of(self, beneficiary_id: str) -> list[PersonalKeyIssued]:
+        return sorted(self.keys.get(beneficiary_id, {}).values(), key=lambda k: (k.issued_at, k.key_id))
 
     async def keep(self, record: PersonalKeyIssued) -> None:
-        self.keys[record.beneficiary_id] = record
+        self.keys.setdefault(record.beneficiary_id, {})[record.key_id] = record
 
-    async def forget(self, beneficiary_id: str) -> None:
-        self.keys.pop(beneficiary_id, None)
+    async def forget(self, beneficiary_id: str, key_id: str | None = None) -> None:
+        if key_id is None:
+            self.keys.pop(beneficiary_id, None)
+        else:
+            self.keys.get(beneficiary_id, {}).pop(key_id, None)
+            if not self.keys.get(beneficiary_id, True):
+                del self.keys[beneficiary_id]
 
 
 @dataclass
