@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench bench-e2e bench-cloudevents clean screenshots
+.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench bench-e2e bench-import bench-cloudevents clean screenshots
 
 help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  matching engine benchmarks (latency, batch scale, quality)"
 	@echo "make bench-e2e  end-to-end load on the embedded stack: saturation (1000/s) and 200/s latency"
+	@echo "make bench-import  a backlog of signings: one request each against POST /v1/cir-signings/batch"
 	@echo "make bench-cloudevents  the CloudEvents Kafka binding: ours against the official SDK, per message"
 
 $(STAMP): pyproject.toml
@@ -74,6 +75,9 @@ bench: install
 
 bench-e2e: install
 	$(PY) bench/e2e_load.py
+
+bench-import: install
+	$(PY) bench/bulk_import.py
 
 bench-cloudevents: install
 	$(PY) bench/cloudevents_binding.py

@@ -20,6 +20,7 @@ from passerelle.assign_command import run_assign
 from passerelle.asyncapi_docs import DOCS_DIR, SERVICES, export, render
 from passerelle.demo import run_demo
 from passerelle.embedded.processes import StartupFailed
+from passerelle.import_command import run_import
 from passerelle.infrastructure import Infrastructure
 from passerelle.match_command import UsageError, run_match
 from passerelle.ops.dead_letters import NoSuchDeadLetter, find, list_dead_letters, replay
@@ -70,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     manifests.add_argument("--check", action="store_true", help="exit 1 if the committed manifests differ")
     docs = commands.add_parser("asyncapi", help="write the services' AsyncAPI documents to deploy/asyncapi/")
     docs.add_argument("--check", action="store_true", help="exit 1 if the committed documents differ from the code")
+    imports = commands.add_parser("import", help="send a backlog of CIR signings (JSON lines) to referrals")
+    imports.add_argument("signings", type=Path, metavar="SIGNINGS.jsonl", help="one signing per line")
+    imports.add_argument("--url", default=os.environ.get("PASSERELLE_URL", "http://127.0.0.1:8000"),
+                         help="referrals' base URL (default $PASSERELLE_URL or http://127.0.0.1:8000)")  # fmt: skip
+    imports.add_argument("--key", default=os.environ.get("PASSERELLE_API_KEY"),
+                         help="an auditor's API key (default $PASSERELLE_API_KEY)")  # fmt: skip
+    imports.add_argument("--batch", type=int, default=500, help="lines per request (default 500)")
+    imports.add_argument("--rejected", type=Path, metavar="REFUSED.jsonl", help="write the refused lines there")
     master = commands.add_parser("master-key", help="print a new master key for the MASTER_KEY setting")
     master.add_argument("--id", default="k1", help="the key's id, written beside every key it wraps (default k1)")
     assign = commands.add_parser("assign", help="optimal batch assignment of profiles to openings under capacity")
@@ -293,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_asyncapi(args.check, console)
         if args.command == "replay":
             return cmd_replay(console)
+        if args.command == "import":
+            return run_import(args.signings, args.url, args.key, args.batch, args.rejected, console)
         if args.command == "master-key":
             return cmd_master_key(args.id)
         if args.command == "assign":

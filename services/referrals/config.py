@@ -60,6 +60,9 @@ class ReferralsSettings(ServiceSettings):
     retention_months: int = Field(
         24, ge=1, le=120, description="Personal data is erased this long after the person's last referral closed"
     )
+    max_batch_lines: int = Field(
+        1000, ge=1, le=100_000, description="POST /v1/cir-signings/batch takes at most this many lines"
+    )
     retention_sweep_interval_s: float = Field(3600.0, ge=0.2, description="How often retention is checked")
 
     def master(self) -> MasterKey:

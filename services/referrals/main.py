@@ -25,6 +25,7 @@ from services.referrals.entrypoints import (
     openings_api,
     ops_api,
     referrals_api,
+    signing_batches_api,
     signings_api,
     subscriptions_api,
 )
@@ -50,7 +51,17 @@ from shared.state_guard import StateGuard
 from shared.topics import FIXED_TOPICS
 
 log = logging.getLogger(__name__)
-ROUTERS = (ops_api, admin_api, signings_api, consent_api, openings_api, directory_api, referrals_api, subscriptions_api)
+ROUTERS = (
+    ops_api,
+    admin_api,
+    signings_api,
+    signing_batches_api,
+    consent_api,
+    openings_api,
+    directory_api,
+    referrals_api,
+    subscriptions_api,
+)
 
 
 def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastAPI:
@@ -122,6 +133,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     )
     app.state.context, app.state.broker, app.state.credentials = context, broker, context.credentials
     app.state.admin_token = settings.admin_token.get_secret_value()
+    app.state.max_batch_lines = settings.max_batch_lines
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
     app.state.links, app.state.lag_sampler, app.state.ops_picture = referrals.links, lag_sampler, ops_picture
     telemetry.instrument_http(app, traces)

@@ -59,6 +59,10 @@ CLOSED_PORT_URL = "http://127.0.0.2:9/fuzz"  # an allowed receiver address (test
 EXAMPLES_PER_OPERATION = 25
 FEWER_EXAMPLES = {"GET /v1/ops/state": 8}  # no parameters to vary, and each call reads the ops topics (~0.3 s)
 EXCLUDED = {"PUT /v1/ops/clock"}
+# Answered line by line: a body that is not a signing is a 200 whose lines say `invalid`, not a 422.
+PER_LINE = {"POST /v1/cir-signings/batch"}
+# JSON lines go on the wire as the text they are (the document's schema is a string).
+schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 DEPARTMENT = re.compile(r"^(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 KEY_ID = re.compile(r"^[0-9a-f]{12}$")
@@ -230,7 +234,9 @@ def _confine(case: schemathesis.Case) -> None:
 
 def _cases(operation: Any, known: dict[str, list[str]]) -> st.SearchStrategy[schemathesis.Case]:
     """Positive cases, negative cases, and positive cases on the fuzz's real objects, a third each."""
-    strategies = [operation.as_strategy(), operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)]
+    strategies = [operation.as_strategy()]
+    if operation.label not in PER_LINE:  # any bytes are text: nothing on the wire violates a string body
+        strategies.append(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
     names = [p.name for p in operation.path_parameters]
     if names and all(name in known for name in names):
         on_real = []
@@ -370,7 +376,8 @@ def test_every_body_near_and_over_the_limit_gets_a_documented_4xx(
         case = operation.Case(path_parameters=path_parameters, body={"padding": padding}, media_type="application/json")
         headers = fuzz_world.keys[_role(case.method.upper(), operation.path)]
         response = case.call(headers=headers)
-        if response.status_code != expected or len(response.content) > 2_000:
+        wanted = 200 if operation.label in PER_LINE and expected == 422 else expected
+        if response.status_code != wanted or len(response.content) > 2_000:
             wrong.append(f"{operation.label}: {response.status_code} {response.text[:200]}")
             continue
         case.validate_response(
