@@ -279,3 +279,32 @@ async def test_a_second_key_drawn_while_redis_was_lost_leaves_every_record_reada
     assert [r.value is None for r in h.log.events(REFERRALS_KEY.name)] == [False, False, True, True]
     await h.rebuilt()
     assert await h.records.get_signing(s.beneficiary_id) is None
+
+
+async def test_an_accepting_partner_learns_who_the_person_is_from_the_consent_of_the_moment() -> None:
+    from services.referrals.domain.referral_view import for_partner
+    from services.referrals.service_layer.commands import ChangeConsent
+    from services.referrals.service_layer.disclosure import shares_contact
+
+    h = ReferralsHarness()
+    s, referral_id = await referred(h)  # signed with consent_to_share: True
+    accepted = await h.bus.handle(ChangeStatus(referral_id, ReferralStatus.ACCEPTED, "partner:epide"))
+    assert for_partner(accepted, await shares_contact(h.records, s.beneficiary_id)).beneficiary_id == s.beneficiary_id
+
+    await h.bus.handle(
+        ChangeConsent(s.beneficiary_id, False, False, None, ConsentChannel.PHONE, "auditor:ana", NOW, "a appelé")
+    )
+
+    assert accepted.candidate.consented  # the referral's own record of the pool answer, frozen when it was made
+    assert for_partner(accepted, await shares_contact(h.records, s.beneficiary_id)).beneficiary_id is None
+    [*_, withdrawn] = h.events(REFERRALS_CONSENT.name, ConsentRecorded)
+    assert withdrawn.sealed_note is not None and "a appelé" not in withdrawn.sealed_note
+    [*_, readable] = await readable_consent(h)
+    assert readable.note == "a appelé"
+
+
+async def readable_consent(h: ReferralsHarness) -> list[Any]:
+    from services.referrals.service_layer.consent import readable
+
+    [person] = list(h.records.consent_records)
+    return await readable(await h.records.consents(person), h.keyring)
