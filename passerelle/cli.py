@@ -279,7 +279,9 @@ def cmd_replay(console: Console) -> int:
 def cmd_master_key(key_id: str) -> int:
     """A new master key (32 random bytes) in MASTER_KEY's format, on standard output only."""
     if not MASTER_KEY_ID.match(key_id):
-        raise UsageError(f"--id {key_id!r}: 1 to 40 letters, digits, '.', '_' or '-'")
+        raise UsageError(
+            f"--id {key_id!r} : 1 à 40 lettres, chiffres, '.', '_' ou '-' / 1 to 40 letters, digits, '.', '_' or '-'"
+        )
     sys.stdout.write(MasterKey.generate(key_id) + "\n")
     return 0
 

@@ -44,9 +44,9 @@ def _read(path: Path) -> list[tuple[int, str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
+        raise UsageError(f"{path} : fichier introuvable / no such file") from None
     except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text") from None
+        raise UsageError(f"{path} : pas du texte UTF-8 / not UTF-8 text") from None
     return [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
@@ -58,19 +58,27 @@ def _send(client: httpx.Client, chunk: list[tuple[int, str]]) -> list[dict[str, 
         try:
             answer = client.post(BATCH_PATH, content=body, headers={"Content-Type": "application/x-ndjson"})
         except httpx.TransportError as exc:
-            raise UsageError(f"{client.base_url}: cannot reach referrals ({exc.__class__.__name__})") from exc
+            raise UsageError(
+                f"{client.base_url} : referrals injoignable / cannot reach referrals ({exc.__class__.__name__})"
+            ) from exc
         if answer.status_code == 200:
             results: list[dict[str, Any]] = answer.json()["results"]
             for result in results:
                 result["line"] = chunk[result["line"] - 1][0]
             return results
         if answer.status_code in (401, 403):
-            raise UsageError(f"{client.base_url}: the key is refused ({answer.status_code}): {answer.json()['detail']}")
+            raise UsageError(
+                f"{client.base_url} : clé refusée / key refused ({answer.status_code}) : {answer.json()['detail']}"
+            )
         if answer.status_code != 503:
-            raise UsageError(f"{client.base_url}{BATCH_PATH} answered {answer.status_code}: {answer.text[:300]}")
+            raise UsageError(
+                f"{client.base_url}{BATCH_PATH} : réponse / answered {answer.status_code} : {answer.text[:300]}"
+            )
         time.sleep(float(answer.headers.get("Retry-After", delay)))
         delay = min(delay * 2, 5.0)
-    raise UsageError(f"{client.base_url}: still unavailable (503) after 30 tries")
+    raise UsageError(
+        f"{client.base_url} : toujours indisponible (503) après 30 essais / still unavailable after 30 tries"
+    )
 
 
 def run_import(
@@ -79,12 +87,14 @@ def run_import(
     """0 when every line is recorded (or was already), 1 when some were refused (see the summary), 2 for
     a problem with the command itself (file, key, service)."""
     if not key:
-        raise UsageError("an auditor's API key is needed: --key or PASSERELLE_API_KEY")
+        raise UsageError(
+            "il faut une clé d'API d'auditeur : --key ou PASSERELLE_API_KEY / an auditor's API key is needed"
+        )
     if not 1 <= batch <= 100_000:
-        raise UsageError(f"--batch {batch}: between 1 and 100000 lines")
+        raise UsageError(f"--batch {batch} : entre 1 et 100000 lignes / between 1 and 100000 lines")
     lines = _read(path)
     if not lines:
-        raise UsageError(f"{path}: no line to import")
+        raise UsageError(f"{path} : aucune ligne à importer / no line to import")
     counts: Counter[str] = Counter()
     refused: list[dict[str, Any]] = []
     started = time.perf_counter()

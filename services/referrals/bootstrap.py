@@ -25,7 +25,7 @@ from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Clock, Publishers
-from services.referrals.service_layer.keyring import Keyring, Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
 from services.referrals.service_layer.projections import ReferralsProjections
@@ -120,7 +120,7 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
     signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
     webhook_targets = settings.webhook_target_policy()
     bus = referrals_commands(
-        store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets, Sealing(keyring),
+        store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets, keyring,
         settings.retention_months,
     )  # fmt: skip
     context = ReferralsContext(

@@ -257,7 +257,17 @@ async def personal_data(
     request.state.person = auditor
     await _own_signing(beneficiary_id, auditor, context)
     data = await context.bus.handle(ExportPersonalData(beneficiary_id, auditor.actor, context.clock()))
-    return page(request, "person_data.html", data=data, channels=[c for c in ConsentChannel if c.value != "system"])
+    return page(
+        request, "person_data.html", data=data, channels=[c for c in ConsentChannel if c is not ConsentChannel.SYSTEM]
+    )
+
+
+def _channel(value: str) -> ConsentChannel:
+    """The channel a form names, or 422."""
+    try:
+        return ConsentChannel(value)
+    except ValueError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Canal inconnu : {value}.") from None
 
 
 @router.post("/personnes/{beneficiary_id}/consentement")
@@ -274,10 +284,7 @@ async def change_consent(
     """The person gives, narrows or withdraws consent, through the auditor: a new version, at once."""
     await check_csrf(request)
     await _own_signing(beneficiary_id, auditor, context)
-    try:
-        channel = ConsentChannel(canal)
-    except ValueError:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Canal inconnu : {canal}.") from None
+    channel = _channel(canal)
     record = await context.bus.handle(
         ChangeConsent(
             beneficiary_id, coordonnees == "1", viviers == "1", None, channel, auditor.actor, context.clock(),
@@ -306,10 +313,7 @@ async def erase(
     if confirme != "1":
         message = "Effacement : cochez la case qui confirme la demande de la personne."
         return RedirectResponse(f"{here}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
-    try:
-        channel = ConsentChannel(canal)
-    except ValueError:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Canal inconnu : {canal}.") from None
+    channel = _channel(canal)
     try:
         erasure = await context.bus.handle(ErasePersonalData(beneficiary_id, auditor.actor, context.clock(), channel))
     except Conflict:

@@ -21,7 +21,7 @@ from services.referrals.service_layer.handlers import (
     record_signing,
     update_opening,
 )
-from services.referrals.service_layer.keyring import Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.personal_data import PersonalData, export_personal_data
 from services.referrals.service_layer.ports import Records, SubscriptionRecords
@@ -174,15 +174,15 @@ def referrals_commands(
     clock: Clock,
     signing_dates: SigningDateRules,
     webhook_targets: WebhookTargetPolicy,
-    sealing: Sealing,
+    keyring: Keyring,
     retention_months: int,
 ) -> CommandBus:
     async def record(c: RecordSigning) -> bool:
-        return await record_signing(c.signing, store, publishers, sealing, c.at.date(), signing_dates, c.by, c.at)
+        return await record_signing(c.signing, store, publishers, keyring, c.at.date(), signing_dates, c.by, c.at)
 
     async def amend(c: AmendProfile) -> int:
         return await amend_profile(
-            c.signing, store, publishers, sealing, c.at.date(), signing_dates, c.by, c.at, c.note
+            c.signing, store, publishers, keyring, c.at.date(), signing_dates, c.by, c.at, c.note
         )
 
     async def create(c: CreateOpening) -> bool:
@@ -219,18 +219,18 @@ def referrals_commands(
     async def consent(c: ChangeConsent) -> ConsentRecorded:
         return await change_consent(
             c.beneficiary_id, c.contact_with_accepting_partner, c.candidate_pools, c.pool_programmes, c.channel,
-            c.by, c.at, c.note, store, publishers, sealing,
+            c.by, c.at, c.note, store, publishers, keyring,
         )  # fmt: skip
 
     async def export(c: ExportPersonalData) -> PersonalData:
         return await export_personal_data(
-            c.beneficiary_id, c.by, c.at, store, lifecycle.views, publishers.audit, sealing.keyring
+            c.beneficiary_id, c.by, c.at, store, lifecycle.views, publishers.audit, keyring
         )
 
     async def erase(c: ErasePersonalData) -> AuditRecord:
         async with lifecycle.locks.hold(f"erasure:{c.beneficiary_id}"):  # one erasure, whoever asks twice
             return await erase_personal_data(
-                c.beneficiary_id, c.by, c.at, c.channel, store, lifecycle.views, sealing, publishers
+                c.beneficiary_id, c.by, c.at, c.channel, store, lifecycle.views, keyring, publishers
             )
 
     async def retention(c: SweepRetention) -> list[str]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from services.referrals.domain.errors import NotFound
 from services.referrals.domain.signing import CirSigningCreate
-from services.referrals.service_layer.keyring import Keyring, Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records
 from shared.events import ConsentChannel, ConsentRecorded
 from shared.events.consent import pools_allowed_by
@@ -67,7 +67,7 @@ async def change_consent(
     note: str | None,
     store: Records,
     publishers: ConsentPublishers,
-    sealing: Sealing,
+    keyring: Keyring,
 ) -> ConsentRecorded:
     """The person gives, narrows or withdraws their consent: a new version, effective at once. The same
     consent stated again records nothing and returns the current version."""
@@ -87,7 +87,7 @@ async def change_consent(
         recorded_at=at,
         recorded_by=by,
         channel=channel,
-        sealed_note=await sealing.seal_note(beneficiary_id, note, publishers.keys, at) if note else None,
+        sealed_note=await keyring.seal_note(beneficiary_id, note, publishers.keys, at) if note else None,
     )
     await publishers.consents.publish(
         record, key=beneficiary_id, event_id=consent_event_id(beneficiary_id, record.version)

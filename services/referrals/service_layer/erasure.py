@@ -11,6 +11,7 @@ none was ever made), by a sweep that runs with the service's clock."""
 
 from __future__ import annotations
 
+import calendar
 import logging
 from datetime import UTC, datetime, time
 
@@ -19,7 +20,7 @@ from services.referrals.domain.records import ERASED_FIELDS, PERSONAL_DATA_ERASE
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.consent import change_consent, current_consent
 from services.referrals.service_layer.handlers import Publishers
-from services.referrals.service_layer.keyring import Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records, Views
 from shared.events import AuditRecord, ConsentChannel
 from shared.referral_lifecycle import RELEASES_SEAT
@@ -43,7 +44,7 @@ async def erase_personal_data(
     channel: ConsentChannel,
     store: Records,
     views: Views,
-    sealing: Sealing,
+    keyring: Keyring,
     publishers: Publishers,
 ) -> AuditRecord:
     """Erase the person; erasing them again answers with the first erasure. Refused while one of their
@@ -52,7 +53,7 @@ async def erase_personal_data(
     if done is not None:
         return done
     signing = await store.get_signing(beneficiary_id)
-    keys = await sealing.keyring.keys.all_of(beneficiary_id)
+    keys = await keyring.keys.all_of(beneficiary_id)
     if signing is None and not keys:
         raise NotFound(f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing for it")
     open_referrals = [v.referral_id for v in await views.of_beneficiary(beneficiary_id) if v.status not in CLOSED]
@@ -65,7 +66,7 @@ async def erase_personal_data(
     if consent is not None and (consent.contact_with_accepting_partner or consent.candidate_pools):
         await change_consent(
             beneficiary_id, False, False, None, channel, by, at, "effacement des données / erasure", store,
-            publishers, sealing,
+            publishers, keyring,
         )  # fmt: skip
     for key in keys:  # from here on, the log cannot be read for them
         await publishers.keys.tombstone(key_record_key(beneficiary_id, key.key_id))
@@ -82,9 +83,7 @@ def add_months(moment: datetime, months: int) -> datetime:
     """The same day `months` later (the month's last day when it has fewer days)."""
     month = moment.month - 1 + months
     year, month = moment.year + month // 12, month % 12 + 1
-    days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31,
-            30, 31][month - 1]  # fmt: skip
-    return moment.replace(year=year, month=month, day=min(moment.day, days))
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 async def last_activity(signing: CirSigningCreate, store: Records, views: Views) -> datetime | None:

@@ -14,7 +14,7 @@ from services.referrals.domain.referral import candidate_summary, referral_event
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, SigningDateRules
 from services.referrals.service_layer.consent import change_consent, pools_allowed, record_consent_at_signing
-from services.referrals.service_layer.keyring import Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records, Views
 from services.referrals.service_layer.projections import profile_marker
 from shared.consuming import PoisonMessage
@@ -44,7 +44,7 @@ async def record_signing(
     signing: CirSigningCreate,
     store: Records,
     publishers: Publishers,
-    sealing: Sealing,
+    keyring: Keyring,
     today: date,
     rules: SigningDateRules,
     by: str = "auditor",
@@ -74,7 +74,7 @@ async def record_signing(
     history = [ProfileVersion(version=1, at=moment, by=by)]
     if existing is None:  # the private log first (its projection keeps the signing): Redis is rebuilt from it
         record = SigningRecorded(signing=signing, history=history)
-        await sealing.publish_signing(record, publishers.signings, publishers.keys, moment)
+        await keyring.publish_signing(record, publishers.signings, publishers.keys, moment)
     await record_consent_at_signing(signing, store, publishers.consents, by, history[0].at)
     log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
     marker = f"profile:{signing.beneficiary_id}"
@@ -97,7 +97,7 @@ async def amend_profile(
     amended: CirSigningCreate,
     store: Records,
     publishers: Publishers,
-    sealing: Sealing,
+    keyring: Keyring,
     today: date,
     rules: SigningDateRules,
     by: str,
@@ -126,14 +126,14 @@ async def amend_profile(
             *await store.history(amended.beneficiary_id),
             ProfileVersion(version=version, at=at, by=by, changed=changed, note=note),
         ][-MAX_VERSIONS_KEPT:]
-        await sealing.publish_signing(SigningRecorded(signing=signing, history=history), publishers.signings,
+        await keyring.publish_signing(SigningRecorded(signing=signing, history=history), publishers.signings,
                                       publishers.keys, at)  # fmt: skip
         log.info("profile amended", extra={"beneficiary_id": signing.beneficiary_id, "version": version})
         if "consent_to_share" in changed:  # the form's one answer covers both scopes, as at signing
             share = signing.consent_to_share
             await change_consent(
                 signing.beneficiary_id, share, share, None, ConsentChannel.CONSOLE, by, at, note, store,
-                publishers, sealing,
+                publishers, keyring,
             )  # fmt: skip
     else:
         signing = existing

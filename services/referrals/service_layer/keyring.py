@@ -85,20 +85,14 @@ class Keyring:
         key = await self.key(beneficiary_id, key_id)
         return open_sealed(key, _note_context(beneficiary_id), token).decode() if key else None
 
-
-@dataclass
-class Sealing:
-    """What seals a person's records on the private topics: their key, issued once."""
-
-    keyring: Keyring
-
     async def publish_signing(
         self, record: SigningRecorded, signings: Publisher, keys: Publisher, at: datetime
     ) -> None:
+        """The signing on the private log, sealed with the person's key (issued at their first)."""
         beneficiary_id = record.signing.beneficiary_id
-        key_id, key = await self.keyring.issue(beneficiary_id, keys, at)
-        await signings.publish(self.keyring.seal_signing(record, key_id, key), key=beneficiary_id)
+        key_id, key = await self.issue(beneficiary_id, keys, at)
+        await signings.publish(self.seal_signing(record, key_id, key), key=beneficiary_id)
 
     async def seal_note(self, beneficiary_id: str, note: str, keys: Publisher, at: datetime) -> str:
-        key_id, key = await self.keyring.issue(beneficiary_id, keys, at)
+        key_id, key = await self.issue(beneficiary_id, keys, at)
         return f"{key_id}:{seal(key, _note_context(beneficiary_id), note.encode())}"

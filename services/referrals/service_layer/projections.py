@@ -82,8 +82,6 @@ class ReferralsProjections:
 
     async def keep_signing(self, sealed: SigningSealed, context: Context) -> None:
         """The signing, opened with the person's key; once that key is gone (erased), nothing."""
-        if await self.store.erasure_of(sealed.beneficiary_id) is not None:
-            return
         try:
             record = await self.keyring.open_signing(sealed)
         except Unreadable as exc:

@@ -24,7 +24,7 @@ from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Publishers
-from services.referrals.service_layer.keyring import Keyring, Sealing
+from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.projections import ReferralsProjections
 from shared.cloudevents import new_attributes
@@ -169,7 +169,7 @@ class ReferralsHarness(Harness):
             self.clock,
             SigningDateRules(),
             WebhookTargetPolicy(),
-            Sealing(self.keyring),
+            self.keyring,
             RETENTION_MONTHS,
         )
         self.context = ReferralsContext(
