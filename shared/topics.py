@@ -39,6 +39,8 @@ MATCHING_PROPOSAL = TopicSpec("matching.proposal.v1", 6, "beneficiary id", reten
 # Compacted: the latest trained success model, which every matching instance scores with.
 MATCHING_MODEL = TopicSpec("matching.model.v1", 1, "model name", compacted=True, retention_ms=-1)
 REFERRAL_EVENT = TopicSpec("referral.event.v1", 6, "beneficiary id", retention_ms=-1)
+# A decision window closed: written by referrals, re-solved by matching (whose final proposals send).
+REFERRAL_WINDOW = TopicSpec("referral.window.v1", 1, "window id", retention_ms=-1)
 PARTNER_SUBSCRIPTION = TopicSpec("partner.subscription.v1", 3, "partner id", compacted=True, retention_ms=-1)
 OPS_HEARTBEAT = TopicSpec("ops.heartbeat.v1", 1, "service instance", retention_ms=DAY_MS)
 OPS_METRICS = TopicSpec("ops.metrics.v1", 1, "service instance", retention_ms=DAY_MS)
@@ -64,6 +66,7 @@ FIXED_TOPICS: tuple[TopicSpec, ...] = (
     MATCHING_PROPOSAL,
     MATCHING_MODEL,
     REFERRAL_EVENT,
+    REFERRAL_WINDOW,
     PARTNER_SUBSCRIPTION,
     OPS_HEARTBEAT,
     OPS_METRICS,

@@ -11,7 +11,7 @@ from datetime import timedelta
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
-from services.matching.adapters.batch_state import PendingProfiles, SeatPrices
+from services.matching.adapters.batch_state import PendingProfiles, SeatPrices, WindowDecisionBook
 from services.matching.adapters.model_store import ModelStore
 from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
 from services.matching.adapters.openings_view import OpeningsView
@@ -20,6 +20,7 @@ from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.config import MatchingSettings
 from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.entrypoints.consumers import MatchingDependencies, matching_routes
+from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.history import OutcomeRecord, learn_from, read_jsonl
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.projections import MatchingProjections
@@ -69,7 +70,8 @@ def bootstrap(settings: MatchingSettings, broker: KafkaBroker, redis: Redis, met
         MATCHING_MODEL, SuccessModelTrained, "A new version of the success model, with what it was trained on"
     )
     feedback = Feedback(seats, profiles, tried, outcomes, models, live, proposals, model_log, clock, policy, history)
-    routes = matching_routes(MatchingDependencies(table, seats, live, feedback, proposals, clock, policy))
+    windows = WindowCloser(live, seats, profiles, tried, WindowDecisionBook(redis), proposals, clock, policy)
+    routes = matching_routes(MatchingDependencies(table, seats, live, feedback, proposals, clock, policy, windows))
     event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
 
     async def rebuild() -> dict[str, int]:

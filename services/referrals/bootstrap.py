@@ -35,6 +35,7 @@ from shared.events import (
     AuditRecord,
     BeneficiaryProfile,
     ConsentRecorded,
+    DecisionWindowClosed,
     PartnerSubscription,
     ProgrammeOpening,
     ReferralEvent,
@@ -49,6 +50,7 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRAL_WINDOW,
     REFERRALS_CONSENT,
     REFERRALS_CREDENTIAL,
     REFERRALS_KEY,
@@ -114,9 +116,12 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
         consents=publisher(
             REFERRALS_CONSENT, ConsentRecorded, "A newcomer's consent, given, changed or withdrawn (every version)"
         ),
+        windows=publisher(
+            REFERRAL_WINDOW, DecisionWindowClosed, "A decision window closed: its proposed referrals, to re-solve"
+        ),
     )
     locks = ReferralLocks(redis)
-    lifecycle = Lifecycle(store, views, locks, publishers, now)
+    lifecycle = Lifecycle(store, views, locks, publishers, now, settings.decision_windows())
     signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
     webhook_targets = settings.webhook_target_policy()
     bus = referrals_commands(

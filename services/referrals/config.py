@@ -6,6 +6,7 @@ from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.domain.sealing import MasterKey
 from shared.settings import ServiceSettings
 
@@ -64,6 +65,16 @@ class ReferralsSettings(ServiceSettings):
         1000, ge=1, le=100_000, description="POST /v1/cir-signings/batch takes at most this many lines"
     )
     retention_sweep_interval_s: float = Field(3600.0, ge=0.2, description="How often retention is checked")
+    decision_window_minutes: int = Field(
+        0, ge=0, le=7 * 1440,
+        description="Proposals wait this long, provisionally, for a joint re-solve before being sent (0: sent at once)",
+    )  # fmt: skip
+    decision_window_offset_minutes: int = Field(
+        0, ge=0, lt=1440, description="Windows are aligned on midnight in Paris plus this (1020 with 1440: 17:00 daily)"
+    )
+
+    def decision_windows(self) -> DecisionWindows:
+        return DecisionWindows(self.decision_window_minutes, self.decision_window_offset_minutes)
 
     def master(self) -> MasterKey:
         return MasterKey.parse(self.master_key.get_secret_value())

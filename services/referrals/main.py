@@ -31,7 +31,7 @@ from services.referrals.entrypoints import (
 )
 from services.referrals.entrypoints.clock_api import add_test_clock
 from services.referrals.entrypoints.domain_errors import add_domain_error_answers
-from services.referrals.service_layer.commands import SweepDeadlines, SweepRetention
+from services.referrals.service_layer.commands import CloseDecisionWindows, SweepDeadlines, SweepRetention
 from services.referrals.service_layer.handlers import Clock
 from shared import telemetry
 from shared.consuming import subscribe_all
@@ -84,6 +84,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             try:
                 if not await guard.intact():
                     continue  # the rebuild comes first
+                await context.bus.handle(CloseDecisionWindows(now()))
                 await context.bus.handle(SweepDeadlines(now()))
                 await mail.retry_failed()
             except Exception:

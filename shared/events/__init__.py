@@ -10,6 +10,7 @@ from shared.events.profile import BeneficiaryProfile, Preferences
 from shared.events.proposal import HeldSeat, MatchingProposal, NotEligible, RankedOpening
 from shared.events.referral import ReferralEvent
 from shared.events.subscription import PartnerSubscription, PoolFilters, WebhookChannel
+from shared.events.window import DecisionWindowClosed, WindowDecision, WindowMember
 
 __all__ = [
     "AuditRecord",
@@ -17,6 +18,7 @@ __all__ = [
     "CandidateSummary",
     "ConsentChannel",
     "ConsentRecorded",
+    "DecisionWindowClosed",
     "Eligibility",
     "Event",
     "HeldSeat",
@@ -31,4 +33,6 @@ __all__ = [
     "ReferralEvent",
     "SuccessModelTrained",
     "WebhookChannel",
+    "WindowDecision",
+    "WindowMember",
 ]

@@ -17,6 +17,7 @@ from shared.events.bounded import (
     WhyNotReason,
 )
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.events.window import WindowDecision
 
 
 class RankedOpening(BaseModel):
@@ -64,4 +65,7 @@ class MatchingProposal(Event):
     profile_version: int = Field(1, ge=1, le=10_000, description="The profile version this answers")
     not_eligible: list[NotEligible] = Field(
         default_factory=list, max_length=MAX_NOT_ELIGIBLE, description="Programmes ruled out, with the rule and remedy"
+    )
+    window: WindowDecision | None = Field(
+        None, description="Set when this closes a decision window: the referral is sent (or moved, then sent)"
     )

@@ -36,3 +36,6 @@ class ReferralEvent(Event):
     note: str | None = Field(None, max_length=600, description="Free text: the 'other' reason, an override's why")
     outcome: OutcomeAtThreeMonths | None = None
     respond_by: datetime | None = Field(None, description="The partner's answer is due by then")
+    send_by: datetime | None = Field(
+        None, description="A proposed referral is sent to its partner when its decision window closes, then"
+    )

@@ -73,7 +73,7 @@ async def test_fifty_outcomes_publish_a_learned_model_that_every_instance_uses(r
         await first.openings.upsert(opening)
     people = make_population(2 * RETRAIN_EVERY, rng).profiles
     for k, person in enumerate(people):
-        await first.profiles.remember(person)
+        await first.profiles.remember(person, datetime.now(UTC))
         event = outcome_of(person, openings[k % len(openings)], k)
         for _ in range(2):  # redelivered: counted once
             await first.table.apply(event, _context(event))

@@ -34,14 +34,17 @@ from tests.support import random_ref
 from tests.unit.fakes.harness import NOW, NotificationsHarness
 
 
-def new_referral(consented: bool = True, partner: str = "epide", department: str = "67") -> ReferralEvent:
+def new_referral(
+    consented: bool = True, partner: str = "epide", department: str = "67", status: ReferralStatus = ReferralStatus.SENT
+) -> ReferralEvent:
+    """A referral just sent to its partner (its decision window closed): the second event of its history."""
     person = profile(consent_to_share=consented, department=department)
     opening = epide_opening(partner_id=partner, department=department)
     return ReferralEvent(
         referral_id=referral_id_for(person.beneficiary_id, opening.opening_id), beneficiary_id=person.beneficiary_id,
         opening_id=opening.opening_id, partner_id=partner, programme=opening.programme,
-        status=ReferralStatus.PROPOSED, occurred_at=NOW, candidate=candidate_summary(person, NOW.date()),
-        actor="matching",
+        status=status, occurred_at=NOW, candidate=candidate_summary(person, NOW.date()), actor="matching",
+        sequence=1 if status is ReferralStatus.PROPOSED else 2,
     )  # fmt: skip
 
 
@@ -66,6 +69,23 @@ async def test_a_new_referral_reaches_its_partner_once_however_often_it_is_read(
     assert entry.referral_id == referral.referral_id and entry.entry_kind == "referral"
     assert "beneficiary_id" not in entry.model_dump()
     assert await h.deliveries.was_delivered("epide", referral.referral_id)  # projected from the entry sent
+
+
+async def test_a_referral_still_waiting_for_its_decision_window_reaches_nobody() -> None:
+    h = NotificationsHarness()
+    await h.consume(subscription("france-travail-67", departments=["67"], webhook=True))
+    proposed = new_referral(status=ReferralStatus.PROPOSED)
+
+    await h.consume(proposed)
+
+    assert entries(h, "epide") == [] and entries(h, "france-travail-67") == []
+    assert not await h.deliveries.was_delivered("epide", proposed.referral_id)
+    sent = new_referral(status=ReferralStatus.SENT).model_copy(
+        update={"referral_id": proposed.referral_id, "beneficiary_id": proposed.beneficiary_id,
+                "candidate": proposed.candidate}
+    )  # fmt: skip
+    await h.consume(sent)
+    assert [e.referral_id for e in entries(h, "epide")] == [proposed.referral_id]
 
 
 async def test_a_fitting_pool_gets_the_consenting_and_only_counts_the_others_once_each() -> None:

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 
+from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.domain.errors import Conflict
 from services.referrals.domain.lifecycle import IllegalTransition, NotBeforeStart
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.commands import (
     AmendProfile,
     ChangeStatus,
+    CloseDecisionWindows,
     CreateOpening,
     ExportPersonalData,
     RecordOutcome,
@@ -138,12 +140,13 @@ async def test_a_proposal_becomes_one_referral_however_often_it_is_delivered() -
     view = await h.views.get(h.events(REFERRAL_EVENT.name, ReferralEvent)[0].referral_id)
     await h.deliver(REFERRAL_EVENT.name)  # referrals consumes its own referral events back
 
-    [event] = h.events(REFERRAL_EVENT.name, ReferralEvent)
+    [event, sent] = h.events(REFERRAL_EVENT.name, ReferralEvent)  # no decision window here: sent at once
     assert event.status is ReferralStatus.PROPOSED and event.respond_by == NOW + timedelta(days=10)
+    assert sent.status is ReferralStatus.SENT and sent.respond_by == NOW + timedelta(days=10) and sent.sequence == 2
     assert event.candidate.age_band and "Diallo" not in event.model_dump_json()
     assert await h.records.latest_proposal(s.beneficiary_id) == proposal
     assert await h.views.get(event.referral_id) == view  # projected again: unchanged
-    assert [m.referral_id for m in h.mail.events] == [event.referral_id]  # the partner is told, by e-mail
+    assert [(m.referral_id, m.status) for m in h.mail.events] == [(event.referral_id, ReferralStatus.SENT)]  # e-mailed
 
 
 async def test_a_proposal_without_a_seat_is_kept_and_one_for_a_stranger_is_poison() -> None:
@@ -198,9 +201,9 @@ async def test_the_lifecycle_refuses_what_it_must_and_records_one_outcome() -> N
         await h.bus.handle(RecordOutcome(rid, OutcomeAtThreeMonths.NONE, "partner:epide"))
 
     assert early.status is ReferralStatus.ENROLLED
-    assert done.outcome is OutcomeAtThreeMonths.EMPLOYED and done.version == 5
+    assert done.outcome is OutcomeAtThreeMonths.EMPLOYED and done.version == 6  # proposed, sent, …
     kinds = [e.kind for e in h.events(REFERRAL_EVENT.name, ReferralEvent)]
-    assert kinds == [ReferralEventKind.STATUS] * 4 + [ReferralEventKind.OUTCOME]
+    assert kinds == [ReferralEventKind.STATUS] * 5 + [ReferralEventKind.OUTCOME]
     assert (await h.views.funnel())["Epide"]["employed"] == 1
 
 
@@ -230,7 +233,7 @@ async def test_an_amended_profile_withdraws_the_referral_its_new_proposal_no_lon
 
     statuses = {v.referral_id: v.status for v in await h.views.of_beneficiary(s.beneficiary_id)}
     assert statuses[first] is ReferralStatus.WITHDRAWN
-    assert sorted(statuses.values()) == sorted([ReferralStatus.WITHDRAWN, ReferralStatus.PROPOSED])
+    assert sorted(statuses.values()) == sorted([ReferralStatus.WITHDRAWN, ReferralStatus.SENT])
 
 
 async def test_a_referral_by_hand_says_why_and_cannot_be_made_twice() -> None:
@@ -260,6 +263,13 @@ async def every_kind_of_state(h: ReferralsHarness) -> None:
     journal = ProjectingPublisher(h.log.publisher(REFERRALS_CREDENTIAL.name), h.table, h.clock)
     await journal.publish(change, key=change.id)  # as Credentials does: the log, then the same projection
     await h.bus.handle(ExportPersonalData(s.beneficiary_id, "auditor:x", NOW))  # audited
+    h.lifecycle.windows = DecisionWindows(minutes=240)  # a referral waits for its window, which closes
+    later = epide_opening(starts_on=TODAY + timedelta(days=60))
+    await h.bus.handle(CreateOpening(later))
+    waiting = signing()
+    await record(h, waiting)
+    await h.consume(proposal_for(waiting, later))
+    await h.bus.handle(CloseDecisionWindows(NOW + timedelta(hours=5)))
 
 
 async def test_the_log_rebuilds_exactly_the_state_the_use_cases_left() -> None:

@@ -5,7 +5,7 @@ from shared.topics import FIXED_TOPICS, InvalidPartnerId, partner_candidates_top
 
 def test_every_contract_topic_is_versioned_and_unique() -> None:
     names = [t.name for t in FIXED_TOPICS]
-    assert len(names) == len(set(names)) == 14
+    assert len(names) == len(set(names)) == 15
     assert all(name.endswith(".v1") for name in names)
 
 

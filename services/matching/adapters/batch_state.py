@@ -70,3 +70,20 @@ class Lease:
 
     async def acquire(self, ttl_ms: int) -> bool:
         return bool(await self._redis.set(self._key, self._holder, nx=True, px=ttl_ms))
+
+
+class WindowDecisionBook:
+    """Matching's decision for each closed window, for a week: a redelivered window is answered the same."""
+
+    def __init__(self, redis: Redis, prefix: str = "matching:window-decision", ttl_s: int = 7 * 86400) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._ttl_s = ttl_s
+
+    async def keep(self, window_event_id: str, decided: dict[str, str | None]) -> dict[str, str | None]:
+        """Keep `decided` unless a decision is kept already; returns the one kept."""
+        key = f"{self._prefix}:{window_event_id}"
+        if await self._redis.set(key, json.dumps(decided), nx=True, ex=self._ttl_s):
+            return decided
+        raw = await self._redis.get(key)
+        return dict(json.loads(raw)) if raw else decided

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from redis.asyncio import Redis
 
 from shared.events import BeneficiaryProfile
 
 
 class ProfileBook:
+    """The latest profile of each newcomer, and the order they arrived in (for look-ahead samples)."""
+
     def __init__(self, redis: Redis, key: str = "matching:profiles") -> None:
         self._redis = redis
         self._key = key
 
-    async def remember(self, profile: BeneficiaryProfile) -> None:
-        await self._redis.hset(self._key, profile.beneficiary_id, profile.model_dump_json())
+    async def remember(self, profile: BeneficiaryProfile, at: datetime) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(self._key, profile.beneficiary_id, profile.model_dump_json())
+            pipe.zadd(f"{self._key}:arrivals", {profile.beneficiary_id: at.timestamp()}, nx=True)
+            await pipe.execute()
+
+    async def recent(self, count: int, leaving_out: frozenset[str] = frozenset()) -> list[BeneficiaryProfile]:
+        """The `count` latest arrivals, but those left out."""
+        if count <= 0:
+            return []
+        ids = [str(i) for i in await self._redis.zrevrange(f"{self._key}:arrivals", 0, count + len(leaving_out) - 1)]
+        ids = [i for i in ids if i not in leaving_out][:count]
+        raws = await self._redis.hmget(self._key, ids) if ids else []
+        return [BeneficiaryProfile.model_validate_json(raw) for raw in raws if raw]
 
     async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None:
         raw = await self._redis.hget(self._key, beneficiary_id)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-from services.matching.domain.seats import Hold
+from services.matching.domain.seats import Hold, SeatMove
 
 # KEYS: capacity, holds (zset holder -> expiry ms), confirmed (set)
 # ARGV: holder, now ms, expiry ms.  Returns the hold's expiry in ms, or -1 when full.
@@ -52,6 +52,40 @@ return left
 """
 
 
+# A decision window's moves, all at once (no real-time hold slips in between): every mover's provisional
+# hold is released first, then each takes its new seat, or keeps (takes back) its old one when the new one
+# is gone, or ends with none. KEYS: 3 per opening (capacity, holds, confirmed). ARGV: now ms, then per
+# move: holder, old opening's position (1-based, 0: none), new one's, expiry ms. Returns, per move, the
+# position of the seat it holds (0: none) and the hold's expiry.
+_MOVE = """
+local function key(i, part) return KEYS[(i - 1) * 3 + part] end
+for i = 1, #KEYS / 3 do redis.call('ZREMRANGEBYSCORE', key(i, 2), '-inf', ARGV[1]) end
+local moves = (#ARGV - 1) / 4
+for m = 0, moves - 1 do
+  local holder, old, new = ARGV[2 + m * 4], tonumber(ARGV[3 + m * 4]), tonumber(ARGV[4 + m * 4])
+  if old > 0 and old ~= new then redis.call('ZREM', key(old, 2), holder) end
+end
+local function take(i, holder, expiry)
+  local existing = redis.call('ZSCORE', key(i, 2), holder)
+  if existing then return tonumber(existing) end
+  local capacity = tonumber(redis.call('GET', key(i, 1)) or '0')
+  if redis.call('ZCARD', key(i, 2)) + redis.call('SCARD', key(i, 3)) >= capacity then return nil end
+  redis.call('ZADD', key(i, 2), expiry, holder)
+  return tonumber(expiry)
+end
+local result = {}
+for m = 0, moves - 1 do
+  local holder, old, new = ARGV[2 + m * 4], tonumber(ARGV[3 + m * 4]), tonumber(ARGV[4 + m * 4])
+  local expiry, got, at = ARGV[5 + m * 4], 0, 0
+  if new > 0 then at = take(new, holder, expiry); if at then got = new end end
+  if got == 0 and old > 0 then at = take(old, holder, expiry); if at then got = old end end
+  result[#result + 1] = got
+  result[#result + 1] = at or 0
+end
+return result
+"""
+
+
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -66,6 +100,7 @@ class SeatLedger:
         self._confirm = redis.register_script(_CONFIRM)
         self._release = redis.register_script(_RELEASE)
         self._available = redis.register_script(_AVAILABLE)
+        self._move = redis.register_script(_MOVE)
 
     def _keys(self, opening_id: str) -> list[str]:
         base = f"{self._prefix}:{{{opening_id}}}"
@@ -104,6 +139,33 @@ class SeatLedger:
             for opening_id in opening_ids:
                 pipe.sismember(self._keys(opening_id)[2], holder)
             return any(await pipe.execute())
+
+    async def move_holds(self, moves: list[SeatMove], now: datetime) -> list[Hold | None]:
+        """Apply a decision window's moves atomically (see _MOVE); per move, the hold its holder ends with.
+        All the openings' keys go to one script: fine on one Redis, not across Redis Cluster slots."""
+        if not moves:
+            return []
+        position: dict[str, int] = {}
+        for move in moves:
+            for opening_id in (move.old, move.new):
+                if opening_id is not None and opening_id not in position:
+                    position[opening_id] = len(position) + 1
+        keys = [k for opening_id in position for k in self._keys(opening_id)]
+        args: list[str | int] = [_ms(now)]
+        for move in moves:
+            args += [
+                move.holder,
+                position.get(move.old or "", 0),
+                position.get(move.new or "", 0),
+                _ms(move.expires_at),
+            ]
+        result = [int(x) for x in await self._move(keys=keys, args=args)]
+        by_position = {p: o for o, p in position.items()}
+        holds: list[Hold | None] = []
+        for move, got, expiry in zip(moves, result[::2], result[1::2], strict=True):
+            expires = datetime.fromtimestamp(expiry / 1000, UTC)
+            holds.append(Hold(by_position[got], move.holder, expires) if got else None)
+        return holds
 
     async def available(self, opening_id: str, now: datetime) -> int:
         return int(await self._available(keys=self._keys(opening_id), args=[_ms(now)]))

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import Seats
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
 from services.matching.service_layer.referral_feedback import Feedback
 from shared.cloudevents import CloudEventAttributes
 from shared.consuming import Route
-from shared.events import BeneficiaryProfile, ProgrammeOpening, ReferralEvent
+from shared.events import BeneficiaryProfile, DecisionWindowClosed, ProgrammeOpening, ReferralEvent
 from shared.projections import ProjectionTable, Publisher, consumes
-from shared.topics import BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT
+from shared.topics import BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT, REFERRAL_WINDOW
 
 PROFILES_GROUP = "matching.profiles"
 OPENINGS_GROUP = "matching.openings"
 REFERRALS_GROUP = "matching.referral-events"
+WINDOWS_GROUP = "matching.windows"
 
 
 @dataclass
@@ -28,6 +30,7 @@ class MatchingDependencies:
     proposals: Publisher  # projected: the seat it holds is kept in the ledger and the batch
     clock: Clock
     policy: ProposalPolicy
+    windows: WindowCloser
 
 
 def matching_routes(deps: MatchingDependencies) -> list[Route]:
@@ -48,9 +51,14 @@ def matching_routes(deps: MatchingDependencies) -> list[Route]:
         """After a decline or an expiry, propose the next-best opening; after outcomes, retrain."""
         await deps.feedback.reroute_or_retrain(event)
 
+    async def resolve_the_window(window: DecisionWindowClosed, attributes: CloudEventAttributes) -> None:
+        """Re-solve a closed window's provisional holds together; each referral gets its final proposal."""
+        await deps.windows.close(window)
+
     table, clock = deps.table, deps.clock
     return [
         consumes(table, BENEFICIARY_PROFILE, BeneficiaryProfile, PROFILES_GROUP, clock, propose_to_the_newcomer),
         consumes(table, PROGRAMME_OPENING, ProgrammeOpening, OPENINGS_GROUP, clock),
         consumes(table, REFERRAL_EVENT, ReferralEvent, REFERRALS_GROUP, clock, reroute_or_retrain),
+        consumes(table, REFERRAL_WINDOW, DecisionWindowClosed, WINDOWS_GROUP, clock, resolve_the_window),
     ]

@@ -18,6 +18,8 @@ from services.matching.domain.tables import COMMUTING, OpeningTable, ProfileTabl
 from shared.events import BeneficiaryProfile, ProgrammeOpening
 
 PREFERENCE_BONUS = 0.05
+# At a window's close, a provisional hold is kept unless moving gains more than this (no move for a tie).
+STABILITY_BONUS = 0.01
 # An arrival takes a scarce seat when its value beats this share of the seat's dual price. Prices come
 # from a batch of other people, so they are noisy; 0.9 was best on the synthetic benchmark (bench/).
 PRICE_WEIGHT = 0.9
@@ -295,6 +297,36 @@ class MatchingEngine:
             list(profiles), opening_of, chosen_probability, assignment, int(active.sum()), reasons,
             rounds=rounds, certified_share=float(certified.mean()) if len(certified) else 1.0,
         )  # fmt: skip
+
+    def resolve_window(
+        self,
+        members: Sequence[BeneficiaryProfile],
+        current: Sequence[str | None],
+        exclude: Sequence[frozenset[str]],
+        lookalikes: Sequence[BeneficiaryProfile],
+        seats: np.ndarray,
+        pool_k: int = 80,
+    ) -> list[ProgrammeOpening | None]:
+        """A closed decision window, solved jointly: the `members` (each holding `current` provisionally,
+        never sent to an opening in their `exclude`) against the `seats` left to them, alongside
+        `lookalikes`, recent arrivals that stand for the people still to come. The look-alikes are given
+        nothing; they only keep the members from taking, today, the seats that later arrivals would use
+        better (a sampled look-ahead, as in dynamic refugee matching with potentials)."""
+        if not members:
+            return []
+        pool = self.score_batch([*members, *lookalikes], pool_k)
+        people, openings, values = pool.people, pool.openings, pool.values.copy()
+        keep = np.ones(people.size, dtype=bool)
+        member = people < len(members)
+        for i, excluded in enumerate(exclude):
+            if excluded:
+                banned = np.array([self._index[o] for o in excluded if o in self._index], dtype=np.int64)
+                keep &= ~((people == i) & np.isin(openings, banned))
+        held = np.array([self._index.get(c, -1) if c else -1 for c in current], dtype=np.int64)
+        staying = member & (openings == held[np.minimum(people, len(members) - 1)])
+        values[staying] += STABILITY_BONUS
+        solved = solve_assignment(len(members) + len(lookalikes), people[keep], openings[keep], values[keep], seats)
+        return [self.openings[j] if j >= 0 else None for j in solved.opening_of[: len(members)].tolist()]
 
     def _explain_assigned(
         self,

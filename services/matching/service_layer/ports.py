@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
 if TYPE_CHECKING:
-    from services.matching.domain.seats import Hold
+    from services.matching.domain.seats import Hold, SeatMove
     from services.matching.service_layer.history import OutcomeRecord
 
 
@@ -24,6 +24,7 @@ class Seats(Protocol):
     async def restore_hold(self, opening_id: str, holder: str, expires_at: datetime) -> None: ...
     async def confirmed_on_any(self, opening_ids: list[str], holder: str) -> bool: ...
     async def available(self, opening_id: str, now: datetime) -> int: ...
+    async def move_holds(self, moves: list[SeatMove], now: datetime) -> list[Hold | None]: ...
 
 
 class Openings(Protocol):
@@ -35,8 +36,15 @@ class Openings(Protocol):
 
 
 class Profiles(Protocol):
-    async def remember(self, profile: BeneficiaryProfile) -> None: ...
+    async def remember(self, profile: BeneficiaryProfile, at: datetime) -> None: ...
     async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None: ...
+    async def recent(self, count: int, leaving_out: frozenset[str] = frozenset()) -> list[BeneficiaryProfile]: ...
+
+
+class WindowDecisions(Protocol):
+    """What matching decided for a closed window, kept so that a redelivered window gets the same answer."""
+
+    async def keep(self, window_event_id: str, decided: dict[str, str | None]) -> dict[str, str | None]: ...
 
 
 class Tried(Protocol):

@@ -45,7 +45,7 @@ class MatchingProjections:
 
     async def keep_profile(self, profile: BeneficiaryProfile, context: Context) -> None:
         """The latest profile; one awaiting an answer is re-batched with its new version."""
-        await self.profiles.remember(profile)
+        await self.profiles.remember(profile, context.attributes.time)  # the same live and in a rebuild
         await self.pending.refresh(profile)
 
     async def keep_seat_held(self, proposal: MatchingProposal, context: Context) -> None:

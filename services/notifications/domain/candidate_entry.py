@@ -11,8 +11,9 @@ ENTRY_NAMESPACE = uuid.UUID("3c1d9b8e-2f47-4a6b-a0e5-7d8c9b0a1f23")
 
 
 def candidate_entry_for(event: ReferralEvent) -> PartnerCandidateEntry | None:
-    """A new referral is a new candidate for the partner; other lifecycle changes are not (yet) sent."""
-    if event.status is not ReferralStatus.PROPOSED or event.kind is not ReferralEventKind.STATUS or event.sequence != 1:
+    """A referral sent to its partner (its decision window closed) is a new candidate for it; a referral
+    still proposed is not, nor are other lifecycle changes."""
+    if event.status is not ReferralStatus.SENT or event.kind is not ReferralEventKind.STATUS:
         return None
     return PartnerCandidateEntry(
         referral_id=event.referral_id,

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from services.referrals.domain.lifecycle import AWAITING_ANSWER
-from services.referrals.domain.referral_view import OutOfOrder, ReferralView, next_view
+from services.referrals.domain.referral_view import OutOfOrder, ReferralView, next_view, sent_to_partner
 from shared.events import ReferralEvent
 from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
@@ -71,6 +71,10 @@ class ReferralViews:
             pipe.zadd(f"{PREFIX}:deadlines", {rid: after.respond_by.timestamp()})
         else:
             pipe.zrem(f"{PREFIX}:deadlines", rid)
+        if after.status is ReferralStatus.PROPOSED and after.send_by is not None:
+            pipe.zadd(f"{PREFIX}:to-send", {rid: after.send_by.timestamp()})
+        else:
+            pipe.zrem(f"{PREFIX}:to-send", rid)
         if after.status in AWAITING_ANSWER or after.status in (ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED):
             pipe.sadd(f"{PREFIX}:opening:{after.opening_id}:active", rid)
         else:
@@ -87,11 +91,12 @@ class ReferralViews:
         return await self._many({str(i) for i in await self._redis.smembers(f"{PREFIX}:beneficiary:{beneficiary_id}")})
 
     async def of_partner(self, partner_id: str, status: ReferralStatus | None = None) -> list[ReferralView]:
-        statuses = [status] if status else list(ReferralStatus)
+        """What the partner has received: never a referral it was not sent (see `sent_to_partner`)."""
+        statuses = [s for s in ([status] if status else list(ReferralStatus)) if s is not ReferralStatus.PROPOSED]
         ids: set[str] = set()
         for s in statuses:
             ids |= {str(i) for i in await self._redis.smembers(f"{PREFIX}:partner:{partner_id}:{s.value}")}
-        return await self._many(ids)
+        return [view for view in await self._many(ids) if sent_to_partner(view)]
 
     async def active_on(self, opening_id: str) -> int:
         return int(await self._redis.scard(f"{PREFIX}:opening:{opening_id}:active"))
@@ -99,6 +104,20 @@ class ReferralViews:
     async def due_before(self, moment: datetime) -> list[str]:
         """Referrals still awaiting an answer whose deadline is before `moment`."""
         return [str(i) for i in await self._redis.zrangebyscore(f"{PREFIX}:deadlines", "-inf", moment.timestamp())]
+
+    async def due_to_send(self, moment: datetime) -> list[str]:
+        """Referrals proposed in a decision window that closes by `moment`, not yet handed to matching."""
+        due = [str(i) for i in await self._redis.zrangebyscore(f"{PREFIX}:to-send", "-inf", moment.timestamp())]
+        if not due:
+            return []
+        closing = await self._redis.hmget(f"{PREFIX}:window-closing", due)
+        return [rid for rid, window in zip(due, closing, strict=True) if window is None]
+
+    async def mark_closing(self, referral_ids: list[str], window_id: str) -> None:
+        """These referrals' window was closed: matching decides on them (kept apart from the view, so that a
+        rebuild may replay the windows and the referral events in any order)."""
+        if referral_ids:
+            await self._redis.hset(f"{PREFIX}:window-closing", mapping=dict.fromkeys(referral_ids, window_id))
 
     async def funnel(self) -> dict[str, dict[str, int]]:
         result = {}

@@ -13,7 +13,7 @@ from services.referrals.console.partner_pages import answer, is_overdue
 from services.referrals.console.sessions import check_csrf
 from services.referrals.console.web import page
 from services.referrals.domain.lifecycle import IllegalTransition
-from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.referral_view import ReferralView, sent_to_partner
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from shared.events import AuditRecord
 from shared.vocabulary import DeclineReason
@@ -30,7 +30,7 @@ async def _open(request: Request, token: str, context: ReferralsContext, action:
     except LinkRefused as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
     view = await context.views.get(claim.referral_id)
-    if view is None or view.partner_id != claim.partner_id:
+    if view is None or view.partner_id != claim.partner_id or not sent_to_partner(view):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Orientation introuvable.")
     record = AuditRecord(
         actor=f"link:{claim.link_id}",

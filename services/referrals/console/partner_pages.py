@@ -18,7 +18,7 @@ from services.referrals.console.sessions import PartnerPerson, check_csrf
 from services.referrals.console.web import page
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.lifecycle import AWAITING_ANSWER, IllegalTransition, NotBeforeStart
-from services.referrals.domain.referral_view import ReferralView
+from services.referrals.domain.referral_view import ReferralView, sent_to_partner
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome
 from services.referrals.service_layer.disclosure import DisclosureRefused
@@ -50,7 +50,7 @@ def is_overdue(view: ReferralView, now: datetime) -> bool:
 
 async def _own_referral(referral_id: str, partner: Principal, context: ReferralsContext) -> ReferralView:
     view = await context.views.get(referral_id)
-    if view is None or view.partner_id != partner.partner_id:
+    if view is None or view.partner_id != partner.partner_id or not sent_to_partner(view):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Orientation introuvable.")
     return view
 

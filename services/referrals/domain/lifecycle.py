@@ -49,7 +49,7 @@ def check_transition(referral_id: str, current: S, wanted: S) -> None:
 def next_step(status: S) -> str:
     """What should happen next, in words (shown to auditors and partners)."""
     return {
-        S.PROPOSED: "partner to review and answer",
+        S.PROPOSED: "sent to the partner when its decision window closes",
         S.SENT: "partner to review and answer",
         S.WAITLISTED: "partner to confirm when a seat frees up",
         S.ACCEPTED: "partner to enrol the newcomer",

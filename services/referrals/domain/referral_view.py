@@ -37,6 +37,7 @@ class ReferralView(BaseModel):
     score: float | None = None
     reasons: list[str] = Field(default_factory=list)
     respond_by: datetime | None = None
+    send_by: datetime | None = None  # proposed in a decision window: sent to the partner then
     reminded: bool = False
     outcome: OutcomeAtThreeMonths | None = None
     created_at: datetime
@@ -59,6 +60,12 @@ class PartnerReferralView(ReferralView):
     beneficiary_id: str | None = Field(  # type: ignore[assignment]
         None, description="Shown once the referral is accepted and the newcomer consented; null before"
     )
+
+
+def sent_to_partner(view: ReferralView) -> bool:
+    """Whether its partner ever received it: a referral still waiting for its decision window, or moved
+    or withdrawn before it was sent, is none of the partner's business."""
+    return any(entry.status is ReferralStatus.SENT for entry in view.history)
 
 
 def for_partner(view: ReferralView, consents_now: bool) -> PartnerReferralView:
@@ -108,6 +115,7 @@ def start_view(event: ReferralEvent) -> ReferralView:
         score=event.score,
         reasons=event.reasons,
         respond_by=event.respond_by,
+        send_by=event.send_by,
         created_at=event.occurred_at,
         updated_at=event.occurred_at,
         next_step=next_step(event.status),

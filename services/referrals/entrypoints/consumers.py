@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.decision_windows import apply_window_decision
 from services.referrals.service_layer.handlers import refer_from_proposal
 from shared.cloudevents import CloudEventAttributes
 from shared.consuming import Route
@@ -22,9 +23,18 @@ class Mail(Protocol):
 
 def referrals_routes(context: ReferralsContext, table: ProjectionTable, mail: Mail) -> list[Route]:
     async def refer_to_the_seat_held(proposal: MatchingProposal, attributes: CloudEventAttributes) -> None:
-        """Create the referral for the seat matching held (once per proposal) and announce it; after an
-        amended profile, withdraw the proposed referrals the new proposal no longer holds."""
-        await refer_from_proposal(proposal, context.store, context.views, context.publishers, context.clock)
+        """Create the referral for the seat matching held (once per proposal) and announce it: sent at once,
+        or when its decision window closes; a window's final word sends or moves it. After an amended
+        profile, withdraw the referrals awaiting an answer the new proposal no longer holds."""
+        if proposal.window is not None:
+            await apply_window_decision(
+                proposal, context.lifecycle, context.store, context.views, context.publishers, context.clock
+            )
+            return
+        view = await refer_from_proposal(
+            proposal, context.store, context.views, context.publishers, context.clock, context.lifecycle.windows
+        )
+        await context.lifecycle.send_unless_windowed(view)
         if proposal.profile_version > 1:
             await context.lifecycle.withdraw_superseded(proposal)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.referrals.domain.referral_view import PartnerReferralView, ReferralView, for_partner
+from services.referrals.domain.referral_view import PartnerReferralView, ReferralView, for_partner, sent_to_partner
 from services.referrals.domain.signing import ContactDetails
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome, ReferByHand
@@ -93,7 +93,9 @@ class FunnelLine(BaseModel):
 async def _visible_referral(referral_id: str, caller: AuditorOrPartnerDep, context: ContextDep) -> ReferralView:
     """The referral, if the caller may see it: auditors all, a partner its own (others look absent)."""
     view = await context.views.get(referral_id)
-    if view is None or (caller.role is Role.PARTNER and caller.partner_id != view.partner_id):
+    if view is None or (
+        caller.role is Role.PARTNER and (caller.partner_id != view.partner_id or not sent_to_partner(view))
+    ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} does not exist")
     if caller.role is Role.AUDITOR and not caller.covers(view.candidate.department):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} does not exist")

@@ -11,6 +11,7 @@ from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, ContactDetails, SigningDateRules
 from services.referrals.service_layer import subscriptions
 from services.referrals.service_layer.consent import change_consent
+from services.referrals.service_layer.decision_windows import close_due_windows
 from services.referrals.service_layer.disclosure import disclose_contact
 from services.referrals.service_layer.erasure import RETENTION_ACTOR, due_for_erasure, erase_personal_data
 from services.referrals.service_layer.handlers import (
@@ -30,6 +31,7 @@ from shared.events import (
     AuditRecord,
     ConsentChannel,
     ConsentRecorded,
+    DecisionWindowClosed,
     PartnerSubscription,
     PoolFilters,
     ProgrammeOpening,
@@ -166,6 +168,13 @@ class SweepDeadlines(Command[tuple[list[str], list[str]]]):
     moment: datetime
 
 
+@dataclass(frozen=True)
+class CloseDecisionWindows(Command[list[DecisionWindowClosed]]):
+    """Hand every referral whose decision window has closed by `moment` to matching, to be re-solved."""
+
+    moment: datetime
+
+
 def referrals_commands(
     store: Records,
     publishers: Publishers,
@@ -246,8 +255,12 @@ def referrals_commands(
     async def sweep(c: SweepDeadlines) -> tuple[list[str], list[str]]:
         return await lifecycle.send_reminders(c.moment), await lifecycle.expire_overdue(c.moment)
 
+    async def close_windows(c: CloseDecisionWindows) -> list[DecisionWindowClosed]:
+        return await close_due_windows(lifecycle, c.moment)
+
     return CommandBus(
         {
+            CloseDecisionWindows: close_windows,
             RecordSigning: record, AmendProfile: amend, CreateOpening: create, UpdateOpening: update,
             ChangeStatus: change, RecordOutcome: outcome, ReferByHand: by_hand, Subscribe: subscribe,
             Unsubscribe: unsubscribe, DiscloseContact: disclose, ChangeConsent: consent, SweepDeadlines: sweep,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
 from services.referrals.domain.records import MAX_VERSIONS_KEPT, ProfileVersion, SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
@@ -38,6 +39,7 @@ class Publishers:
     signings: Publisher  # referrals' private log of signings (personal data, sealed)
     consents: Publisher  # the newcomers' consent records
     keys: Publisher  # referrals' private log of the people's keys (wrapped)
+    windows: Publisher  # decision windows closed, for matching to re-solve
 
 
 async def record_signing(
@@ -163,12 +165,20 @@ async def update_opening(opening: ProgrammeOpening, store: Records, publishers: 
 
 
 DEFAULT_RESPONSE_DAYS = 7
+NO_WINDOW = DecisionWindows()
 
 
 async def refer_from_proposal(
-    proposal: MatchingProposal, store: Records, views: Views, publishers: Publishers, clock: Clock
+    proposal: MatchingProposal,
+    store: Records,
+    views: Views,
+    publishers: Publishers,
+    clock: Clock,
+    windows: DecisionWindows = NO_WINDOW,
 ) -> ReferralView | None:
-    """Create the referral for the seat matching held (once per beneficiary and opening) and announce it."""
+    """Create the referral for the seat matching held (once per beneficiary and opening) and announce it.
+    It waits, proposed, for its decision window to close (`send_by`), unless there is no window, the
+    opening's deadline leaves no time, or this proposal is itself a window's final word."""
     if proposal.held is None:
         log.info("no seat available for beneficiary", extra={"beneficiary_id": proposal.beneficiary_id})
         return None
@@ -188,6 +198,7 @@ async def refer_from_proposal(
     opening = await store.get_opening(chosen.opening_id)
     now = clock()
     days = opening.response_days if opening else DEFAULT_RESPONSE_DAYS
+    send_by = None if proposal.window is not None else windows.send_by(now, opening, days)
     event = ReferralEvent(
         referral_id=referral_id,
         beneficiary_id=proposal.beneficiary_id,
@@ -204,7 +215,8 @@ async def refer_from_proposal(
             await pools_allowed(store, signing.beneficiary_id, chosen.programme, signing.consent_to_share),
         ),
         actor="matching",
-        respond_by=now + timedelta(days=days),
+        respond_by=None if send_by else now + timedelta(days=days),
+        send_by=send_by,
     )
     return await publish_and_apply(event, views, publishers)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.domain.errors import Conflict, NotFound
 from services.referrals.domain.lifecycle import (
     AWAITING_ANSWER,
@@ -38,6 +39,7 @@ class Lifecycle:
     locks: Locks
     publishers: Publishers
     clock: Clock
+    windows: DecisionWindows = field(default_factory=DecisionWindows)
 
     async def _view(self, referral_id: str) -> ReferralView:
         view = await self.views.get(referral_id)
@@ -46,14 +48,14 @@ class Lifecycle:
         return view
 
     async def withdraw_superseded(self, proposal: MatchingProposal) -> list[ReferralView]:
-        """After an amended profile was matched again: referrals still only proposed on openings the new
+        """After an amended profile was matched again: referrals not yet answered on openings the new
         proposal no longer holds (or, when it holds none, no longer ranks) are withdrawn, releasing their
         seats. Idempotent: a redelivered proposal finds them withdrawn already."""
         held = proposal.held
         keep = {held.opening_id} if held is not None else {r.opening_id for r in proposal.ranked}
         withdrawn = []
         for view in await self.views.of_beneficiary(proposal.beneficiary_id):
-            if view.status is ReferralStatus.PROPOSED and view.opening_id not in keep:
+            if view.status in (ReferralStatus.PROPOSED, ReferralStatus.SENT) and view.opening_id not in keep:
                 note = f"profil modifié (version {proposal.profile_version}) : nouvelle proposition"
                 try:
                     withdrawn.append(
@@ -78,15 +80,37 @@ class Lifecycle:
             check_transition(referral_id, view.status, wanted)
             if wanted is ReferralStatus.ENROLLED:
                 note = await self._check_cohort_started(view, started_early, note)
+            now = self.clock()
+            respond_by = await self._answer_due(view, now) if wanted is ReferralStatus.SENT else None
             event = ReferralEvent(
                 **event_from(view, status=wanted, actor=actor, decline_reason=decline_reason, note=note),
-                occurred_at=self.clock(),
+                occurred_at=now,
                 reasons=view.reasons,
+                respond_by=respond_by,
             )
             after = await publish_and_apply(event, self.views, self.publishers)
         if decline_reason is DeclineReason.NO_CAPACITY:
             await self._close_opening(view.opening_id)
         return after
+
+    async def _answer_due(self, view: ReferralView, now: datetime) -> datetime:
+        """The partner's time to answer runs from the moment it receives the referral."""
+        opening = await self.store.get_opening(view.opening_id)
+        return now + timedelta(days=(opening.response_days if opening else 0) or DEFAULT_RESPONSE_DAYS)
+
+    async def send(self, referral_id: str, note: str | None = None) -> ReferralView | None:
+        """Hand a proposed referral to its partner; None when it is no longer proposed (answered, withdrawn
+        or sent meanwhile: a redelivery)."""
+        try:
+            return await self.change_status(referral_id, ReferralStatus.SENT, "system", note=note)
+        except IllegalTransition:
+            return None
+
+    async def send_unless_windowed(self, view: ReferralView | None) -> ReferralView | None:
+        """A referral proposed with no decision window to wait for is sent at once."""
+        if view is None or view.status is not ReferralStatus.PROPOSED or view.send_by is not None:
+            return view
+        return await self.send(view.referral_id) or view
 
     async def _check_cohort_started(self, view: ReferralView, started_early: bool, note: str | None) -> str | None:
         """Nobody enrols before the cohort starts, unless the partner says it started early and why."""
@@ -150,7 +174,9 @@ class Lifecycle:
                 note=note,
                 respond_by=now + timedelta(days=opening.response_days or DEFAULT_RESPONSE_DAYS),
             )
-            return await publish_and_apply(event, self.views, self.publishers)
+            view = await publish_and_apply(event, self.views, self.publishers)
+        # The auditor decided: no window to wait for.
+        return await self.send(referral_id, "orientation manuelle : envoyée à la structure") or view
 
     async def expire_overdue(self, now: datetime) -> list[str]:
         """Referrals past their deadline without an answer expire (and are then re-routed by matching)."""

@@ -89,7 +89,7 @@ class PartnerMail:
 
     @staticmethod
     def wants_mail(event: ReferralEvent) -> bool:
-        new = event.kind is ReferralEventKind.STATUS and event.status is ReferralStatus.PROPOSED
+        new = event.kind is ReferralEventKind.STATUS and event.status is ReferralStatus.SENT
         return new or event.kind is ReferralEventKind.REMINDER
 
     async def mail_about(self, event: ReferralEvent) -> bool:

@@ -11,6 +11,7 @@
 - subscriptions                                      ← partner.subscription.v1
 - latest proposal per newcomer                       ← matching.proposal.v1
 - referral views, indexes, funnel, review flags      ← referral.event.v1
+- referrals handed to matching when their window closed ← referral.window.v1
 Locks and the e-mail retry list are not state: short-lived, or repaired by the next sweep."""
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from shared.events import (
     AuditRecord,
     BeneficiaryProfile,
     ConsentRecorded,
+    DecisionWindowClosed,
     MatchingProposal,
     PartnerSubscription,
     ProgrammeOpening,
@@ -46,6 +48,7 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRAL_WINDOW,
     REFERRALS_CONSENT,
     REFERRALS_CREDENTIAL,
     REFERRALS_KEY,
@@ -121,6 +124,9 @@ class ReferralsProjections:
     async def project_referral_event(self, event: ReferralEvent, context: Context) -> None:
         await project_referral_event(self.views, self.flags, event)
 
+    async def mark_window_closing(self, window: DecisionWindowClosed, context: Context) -> None:
+        await self.views.mark_closing([m.referral_id for m in window.members], window.window_id)
+
     def table(self) -> ProjectionTable:
         return ProjectionTable(
             [
@@ -134,6 +140,7 @@ class ReferralsProjections:
                 Projection(PARTNER_SUBSCRIPTION.name, PartnerSubscription, self.keep_subscription),
                 Projection(MATCHING_PROPOSAL.name, MatchingProposal, self.keep_latest_proposal),
                 Projection(REFERRAL_EVENT.name, ReferralEvent, self.project_referral_event),
+                Projection(REFERRAL_WINDOW.name, DecisionWindowClosed, self.mark_window_closing),
             ]
         )
 

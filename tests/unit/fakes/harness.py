@@ -10,6 +10,7 @@ from typing import Any
 
 from services.matching.domain.success_model import prior_model
 from services.matching.entrypoints.consumers import MatchingDependencies, matching_routes
+from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.projections import MatchingProjections
 from services.matching.service_layer.propose import ProposalPolicy
@@ -26,6 +27,7 @@ from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Publishers
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.partner_mail import PartnerMail
 from services.referrals.service_layer.projections import ReferralsProjections
 from shared.cloudevents import new_attributes
 from shared.consuming import Route, decode_event
@@ -40,6 +42,7 @@ from shared.topics import (
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
+    REFERRAL_WINDOW,
     REFERRALS_CONSENT,
     REFERRALS_KEY,
     REFERRALS_SIGNING,
@@ -126,6 +129,9 @@ class SentMail:
     events: list[ReferralEvent] = field(default_factory=list)
 
     async def mail_about(self, event: ReferralEvent) -> bool:
+        """What PartnerMail would e-mail about (a referral sent, a reminder), kept instead of sent."""
+        if not PartnerMail.wants_mail(event):
+            return False
         self.events.append(event)
         return True
 
@@ -158,6 +164,7 @@ class ReferralsHarness(Harness):
             referral_events=publisher(REFERRAL_EVENT.name), audit=publisher(OPS_AUDIT.name),
             subscriptions=publisher(PARTNER_SUBSCRIPTION.name), signings=publisher(REFERRALS_SIGNING.name),
             consents=publisher(REFERRALS_CONSENT.name), keys=publisher(REFERRALS_KEY.name),
+            windows=publisher(REFERRAL_WINDOW.name),
         )  # fmt: skip
         locks = rf.FakeLocks()
         self.lifecycle = Lifecycle(self.records, self.views, locks, self.publishers, self.clock)
@@ -222,8 +229,12 @@ class MatchingHarness(Harness):
             self.seats, self.profiles, self.tried, self.outcomes, self.models, self.live, proposals, model_log,
             self.clock, self.policy,
         )  # fmt: skip
+        self.windows = WindowCloser(
+            self.live, self.seats, self.profiles, self.tried, mf.FakeWindowDecisions(), proposals, self.clock,
+            self.policy,
+        )  # fmt: skip
         deps = MatchingDependencies(
-            self.table, self.seats, self.live, self.feedback, proposals, self.clock, self.policy
+            self.table, self.seats, self.live, self.feedback, proposals, self.clock, self.policy, self.windows
         )
         self.routes = matching_routes(deps)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from services.matching.domain.seats import Hold
+from services.matching.domain.seats import Hold, SeatMove
 from services.matching.service_layer.history import OutcomeRecord
 from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
@@ -69,6 +69,27 @@ class FakeSeats:
         holds, confirmed = self._expire(opening_id, now)
         return max(self.capacities.get(opening_id, 0) - len(holds) - len(confirmed), 0)
 
+    async def move_holds(self, moves: list[SeatMove], now: datetime) -> list[Hold | None]:
+        for opening_id in {o for m in moves for o in (m.old, m.new) if o is not None}:
+            self._expire(opening_id, now)
+        for move in moves:
+            if move.old is not None and move.old != move.new:
+                self.holds.setdefault(move.old, {}).pop(move.holder, None)
+        result: list[Hold | None] = []
+        for move in moves:
+            got = None
+            for opening_id in (move.new, move.old):
+                if opening_id is None:
+                    continue
+                holds, confirmed = self.holds.setdefault(opening_id, {}), self.confirmed.setdefault(opening_id, set())
+                if move.holder not in holds and len(holds) + len(confirmed) < self.capacities.get(opening_id, 0):
+                    holds[move.holder] = _ms(move.expires_at)
+                if move.holder in holds:
+                    got = Hold(opening_id, move.holder, datetime.fromtimestamp(holds[move.holder] / 1000, UTC))
+                    break
+            result.append(got)
+        return result
+
 
 @dataclass
 class FakeOpenings:
@@ -95,9 +116,15 @@ class FakeOpenings:
 @dataclass
 class FakeProfiles:
     profiles: dict[str, BeneficiaryProfile] = field(default_factory=dict)
+    arrivals: dict[str, datetime] = field(default_factory=dict)
 
-    async def remember(self, profile: BeneficiaryProfile) -> None:
+    async def remember(self, profile: BeneficiaryProfile, at: datetime) -> None:
         self.profiles[profile.beneficiary_id] = profile
+        self.arrivals.setdefault(profile.beneficiary_id, at)
+
+    async def recent(self, count: int, leaving_out: frozenset[str] = frozenset()) -> list[BeneficiaryProfile]:
+        latest = sorted(self.arrivals, key=lambda b: (self.arrivals[b], b), reverse=True)
+        return [self.profiles[b] for b in latest if b not in leaving_out][: max(count, 0)]
 
     async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None:
         return self.profiles.get(beneficiary_id)
@@ -129,6 +156,14 @@ class FakePending:
         for beneficiary_id in [b for b, (_, expires) in self.pending.items() if expires <= now]:
             del self.pending[beneficiary_id]
         return [profile for profile, _ in self.pending.values()]
+
+
+@dataclass
+class FakeWindowDecisions:
+    decisions: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+    async def keep(self, window_event_id: str, decided: dict[str, str | None]) -> dict[str, str | None]:
+        return self.decisions.setdefault(window_event_id, decided)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 
 from services.referrals.domain.lifecycle import AWAITING_ANSWER
 from services.referrals.domain.records import PersonalKeyIssued, ProfileVersion
-from services.referrals.domain.referral_view import ReferralView, next_view
+from services.referrals.domain.referral_view import ReferralView, next_view, sent_to_partner
 from services.referrals.domain.signing import CirSigningCreate
 from shared.access import CredentialChange
 from shared.events import (
@@ -124,6 +124,7 @@ class FakePersonalKeys:
 class FakeViews:
     views: dict[str, ReferralView] = field(default_factory=dict)
     funnels: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    closing: dict[str, str] = field(default_factory=dict)
 
     async def get(self, referral_id: str) -> ReferralView | None:
         return self.views.get(referral_id)
@@ -148,7 +149,11 @@ class FakeViews:
 
     async def of_partner(self, partner_id: str, status: ReferralStatus | None = None) -> list[ReferralView]:
         return self._sorted(
-            [v for v in self.views.values() if v.partner_id == partner_id and status in (None, v.status)]
+            [
+                v
+                for v in self.views.values()
+                if v.partner_id == partner_id and status in (None, v.status) and sent_to_partner(v)
+            ]
         )
 
     async def active_on(self, opening_id: str) -> int:
@@ -161,6 +166,19 @@ class FakeViews:
             for v in sorted(self.views.values(), key=lambda v: v.respond_by or moment)
             if v.status in AWAITING_ANSWER and v.respond_by is not None and v.respond_by <= moment
         ]
+
+    async def due_to_send(self, moment: datetime) -> list[str]:
+        return [
+            v.referral_id
+            for v in sorted(self.views.values(), key=lambda v: v.send_by or moment)
+            if v.status is ReferralStatus.PROPOSED
+            and v.send_by is not None
+            and v.send_by <= moment
+            and v.referral_id not in self.closing
+        ]
+
+    async def mark_closing(self, referral_ids: list[str], window_id: str) -> None:
+        self.closing |= dict.fromkeys(referral_ids, window_id)
 
     async def funnel(self) -> dict[str, dict[str, int]]:
         return {p: {m: len(self.funnels[p].get(m, set())) for m in MILESTONES} for p in sorted(self.funnels)}

@@ -1,0 +1,44 @@
+"""`referral.window.v1`: a decision window closed; the referrals still only proposed in it are to be
+re-solved together by matching, then sent to their partners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.bounded import Identifier
+from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+
+MAX_WINDOW_MEMBERS = 2_000  # about 250 kB: a larger window is closed in several parts
+
+
+class WindowMember(BaseModel):
+    """A referral held provisionally in the window: who, and the opening whose seat they hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    referral_id: Identifier
+    beneficiary_id: Identifier
+    opening_id: Identifier
+
+
+class DecisionWindowClosed(Event):
+    """Written by referrals when a window's time is up (or a referral's deadline would pass)."""
+
+    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referral.window.v1"
+
+    window_id: Identifier = Field(description="The window's closing time, e.g. 2026-12-03T16:00+01:00")
+    closed_at: datetime
+    members: list[WindowMember] = Field(min_length=1, max_length=MAX_WINDOW_MEMBERS)
+
+
+class WindowDecision(BaseModel):
+    """On a proposal: it is matching's final word on a referral of a closed window (send it, or move it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    window_id: Identifier
+    referral_id: Identifier = Field(description="The provisional referral this decides on")
+    previous_opening_id: Identifier = Field(description="The opening held provisionally until the window closed")
