@@ -109,16 +109,16 @@ async def test_a_move_at_the_close_sends_the_better_opening_and_the_first_partne
 
     views = {v.opening_id: v for v in await h.views.of_beneficiary(s.beneficiary_id)}  # type: ignore[attr-defined]
     moved_from, moved_to = views[first.opening_id], views[better.opening_id]  # type: ignore[attr-defined]
-    assert moved_from.status is ReferralStatus.WITHDRAWN and "déplacée vers Epide" in (
+    assert moved_from.status is ReferralStatus.WITHDRAWN and f"déplacée vers {better.opening_id}" in (
         moved_from.history[-1].note or ""
     )
-    assert moved_to.status is ReferralStatus.SENT and first.opening_id in (moved_to.history[-1].note or "")  # type: ignore[attr-defined]
+    assert moved_to.status is ReferralStatus.SENT and first.opening_id in (moved_to.history[0].note or "")  # type: ignore[attr-defined]
     assert await h.views.of_partner("afpa") == []  # never sent: not in its inbox, not even as withdrawn
     assert [v.referral_id for v in await h.views.of_partner("epide")] == [moved_to.referral_id]
     await h.deliver(REFERRAL_EVENT.name)
     assert [m.partner_id for m in h.mail.events] == ["epide"]
     await h.consume(final(s, proposal_for(s, better), rid, first.opening_id))  # type: ignore[attr-defined]
-    assert len(h.events(REFERRAL_EVENT.name, ReferralEvent)) == 4  # proposed twice, withdrawn, sent: no more
+    assert len(h.events(REFERRAL_EVENT.name, ReferralEvent)) == 3  # proposed, created sent, withdrawn: no more
 
 
 async def test_no_seat_left_at_the_close_withdraws_the_provisional_referral() -> None:

@@ -37,14 +37,14 @@ from tests.unit.fakes.harness import NOW, NotificationsHarness
 def new_referral(
     consented: bool = True, partner: str = "epide", department: str = "67", status: ReferralStatus = ReferralStatus.SENT
 ) -> ReferralEvent:
-    """A referral just sent to its partner (its decision window closed): the second event of its history."""
+    """A referral sent to its partner: created sent (no window to wait for), or sent when its window closed."""
     person = profile(consent_to_share=consented, department=department)
     opening = epide_opening(partner_id=partner, department=department)
     return ReferralEvent(
         referral_id=referral_id_for(person.beneficiary_id, opening.opening_id), beneficiary_id=person.beneficiary_id,
         opening_id=opening.opening_id, partner_id=partner, programme=opening.programme,
         status=status, occurred_at=NOW, candidate=candidate_summary(person, NOW.date()), actor="matching",
-        sequence=1 if status is ReferralStatus.PROPOSED else 2,
+        sequence=1,
     )  # fmt: skip
 
 
@@ -82,7 +82,7 @@ async def test_a_referral_still_waiting_for_its_decision_window_reaches_nobody()
     assert not await h.deliveries.was_delivered("epide", proposed.referral_id)
     sent = new_referral(status=ReferralStatus.SENT).model_copy(
         update={"referral_id": proposed.referral_id, "beneficiary_id": proposed.beneficiary_id,
-                "candidate": proposed.candidate}
+                "candidate": proposed.candidate, "sequence": 2}
     )  # fmt: skip
     await h.consume(sent)
     assert [e.referral_id for e in entries(h, "epide")] == [proposed.referral_id]

@@ -21,7 +21,7 @@ from shared.events import BeneficiaryProfile, MatchingProposal, ProgrammeOpening
 from shared.projections import Context, Projection, ProjectionTable
 from shared.referral_lifecycle import CONFIRMS_SEAT, RELEASES_SEAT, SUCCESSFUL_OUTCOMES
 from shared.topics import BENEFICIARY_PROFILE, MATCHING_MODEL, MATCHING_PROPOSAL, PROGRAMME_OPENING, REFERRAL_EVENT
-from shared.vocabulary import ReferralEventKind, ReferralStatus
+from shared.vocabulary import ReferralEventKind
 
 
 def by_hand(event: ReferralEvent) -> bool:
@@ -61,7 +61,7 @@ class MatchingProjections:
         """A seat confirmed or released; an opening tried; a seat held for a referral made by hand."""
         if event.kind is not ReferralEventKind.STATUS:
             return
-        if event.status is ReferralStatus.PROPOSED:
+        if event.sequence == 1:  # a new referral, proposed or (no window to wait for) sent at once
             await self.tried.add(event.beneficiary_id, event.opening_id)
             if by_hand(event):  # the matcher held nothing for it: hold a seat if one is left
                 opening = await self.openings.get(event.opening_id)

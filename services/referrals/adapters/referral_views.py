@@ -17,8 +17,10 @@ PREFIX = "referrals:view"
 MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")
 
 
-def _milestones(view: ReferralView) -> list[str]:
+def milestones_of(view: ReferralView) -> list[str]:
     reached: list[str] = [view.status.value] if view.status.value in MILESTONES else []
+    if view.status is ReferralStatus.SENT:  # a referral sent is a referral proposed (some are created sent)
+        reached.append(ReferralStatus.PROPOSED.value)
     if view.outcome in (OutcomeAtThreeMonths.EMPLOYED, OutcomeAtThreeMonths.IN_TRAINING):
         reached.append(view.outcome.value)
     return reached
@@ -79,7 +81,7 @@ class ReferralViews:
             pipe.sadd(f"{PREFIX}:opening:{after.opening_id}:active", rid)
         else:
             pipe.srem(f"{PREFIX}:opening:{after.opening_id}:active", rid)
-        for milestone in _milestones(after):
+        for milestone in milestones_of(after):
             pipe.sadd(f"{PREFIX}:funnel:{after.programme}:{milestone}", rid)
         pipe.sadd(f"{PREFIX}:programmes", after.programme)
 

@@ -31,10 +31,9 @@ def referrals_routes(context: ReferralsContext, table: ProjectionTable, mail: Ma
                 proposal, context.lifecycle, context.store, context.views, context.publishers, context.clock
             )
             return
-        view = await refer_from_proposal(
+        await refer_from_proposal(
             proposal, context.store, context.views, context.publishers, context.clock, context.lifecycle.windows
         )
-        await context.lifecycle.send_unless_windowed(view)
         if proposal.profile_version > 1:
             await context.lifecycle.withdraw_superseded(proposal)
 

@@ -69,15 +69,12 @@ async def apply_window_decision(
         return None
     if proposal.held.opening_id == view.opening_id:
         return await lifecycle.send(view.referral_id, f"{closed} : envoyée / sent at the close of the window")
-    moved = await refer_from_proposal(proposal, store, views, publishers, clock)
-    if moved is None or moved.status is not ReferralStatus.PROPOSED:
-        log.warning("window move found the target referral already made", extra={"referral_id": view.referral_id})
-        return None
+    moved = await refer_from_proposal(proposal, store, views, publishers, clock)  # created sent
     await _withdraw(
         lifecycle, view,
-        f"{closed} : déplacée vers {moved.programme} ({moved.opening_id}) / moved to a better opening",
+        f"{closed} : déplacée vers {proposal.held.opening_id} / moved to a better opening",
     )  # fmt: skip
-    return await lifecycle.send(moved.referral_id, f"{closed} : déplacée depuis {view.opening_id}, envoyée")
+    return moved
 
 
 async def _withdraw(lifecycle: Lifecycle, view: ReferralView, note: str) -> None:

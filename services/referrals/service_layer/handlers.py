@@ -177,8 +177,9 @@ async def refer_from_proposal(
     windows: DecisionWindows = NO_WINDOW,
 ) -> ReferralView | None:
     """Create the referral for the seat matching held (once per beneficiary and opening) and announce it.
-    It waits, proposed, for its decision window to close (`send_by`), unless there is no window, the
-    opening's deadline leaves no time, or this proposal is itself a window's final word."""
+    It waits, proposed, for its decision window to close (`send_by`); it is created sent when there is no
+    window, when the opening's deadline leaves no time to wait, or when this proposal is itself a window's
+    final word."""
     if proposal.held is None:
         log.info("no seat available for beneficiary", extra={"beneficiary_id": proposal.beneficiary_id})
         return None
@@ -205,7 +206,7 @@ async def refer_from_proposal(
         opening_id=chosen.opening_id,
         partner_id=chosen.partner_id,
         programme=chosen.programme,
-        status=ReferralStatus.PROPOSED,
+        status=ReferralStatus.PROPOSED if send_by else ReferralStatus.SENT,
         occurred_at=now,
         score=chosen.score,
         reasons=chosen.reasons,
@@ -217,8 +218,18 @@ async def refer_from_proposal(
         actor="matching",
         respond_by=None if send_by else now + timedelta(days=days),
         send_by=send_by,
+        note=_moved_note(proposal),
     )
     return await publish_and_apply(event, views, publishers)
+
+
+def _moved_note(proposal: MatchingProposal) -> str | None:
+    if proposal.window is None:
+        return None
+    return (
+        f"fenêtre de décision du {proposal.window.window_id} : déplacée depuis {proposal.window.previous_opening_id},"
+        " envoyée / moved here when the window closed, sent"
+    )
 
 
 async def publish_and_apply(event: ReferralEvent, views: Views, publishers: Publishers) -> ReferralView:

@@ -106,12 +106,6 @@ class Lifecycle:
         except IllegalTransition:
             return None
 
-    async def send_unless_windowed(self, view: ReferralView | None) -> ReferralView | None:
-        """A referral proposed with no decision window to wait for is sent at once."""
-        if view is None or view.status is not ReferralStatus.PROPOSED or view.send_by is not None:
-            return view
-        return await self.send(view.referral_id) or view
-
     async def _check_cohort_started(self, view: ReferralView, started_early: bool, note: str | None) -> str | None:
         """Nobody enrols before the cohort starts, unless the partner says it started early and why."""
         opening = await self.store.get_opening(view.opening_id)
@@ -162,7 +156,7 @@ class Lifecycle:
                 opening_id=opening_id,
                 partner_id=opening.partner_id,
                 programme=opening.programme,
-                status=ReferralStatus.PROPOSED,
+                status=ReferralStatus.SENT,  # the auditor decided: no window to wait for
                 occurred_at=now,
                 reasons=[f"orientation manuelle : {note}"[:600]],
                 candidate=candidate_summary(
@@ -174,9 +168,7 @@ class Lifecycle:
                 note=note,
                 respond_by=now + timedelta(days=opening.response_days or DEFAULT_RESPONSE_DAYS),
             )
-            view = await publish_and_apply(event, self.views, self.publishers)
-        # The auditor decided: no window to wait for.
-        return await self.send(referral_id, "orientation manuelle : envoyée à la structure") or view
+            return await publish_and_apply(event, self.views, self.publishers)
 
     async def expire_overdue(self, now: datetime) -> list[str]:
         """Referrals past their deadline without an answer expire (and are then re-routed by matching)."""

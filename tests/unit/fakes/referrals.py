@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.referrals.adapters.referral_views import MILESTONES, milestones_of
 from services.referrals.domain.lifecycle import AWAITING_ANSWER
 from services.referrals.domain.records import PersonalKeyIssued, ProfileVersion
 from services.referrals.domain.referral_view import ReferralView, next_view, sent_to_partner
@@ -21,9 +22,7 @@ from shared.events import (
     ProgrammeOpening,
     ReferralEvent,
 )
-from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
-
-MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")
+from shared.vocabulary import ReferralStatus
 
 
 @dataclass
@@ -134,9 +133,7 @@ class FakeViews:
         if after is None:
             return False
         self.views[after.referral_id] = after
-        reached = [after.status.value] if after.status.value in MILESTONES else []
-        if after.outcome in (OutcomeAtThreeMonths.EMPLOYED, OutcomeAtThreeMonths.IN_TRAINING):
-            reached.append(after.outcome.value)
+        reached = milestones_of(after)  # the adapter's own rule
         for milestone in reached:
             self.funnels.setdefault(after.programme, {}).setdefault(milestone, set()).add(after.referral_id)
         return True
