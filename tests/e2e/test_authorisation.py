@@ -100,7 +100,7 @@ async def test_every_protected_endpoint_refuses_the_wrong_caller_and_changes_not
             assert response.status_code == code, f"{method} {path} as {caller}: {response.status_code} {response.text}"
             refusals += 1
     referral = await world.client.get(f"/v1/referrals/{world.referral_id}", headers=world.keys["owner"])
-    assert referral.json()["status"] == "proposed" and len(referral.json()["history"]) == 1
+    assert referral.json()["status"] == "sent" and len(referral.json()["history"]) == 1
     assert refusals >= 70
 
 

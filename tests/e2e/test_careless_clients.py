@@ -218,7 +218,7 @@ async def test_a_retried_post_with_its_idempotency_key_gets_the_first_answer(
     assert other_body.status_code == 422
     assert without_key.status_code == 409
     history = (await api.get(f"/v1/referrals/{referral['referral_id']}")).json()["history"]
-    assert [h["status"] for h in history] == ["proposed", "accepted"]
+    assert [h["status"] for h in history] == ["sent", "accepted"]
 
 
 async def test_a_partner_entry_says_what_http_says_score_and_deadline(

@@ -291,7 +291,7 @@ async def test_people_see_only_their_own_and_a_post_without_the_csrf_token_is_re
         await auditor.get_by_role("button", name="Se connecter").click()
         await expect(auditor.get_by_role("alert")).to_have_text("Identifiant ou mot de passe incorrect.")
         await assert_accessible(auditor)
-    assert await _status_of(base_url, mine["referral"]["referral_id"]) == "proposed"
+    assert await _status_of(base_url, mine["referral"]["referral_id"]) == "sent"
 
 
 async def _tab_to(page: Page, name: str, presses: int = 80) -> None:

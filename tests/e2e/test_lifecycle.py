@@ -78,7 +78,7 @@ async def test_a_referral_goes_from_proposal_to_employment_and_the_funnel_shows_
     opening = await _open(api, clock_stack, "01", programme=programme, seats=3, starts_on=date.today())
     [referral] = await _referrals(api, await _sign(api, "01"), 1)
     rid = referral["referral_id"]
-    assert referral["status"] == "proposed" and referral["next_step"] == "partner to review and answer"
+    assert referral["status"] == "sent" and referral["next_step"] == "partner to review and answer"
 
     for action, status in (("accept", "accepted"), ("enrol", "enrolled"), ("complete", "completed")):
         response = await api.post(f"/v1/referrals/{rid}/{action}")
@@ -88,7 +88,7 @@ async def test_a_referral_goes_from_proposal_to_employment_and_the_funnel_shows_
 
     assert outcome.status_code == 200
     history = outcome.json()["history"]
-    assert [h["status"] for h in history] == ["proposed", "accepted", "enrolled", "completed", "completed"]
+    assert [h["status"] for h in history] == ["sent", "accepted", "enrolled", "completed", "completed"]
     assert history[-1]["kind"] == "outcome" and history[-1]["outcome"] == "employed"
     assert {h["actor"] for h in history[1:]} == {f"partner:{opening['partner_id']}"}
     [line] = [f for f in (await api.get("/v1/stats/funnel")).json() if f["programme"] == programme]
@@ -116,7 +116,7 @@ async def test_an_illegal_transition_is_a_409_with_the_current_state(
     response = await api.post(f"/v1/referrals/{referral['referral_id']}/enrol")
 
     assert response.status_code == 409
-    assert response.json()["current_status"] == "proposed"
+    assert response.json()["current_status"] == "sent"
     assert (
         await api.post(f"/v1/referrals/{referral['referral_id']}/outcome", json={"outcome": "none"})
     ).status_code == 409
@@ -137,7 +137,7 @@ async def test_a_declined_referral_is_rerouted_to_the_next_best_opening(
     assert declined.status_code == 200 and declined.json()["next_step"] == "referred elsewhere automatically"
     referrals = await _referrals(api, referral["beneficiary_id"], 2)
     assert referrals[1]["opening_id"] == second["opening_id"]
-    assert referrals[1]["status"] == "proposed"
+    assert referrals[1]["status"] == "sent"
 
     async def first_seat_back() -> bool:
         return await _seats_left(clock_stack, first["opening_id"]) == first["seats"]
@@ -179,7 +179,7 @@ async def test_an_unanswered_referral_is_reminded_then_expires_and_is_rerouted(
     await api.put("/v1/ops/clock", params={"days": 2})
     expired = (await api.get(f"/v1/referrals/{rid}")).json()
 
-    assert reminded["status"] == "proposed" and reminded["reminded"] is True
+    assert reminded["status"] == "sent" and reminded["reminded"] is True
     assert reminded["history"][-1]["kind"] == "reminder"
     assert expired["status"] == "expired" and expired["history"][-1]["actor"] == "system"
     referrals = await _referrals(api, referral["beneficiary_id"], 2)
@@ -224,7 +224,7 @@ async def test_an_auditor_refers_by_hand_with_a_reason_and_partners_list_by_stat
     assert response.json()["history"][0]["actor"].startswith("auditor:")  # which key (or person) did it
     assert response.json()["reasons"] == ["orientation manuelle : moving to 09 next month"]
     assert again.status_code == 409
-    listed = (await api.get(f"/v1/partners/{partner}/referrals", params={"status": "proposed"})).json()
+    listed = (await api.get(f"/v1/partners/{partner}/referrals", params={"status": "sent"})).json()
     assert [r["referral_id"] for r in listed] == [response.json()["referral_id"]]
     assert (await api.get(f"/v1/partners/{partner}/referrals", params={"status": "accepted"})).json() == []
 

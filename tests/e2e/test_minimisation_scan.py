@@ -367,7 +367,7 @@ async def _scenario_until_proposed(
         assert signed.status_code == 202, signed.text
     for person in world.newcomers:
         [referral] = await referrals_of(api, person.beneficiary_id)
-        assert (referral["partner_id"], referral["status"]) == (owner, "proposed")
+        assert (referral["partner_id"], referral["status"]) == (owner, "sent")
         world.referral_of[person.beneficiary_id] = referral["referral_id"]
     return world
 
@@ -541,10 +541,10 @@ async def _scan_routes(scan: Scan, world: World, routes: list[Route], phase: str
 async def _accept_all(scan: Scan, world: World) -> None:
     """The partner lists its referrals, reads each one, then accepts it: every answer is a partner surface."""
     async with world.client("referrals", world.owner) as client:
-        listed = await client.get(f"/v1/partners/{world.owner}/referrals?status=proposed")
+        listed = await client.get(f"/v1/partners/{world.owner}/referrals?status=sent")
         assert listed.status_code == 200
         assert {v["referral_id"] for v in listed.json()} >= set(world.referral_of.values())
-        _scan_answer(scan, world, "api", f"GET /v1/partners/{world.owner}/referrals?status=proposed", listed, False)
+        _scan_answer(scan, world, "api", f"GET /v1/partners/{world.owner}/referrals?status=sent", listed, False)
         for person in world.newcomers:
             referral_id = world.referral(person)
             read = await client.get(f"/v1/referrals/{referral_id}")

@@ -43,7 +43,7 @@ async def test_a_batch_answers_every_line_and_the_accepted_ones_are_matched(
     assert result["results"][21]["errors"][0]["loc"] == ["body", 22, "french_level"]
     for body in good[:3]:  # on to matching, as a signing sent alone
         [referral] = await referrals_of(api, body["beneficiary_id"])
-        assert referral["status"] == "proposed"
+        assert referral["status"] == "sent"
 
     too_many = "\n".join(json.dumps(_body()) for _ in range(1001))
     refused = await api.post("/v1/cir-signings/batch", content=too_many)

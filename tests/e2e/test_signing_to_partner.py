@@ -30,7 +30,7 @@ async def test_a_signing_reaches_the_partner_topic_minimised(api: httpx.AsyncCli
 
     assert response.status_code == 202, response.text
     [referral] = await referrals_of(api, body["beneficiary_id"])
-    assert referral["status"] == "proposed"
+    assert referral["status"] == "sent"
     assert referral["partner_id"] == partner
     topic = partner_candidates_topic(partner).name
     [record] = await collect_records(

@@ -205,6 +205,6 @@ async def test_a_withdrawn_consent_deletes_the_pool_entries_and_the_referral_goe
     )
     assert [r.value is not None for r in owned] == [True]  # the proposed partner keeps its referral
     [still] = await referrals_of(api, body["beneficiary_id"])
-    assert still["status"] == "proposed"
+    assert still["status"] == "sent"
     refused = await api.put(f"/v1/beneficiaries/{body['beneficiary_id']}/consent", json=change | {"channel": "pigeon"})
     assert refused.status_code == 422 and "channel" in refused.text

@@ -1,0 +1,100 @@
+"""Decision windows on a stack of their own (daily at 17:00 in Paris, a clock the test moves forward): a
+proposal waits, provisional and unseen by its partner; the window's close re-solves the holds together,
+may move one to a better opening, and sends; the partner of the first opening never hears of it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from passerelle.stack import ServiceStack
+from shared.events import Eligibility
+from shared.topics import partner_candidates_topic
+from tests.e2e.access import ActAs
+from tests.e2e.isolated import isolated_stack
+from tests.factories import epide_opening, signing_body
+from tests.support import collect_records, eventually, random_ref
+
+DEPARTMENT = "46"
+
+
+@pytest.fixture(scope="module")
+def window_stack() -> Iterator[ServiceStack]:
+    settings = {
+        "TEST_CLOCK": "true", "ENVIRONMENT": "test", "DEADLINE_SWEEP_INTERVAL_S": "3600",
+        "DECISION_WINDOW_MINUTES": "1440", "DECISION_WINDOW_OFFSET_MINUTES": "1020",
+    }  # fmt: skip
+    with isolated_stack(settings) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def api(window_stack: ServiceStack) -> AsyncIterator[httpx.AsyncClient]:
+    base_url = window_stack.url("referrals")
+    async with httpx.AsyncClient(base_url=base_url, timeout=10.0, auth=ActAs(base_url)) as client:
+        yield client
+
+
+async def _open(api: httpx.AsyncClient, stack: ServiceStack, partner_id: str, programme: str) -> dict[str, Any]:
+    opening = epide_opening(
+        partner_id=partner_id, programme=programme, seats=2, department=DEPARTMENT,
+        starts_on=date.today() + timedelta(days=90), eligibility=Eligibility(min_age=17, max_age=25),
+    ).model_dump(mode="json")  # fmt: skip
+    assert (await api.post("/v1/openings", json=opening)).status_code == 201
+
+    async def known_to_matching() -> bool:
+        async with httpx.AsyncClient() as client:
+            seats = await client.get(f"{stack.url('matching')}/seats", params={"opening_id": opening["opening_id"]})
+        return seats.json()["available"] == 2
+
+    await eventually(known_to_matching, what="the opening's seats in matching")
+    return opening
+
+
+async def _referrals(api: httpx.AsyncClient, beneficiary_id: str, wanted: set[str]) -> list[dict[str, Any]]:
+    async def reached() -> list[dict[str, Any]] | None:
+        found = (await api.get(f"/v1/beneficiaries/{beneficiary_id}/referrals")).json()["referrals"]
+        return found if {r["status"] for r in found} >= wanted else None
+
+    return await eventually(reached, what=f"referrals {sorted(wanted)} of {beneficiary_id}")
+
+
+async def test_a_window_closes_moves_a_provisional_hold_to_a_better_opening_and_sends_only_that_one(
+    api: httpx.AsyncClient, window_stack: ServiceStack
+) -> None:
+    first_partner, better_partner = random_ref("first"), random_ref("better")
+    first = await _open(api, window_stack, first_partner, random_ref("Programme"))
+    body = signing_body(department=DEPARTMENT, birth_date="2005-03-14")
+    better_programme = random_ref("Programme")
+    body["preferences"] = {"programmes": [better_programme]}
+    assert (await api.post("/v1/cir-signings", json=body)).status_code == 202
+    [provisional] = await _referrals(api, body["beneficiary_id"], {"proposed"})
+    assert provisional["opening_id"] == first["opening_id"] and provisional["send_by"] is not None
+    assert provisional["respond_by"] is None  # no deadline runs while it waits
+    assert (await api.get(f"/v1/partners/{first_partner}/referrals")).json() == []  # unseen by the partner
+
+    better = await _open(api, window_stack, better_partner, better_programme)  # opens after the proposal
+    moved = await api.put("/v1/ops/clock", params={"days": 1})  # past 17:00: the window closes
+    assert moved.status_code == 200 and int(moved.json()["windows_closed"]) >= 1
+
+    history = await _referrals(api, body["beneficiary_id"], {"withdrawn", "sent"})
+    by_opening = {r["opening_id"]: r for r in history}
+    assert by_opening[first["opening_id"]]["status"] == "withdrawn"
+    assert "déplacée vers" in by_opening[first["opening_id"]]["history"][-1]["note"]
+    sent = by_opening[better["opening_id"]]
+    assert sent["status"] == "sent" and first["opening_id"] in sent["history"][0]["note"]  # the timeline says so
+
+    [entry] = await collect_records(
+        window_stack.infrastructure.kafka_bootstrap_servers, partner_candidates_topic(better_partner).name,
+        lambda r: r.key == sent["referral_id"].encode(), want=1,
+    )  # fmt: skip
+    assert entry.value is not None
+    listed = (await api.get(f"/v1/partners/{better_partner}/referrals")).json()
+    assert [r["referral_id"] for r in listed] == [sent["referral_id"]]
+    assert (await api.get(f"/v1/partners/{first_partner}/referrals")).json() == []  # never heard of it
+    seen = await api.get(f"/v1/referrals/{provisional['referral_id']}", headers={})
+    assert seen.status_code == 200  # the auditor sees both, with the move
