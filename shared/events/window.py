@@ -3,6 +3,7 @@ re-solved together by matching, then sent to their partners."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import ClassVar
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.events.bounded import Identifier
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 
+WINDOW_NAMESPACE = uuid.UUID("9d2f6a41-7c3b-4e8d-b5a0-2e1f4c6d8a93")
 MAX_WINDOW_MEMBERS = 2_000  # about 250 kB: a larger window is closed in several parts
 
 
@@ -32,6 +34,12 @@ class DecisionWindowClosed(Event):
     window_id: Identifier = Field(description="The window's closing time, e.g. 2026-12-03T16:00+01:00")
     closed_at: datetime
     members: list[WindowMember] = Field(min_length=1, max_length=MAX_WINDOW_MEMBERS)
+
+    def content_id(self) -> str:
+        """The window by its content: the same window over the same referrals, however often the sweep
+        finds it or a consumer receives it (its event id, and the key of matching's decision)."""
+        referrals = ",".join(sorted(m.referral_id for m in self.members))
+        return str(uuid.uuid5(WINDOW_NAMESPACE, f"{self.window_id}:{referrals}"))
 
 
 class WindowDecision(BaseModel):

@@ -14,8 +14,7 @@ import pytest
 from passerelle.stack import ServiceStack
 from shared.events import Eligibility
 from shared.topics import partner_candidates_topic
-from tests.e2e.access import ActAs
-from tests.e2e.isolated import isolated_stack
+from tests.e2e.isolated import isolated_stack, referrals_client
 from tests.factories import epide_opening, signing_body
 from tests.support import collect_records, eventually, random_ref
 
@@ -34,8 +33,7 @@ def window_stack() -> Iterator[ServiceStack]:
 
 @pytest.fixture
 async def api(window_stack: ServiceStack) -> AsyncIterator[httpx.AsyncClient]:
-    base_url = window_stack.url("referrals")
-    async with httpx.AsyncClient(base_url=base_url, timeout=10.0, auth=ActAs(base_url)) as client:
+    async with referrals_client(window_stack) as client:
         yield client
 
 

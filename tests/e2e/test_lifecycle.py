@@ -18,8 +18,8 @@ from shared.events import AuditRecord, Eligibility
 from shared.projections import KafkaEventLog
 from shared.redis_factory import make_redis
 from shared.topics import OPS_AUDIT
-from tests.e2e.access import ActAs, issue_auditor_key
-from tests.e2e.isolated import isolated_stack
+from tests.e2e.access import issue_auditor_key
+from tests.e2e.isolated import isolated_stack, referrals_client
 from tests.factories import epide_opening, signing_body
 from tests.support import collect_records, eventually, random_ref
 
@@ -34,8 +34,7 @@ def clock_stack() -> Iterator[ServiceStack]:
 
 @pytest.fixture
 async def api(clock_stack: ServiceStack) -> AsyncIterator[httpx.AsyncClient]:
-    base_url = clock_stack.url("referrals")
-    async with httpx.AsyncClient(base_url=base_url, timeout=10.0, auth=ActAs(base_url)) as client:
+    async with referrals_client(clock_stack) as client:
         yield client
 
 

@@ -26,8 +26,7 @@ from shared.dead_letters import (
 from shared.events import BeneficiaryProfile
 from shared.ops_picture import collect
 from shared.topics import BENEFICIARY_PROFILE, OPS_DLQ
-from tests.e2e.access import ActAs
-from tests.e2e.isolated import isolated_stack
+from tests.e2e.isolated import isolated_stack, referrals_client
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import signing_body
 from tests.support import collect_records, eventually, random_ref
@@ -43,8 +42,7 @@ def ops_stack() -> Iterator[ServiceStack]:
 
 @pytest.fixture
 async def api(ops_stack: ServiceStack) -> AsyncIterator[httpx.AsyncClient]:
-    base_url = ops_stack.url("referrals")
-    async with httpx.AsyncClient(base_url=base_url, timeout=10.0, auth=ActAs(base_url)) as client:
+    async with referrals_client(ops_stack) as client:
         yield client
 
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.matching.domain.seats import SeatMove
+from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import Profiles, Seats, Tried, WindowDecisions
-from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
+from services.matching.service_layer.propose import Clock, ProposalPolicy, propose, ranked_opening
 from shared.events import (
     BeneficiaryProfile,
     DecisionWindowClosed,
     HeldSeat,
     MatchingProposal,
-    RankedOpening,
     WindowDecision,
     WindowMember,
 )
@@ -30,13 +30,6 @@ log = logging.getLogger(__name__)
 WINDOW_PROPOSAL_NAMESPACE = uuid.UUID("4a8e1c2d-6f3b-4d9a-8c7e-5b2a1d0f9e38")
 # Recent arrivals per member that stand for the people still to come (3: the next windows look like this one).
 LOOKAHEAD = 3
-
-
-def window_key(window: DecisionWindowClosed) -> str:
-    """The window's identity by its content, not its delivery: a window published or delivered again is
-    answered with the decision taken the first time (moving seats twice would undo the first move)."""
-    referrals = ",".join(sorted(m.referral_id for m in window.members))
-    return str(uuid.uuid5(WINDOW_PROPOSAL_NAMESPACE, f"{window.window_id}:{referrals}"))
 
 
 def window_proposal_id(key: str, referral_id: str) -> str:
@@ -57,7 +50,9 @@ class WindowCloser:
 
     async def close(self, window: DecisionWindowClosed) -> list[MatchingProposal]:
         engine = await self.live.current()
-        key = window_key(window)
+        # By content, not delivery: a window published or delivered again is answered with the decision
+        # taken the first time (moving seats twice would undo the first move).
+        key = window.content_id()
         known: list[tuple[WindowMember, BeneficiaryProfile, frozenset[str]]] = []
         for member in window.members:
             profile = await self.profiles.get(member.beneficiary_id)
@@ -68,12 +63,13 @@ class WindowCloser:
             known.append((member, profile, tried - {member.opening_id}))
         if not known:
             return []
-        decided = await self.decisions.keep(key, await self._solve(known))
+        decided = await self.decisions.keep(key, await self._solve(engine, known))
         now = self.clock()
+        by_id = {o.opening_id: o for o in engine.openings}
         moves = []
         for member, _, _ in known:
             new = decided.get(member.referral_id, member.opening_id)
-            opening = await self.live.openings.get(new) if new else None
+            opening = by_id.get(new) if new else None
             ttl = self.policy.hold_on(opening) if opening else self.policy.hold_for
             moves.append(SeatMove(member.beneficiary_id, member.opening_id, new, now + ttl))
         holds = await self.seats.move_holds(moves, now)
@@ -87,7 +83,8 @@ class WindowCloser:
             held = HeldSeat(opening_id=hold.opening_id, expires_at=hold.expires_at or now) if hold else None
             ranked = proposal.ranked
             if held is not None and all(r.opening_id != held.opening_id for r in ranked):
-                ranked = [*ranked[: self.policy.max_ranked - 1], self._ranked(engine, profile, held.opening_id)]
+                scored = engine.score_openings(profile, [held.opening_id])[held.opening_id]
+                ranked = [*ranked[: self.policy.max_ranked - 1], ranked_opening(engine, profile, scored)]
             decision = WindowDecision(
                 window_id=window.window_id, referral_id=member.referral_id, previous_opening_id=member.opening_id
             )
@@ -100,9 +97,8 @@ class WindowCloser:
         return published
 
     async def _solve(
-        self, known: list[tuple[WindowMember, BeneficiaryProfile, frozenset[str]]]
+        self, engine: MatchingEngine, known: list[tuple[WindowMember, BeneficiaryProfile, frozenset[str]]]
     ) -> dict[str, str | None]:
-        engine = await self.live.current()
         members = [profile for _, profile, _ in known]
         ids = frozenset(p.beneficiary_id for p in members)
         lookalikes = await self.profiles.recent(self.lookahead * len(members), leaving_out=ids)
@@ -117,14 +113,3 @@ class WindowCloser:
             lookalikes, seats,
         )  # fmt: skip
         return {m.referral_id: (o.opening_id if o else None) for (m, _, _), o in zip(known, chosen, strict=True)}
-
-    @staticmethod
-    def _ranked(engine, profile: BeneficiaryProfile, opening_id: str) -> RankedOpening:  # type: ignore[no-untyped-def]
-        scored = engine.score_openings(profile, [opening_id])[opening_id]
-        return RankedOpening(
-            opening_id=opening_id,
-            partner_id=scored.opening.partner_id,
-            programme=scored.opening.programme,
-            score=round(min(max(scored.probability, 0.0), 1.0), 4),
-            reasons=engine.reasons(profile, scored),
-        )

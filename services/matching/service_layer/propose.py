@@ -22,7 +22,7 @@ from shared.events import (
 from shared.events.bounded import MAX_NOT_ELIGIBLE, WHY_NOT_CHARS
 
 if TYPE_CHECKING:
-    from services.matching.service_layer.engine import MatchingEngine
+    from services.matching.service_layer.engine import Candidate, MatchingEngine
 
 PROPOSAL_NAMESPACE = uuid.UUID("7b0c4a52-51b8-4c5e-9f0b-3c2a4d5e6f70")
 Clock = Callable[[], datetime]
@@ -71,16 +71,7 @@ async def propose(
     shown = candidates[: policy.max_ranked]
     if held is not None and all(c.opening.opening_id != held.opening_id for c in shown):
         shown += [c for c in candidates if c.opening.opening_id == held.opening_id]
-    ranked = [
-        RankedOpening(
-            opening_id=c.opening.opening_id,
-            partner_id=c.opening.partner_id,
-            programme=c.opening.programme,
-            score=round(min(max(c.probability, 0.0), 1.0), 4),
-            reasons=engine.reasons(profile, c),
-        )
-        for c in shown
-    ]
+    ranked = [ranked_opening(engine, profile, c) for c in shown]
     return MatchingProposal(
         proposal_id=proposal_id or proposal_id_for(profile_event_id),
         beneficiary_id=profile.beneficiary_id,
@@ -91,6 +82,17 @@ async def propose(
         held=held,
         profile_version=profile.version,
         not_eligible=why_not(profile, engine.openings),
+    )
+
+
+def ranked_opening(engine: MatchingEngine, profile: BeneficiaryProfile, candidate: Candidate) -> RankedOpening:
+    """One opening as a proposal lists it: its score and the reasons behind it."""
+    return RankedOpening(
+        opening_id=candidate.opening.opening_id,
+        partner_id=candidate.opening.partner_id,
+        programme=candidate.opening.programme,
+        score=round(min(max(candidate.probability, 0.0), 1.0), 4),
+        reasons=engine.reasons(profile, candidate),
     )
 
 

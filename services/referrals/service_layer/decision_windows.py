@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from datetime import datetime
 
 from services.referrals.domain.lifecycle import IllegalTransition
@@ -19,12 +18,6 @@ from shared.events.window import MAX_WINDOW_MEMBERS
 from shared.vocabulary import ReferralStatus
 
 log = logging.getLogger(__name__)
-WINDOW_NAMESPACE = uuid.UUID("9d2f6a41-7c3b-4e8d-b5a0-2e1f4c6d8a93")
-
-
-def window_event_id(window_id: str, referral_ids: list[str]) -> str:
-    """The same window over the same referrals is the same event, however often the sweep finds it."""
-    return str(uuid.uuid5(WINDOW_NAMESPACE, f"{window_id}:{','.join(sorted(referral_ids))}"))
 
 
 async def close_due_windows(lifecycle: Lifecycle, now: datetime) -> list[DecisionWindowClosed]:
@@ -44,8 +37,7 @@ async def close_due_windows(lifecycle: Lifecycle, now: datetime) -> list[Decisio
         members = [WindowMember(referral_id=v.referral_id, beneficiary_id=v.beneficiary_id, opening_id=v.opening_id)
                    for v in part]  # fmt: skip
         window = DecisionWindowClosed(window_id=window_id, closed_at=now, members=members)
-        event_id = window_event_id(window_id, [m.referral_id for m in members])
-        await lifecycle.publishers.windows.publish(window, key=window_id, event_id=event_id)
+        await lifecycle.publishers.windows.publish(window, key=window_id, event_id=window.content_id())
         published.append(window)
     log.info("decision window closed", extra={"window_id": window_id, "referrals": len(views)})
     return published
