@@ -29,6 +29,7 @@ from services.matching.service_layer.referral_feedback import Feedback
 from shared.consuming import Route
 from shared.events import MatchingProposal, SuccessModelTrained
 from shared.events.envelope import Event
+from shared.legal_delays import paris_date
 from shared.metering import Meter
 from shared.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
 from shared.publishing import EventPublisher
@@ -57,7 +58,7 @@ def bootstrap(settings: MatchingSettings, broker: KafkaBroker, redis: Redis, met
     policy = ProposalPolicy(max_ranked=settings.max_ranked, hold_for=timedelta(days=settings.seat_hold_days))
     table = MatchingProjections(openings, seats, profiles, pending, tried, outcomes, models, policy).table()
     history, own_model = start_up_history(settings)
-    live = LiveEngine(openings, prices, models, own_model)
+    live = LiveEngine(openings, prices, models, own_model, lambda: paris_date(clock()))
 
     def publisher(spec: TopicSpec, model: type[Event], description: str) -> ProjectingPublisher:
         """The log first, then matching's own projection of the event (the one the rebuild replays)."""
@@ -70,7 +71,7 @@ def bootstrap(settings: MatchingSettings, broker: KafkaBroker, redis: Redis, met
         MATCHING_MODEL, SuccessModelTrained, "A new version of the success model, with what it was trained on"
     )
     feedback = Feedback(seats, profiles, tried, outcomes, models, live, proposals, model_log, clock, policy, history)
-    windows = WindowCloser(live, seats, profiles, tried, WindowDecisionBook(redis), proposals, clock, policy)
+    windows = WindowCloser(live, seats, profiles, tried, pending, WindowDecisionBook(redis), proposals, clock, policy)
     routes = matching_routes(MatchingDependencies(table, seats, live, feedback, proposals, clock, policy, windows))
     event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
 

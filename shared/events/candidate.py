@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,11 @@ class CandidateSummary(BaseModel):
     mobility: Mobility | None
     needs_housing: bool | None
     consented: bool = Field(False, description="The newcomer agreed to be shown in partners' pools")
+    orient_by: date | None = Field(
+        None,
+        description="Legal deadline that runs from the RSA application: orientation within 6 weeks, or for an "
+        "RSA-only opening (SPIE) a first appointment within 30 days; null when no delay runs",
+    )
 
 
 class PartnerCandidateEntry(Event):

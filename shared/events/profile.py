@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from shared.events.bounded import ProgrammeName
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
@@ -66,6 +66,11 @@ class BeneficiaryProfile(Event):
     housing: Housing | None = Field(None, description="Housing situation; null when not recorded")
     protection_status: ProtectionStatus | None = None
     rsa_applicant: bool | None = Field(None, description="New applicant for the RSA income support")
+    rsa_applied_on: date | None = Field(
+        None,
+        description="Date of the RSA application: the legal delays (orientation within 6 weeks, a SPIE "
+        "appointment within 30 days) run from it; implies rsa_applicant",
+    )
     return_country: str | None = Field(
         None,
         pattern=r"^[A-Z]{2}$",
@@ -78,3 +83,19 @@ class BeneficiaryProfile(Event):
     version: int = Field(
         1, ge=1, le=10_000, description="1 at the signing; each amendment by the auditor publishes the next version"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rsa_date_implies_an_applicant(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("rsa_applied_on") and data.get("rsa_applicant") is None:
+            return {**data, "rsa_applicant": True}
+        return data
+
+    @field_validator("rsa_applied_on")
+    @classmethod
+    def _rsa_date_means_an_applicant(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and info.data.get("rsa_applicant") is False:
+            raise ValueError(
+                "date de demande de RSA sans demande de RSA / rsa_applied_on given but rsa_applicant is false"
+            )
+        return value

@@ -43,10 +43,13 @@ class DecisionWindowClosed(Event):
 
 
 class WindowDecision(BaseModel):
-    """On a proposal: it is matching's final word on a referral of a closed window (send it, or move it)."""
+    """On a proposal: it is matching's final word on a referral of a closed window (send it, or move it),
+    or on a newcomer of the window who had no seat and gets one at the close (no referral yet: both null)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     window_id: Identifier
-    referral_id: Identifier = Field(description="The provisional referral this decides on")
-    previous_opening_id: Identifier = Field(description="The opening held provisionally until the window closed")
+    referral_id: Identifier | None = Field(None, description="The provisional referral this decides on")
+    previous_opening_id: Identifier | None = Field(
+        None, description="The opening held provisionally until the window closed"
+    )

@@ -96,3 +96,48 @@ async def test_a_window_closes_moves_a_provisional_hold_to_a_better_opening_and_
     assert (await api.get(f"/v1/partners/{first_partner}/referrals")).json() == []  # never heard of it
     seen = await api.get(f"/v1/referrals/{provisional['referral_id']}", headers={})
     assert seen.status_code == 200  # the auditor sees both, with the move
+
+
+async def test_at_the_close_the_newcomer_near_the_rsa_deadline_gets_the_seat_held_for_another(
+    api: httpx.AsyncClient, window_stack: ServiceStack
+) -> None:
+    # Its own département, out of reach of the other test's people (and theirs of it).
+    partner, department = random_ref("spie"), "47"
+    opening = epide_opening(
+        partner_id=partner, programme=random_ref("Programme"), seats=1, department=department,
+        starts_on=date.today() + timedelta(days=90), eligibility=Eligibility(min_age=17, departments=[department]),
+    ).model_dump(mode="json")  # fmt: skip
+    assert (await api.post("/v1/openings", json=opening)).status_code == 201
+
+    async def known_to_matching() -> bool:
+        async with httpx.AsyncClient() as client:
+            seats = await client.get(
+                f"{window_stack.url('matching')}/seats", params={"opening_id": opening["opening_id"]}
+            )
+        return seats.json()["available"] == 1
+
+    await eventually(known_to_matching, what="the opening's seat in matching")
+    local = {"department": department, "mobility": "none", "birth_date": "2004-05-05"}
+    fluent = signing_body(**local, french_level="B2")
+    assert (await api.post("/v1/cir-signings", json=fluent)).status_code == 202
+    [held] = await _referrals(api, fluent["beneficiary_id"], {"proposed"})
+    applied = date.today() - timedelta(days=37)  # the 6 weeks of the RSA orientation end in 5 days
+    urgent = signing_body(**local, rsa_applicant=True, rsa_applied_on=applied.isoformat())
+    assert (await api.post("/v1/cir-signings", json=urgent)).status_code == 202
+
+    async def answered_without_a_seat() -> bool:
+        view = (await api.get(f"/v1/beneficiaries/{urgent['beneficiary_id']}/referrals")).json()
+        return view["proposal"] is not None and view["referrals"] == []
+
+    await eventually(answered_without_a_seat, what="a proposal without a seat for the later arrival")
+    closed = await api.put("/v1/ops/clock", params={"days": 1})
+    assert closed.status_code == 200 and int(closed.json()["windows_closed"]) >= 1
+
+    [given] = await _referrals(api, urgent["beneficiary_id"], {"sent"})
+    assert given["opening_id"] == opening["opening_id"] and "place attribuée" in given["history"][0]["note"]
+    assert given["candidate"]["orient_by"] == (applied + timedelta(weeks=6)).isoformat()
+    assert any(r.startswith("à orienter avant le") for r in given["reasons"])
+    [withdrawn] = await _referrals(api, fluent["beneficiary_id"], {"withdrawn"})
+    assert withdrawn["referral_id"] == held["referral_id"]
+    listed = (await api.get(f"/v1/partners/{partner}/referrals")).json()
+    assert [r["referral_id"] for r in listed] == [given["referral_id"]]  # it never heard of the first hold

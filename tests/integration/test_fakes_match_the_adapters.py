@@ -12,7 +12,9 @@ from redis.asyncio import Redis
 
 from services.matching.adapters.batch_state import PendingProfiles
 from services.matching.adapters.model_store import ModelStore
+from services.matching.adapters.newcomers import ProfileBook
 from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.domain.seats import SeatMove
 from services.matching.domain.success_model import prior_model
 from services.matching.service_layer.history import TrainingReport
 from services.notifications.adapters.consent_view import ConsentView, ReferralIndex
@@ -55,7 +57,24 @@ async def seat_steps(seats: Any) -> list[Any]:
     await seats.restore_hold(o, "d", NOW + 3 * DAY)
     await seats.restore_hold(o, "c", NOW + 3 * DAY)  # confirmed already: nothing to put back
     answers += [await seats.available(o, NOW + DAY), await seats.capacity(o)]
-    return [(h.holder, h.expires_at) if h else None for h in answers[:4]] + answers[4:]
+    x = random_ref("x")
+    await seats.set_capacity(x, 1)
+    await seats.hold(x, "e", NOW, DAY)
+    moves = [SeatMove("d", o, None, NOW + DAY), SeatMove("e", x, o, NOW + DAY), SeatMove("f", None, x, NOW + DAY)]
+    moved = [(h.opening_id == o, h.holder, h.expires_at) if h else None for h in await seats.move_holds(moves, NOW)]
+    return [(h.holder, h.expires_at) if h else None for h in answers[:4]] + answers[4:] + moved
+
+
+async def profile_steps(book: Any) -> list[Any]:
+    people = [profile() for _ in range(4)]
+    for k, person in enumerate(people):
+        await book.remember(person, NOW + k * timedelta(hours=1))
+    await book.remember(people[0], NOW + timedelta(hours=9))  # a new version: the arrival stays
+    index = {p.beneficiary_id: k for k, p in enumerate(people)}
+    recent = await book.recent(2, leaving_out=frozenset({people[3].beneficiary_id}))
+    between = await book.arrived_between(NOW + timedelta(hours=1), NOW + timedelta(hours=3), 2)
+    rates = [await book.arrival_rate(NOW + timedelta(hours=4), 28), await book.arrival_rate(NOW + timedelta(days=3), 1)]
+    return [[index[p.beneficiary_id] for p in recent], [index[p.beneficiary_id] for p in between], rates]
 
 
 async def view_steps(views: Any) -> list[Any]:
@@ -137,6 +156,10 @@ async def outbox_steps(outbox: Any) -> list[Any]:
 
 async def test_the_seat_ledger_fake_answers_as_the_lua_scripts(private_redis: Redis) -> None:
     await same_answers(seat_steps, SeatLedger(private_redis, prefix=random_ref("seats")), mf.FakeSeats())
+
+
+async def test_the_profile_book_fake_orders_arrivals_as_redis(private_redis: Redis) -> None:
+    await same_answers(profile_steps, ProfileBook(private_redis, key=random_ref("profiles")), mf.FakeProfiles())
 
 
 async def test_the_referral_views_fake_answers_as_the_redis_views(private_redis: Redis) -> None:

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 from passerelle.infrastructure import Infrastructure
 from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.domain.seats import SeatMove
 from shared.redis_factory import make_redis
 from tests.support import random_ref
 
@@ -78,3 +79,20 @@ async def test_an_expired_hold_is_confirmed_only_while_a_seat_is_free(redis) -> 
     assert await ledger.release(opening, "b-2")
     assert await ledger.confirm(opening, "b-1", after_expiry), "a free seat is taken by the late acceptance"
     assert await ledger.available(opening, after_expiry) == 0
+
+
+async def test_a_windows_moves_give_a_seat_up_to_someone_else_and_a_mover_whose_new_seat_is_gone_keeps_its_own(
+    redis,  # type: ignore[no-untyped-def]
+) -> None:
+    ledger, x, y = SeatLedger(redis), random_ref("x"), random_ref("y")
+    for opening in (x, y):
+        await ledger.set_capacity(opening, 1)
+    assert await ledger.hold(x, "a", NOW, WEEK) and await ledger.hold(y, "b", NOW, WEEK)
+
+    held = await ledger.move_holds(
+        [SeatMove("a", x, None, NOW + WEEK), SeatMove("c", None, x, NOW + WEEK), SeatMove("b", y, x, NOW + WEEK)],
+        NOW,
+    )
+
+    assert [h.opening_id if h else None for h in held] == [None, x, y]  # a let go; c took it; b kept its own
+    assert await ledger.available(x, NOW) == 0 and await ledger.available(y, NOW) == 0

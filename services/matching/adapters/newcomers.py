@@ -8,6 +8,8 @@ from redis.asyncio import Redis
 
 from shared.events import BeneficiaryProfile
 
+DAY_S = 86_400.0
+
 
 class ProfileBook:
     """The latest profile of each newcomer, and the order they arrived in (for look-ahead samples)."""
@@ -30,6 +32,24 @@ class ProfileBook:
         ids = [i for i in ids if i not in leaving_out][:count]
         raws = await self._redis.hmget(self._key, ids) if ids else []
         return [BeneficiaryProfile.model_validate_json(raw) for raw in raws if raw]
+
+    async def arrived_between(self, start: datetime, end: datetime, limit: int) -> list[BeneficiaryProfile]:
+        """Who arrived from `start` to `end` (both included), first arrivals first, at most `limit`."""
+        ids = await self._redis.zrangebyscore(
+            f"{self._key}:arrivals", start.timestamp(), end.timestamp(), start=0, num=limit
+        )
+        raws = await self._redis.hmget(self._key, [str(i) for i in ids]) if ids else []
+        return [BeneficiaryProfile.model_validate_json(raw) for raw in raws if raw]
+
+    async def arrival_rate(self, now: datetime, days: int) -> float:
+        """Arrivals per day over the last `days` days (over the days since the first arrival, if fewer; at
+        least one day)."""
+        first = await self._redis.zrange(f"{self._key}:arrivals", 0, 0, withscores=True)
+        if not first:
+            return 0.0
+        since = max(now.timestamp() - days * DAY_S, float(first[0][1]))
+        count = await self._redis.zcount(f"{self._key}:arrivals", since, now.timestamp())
+        return int(count) / max(1.0, (now.timestamp() - since) / DAY_S)
 
     async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None:
         raw = await self._redis.hget(self._key, beneficiary_id)

@@ -54,9 +54,10 @@ return left
 
 # A decision window's moves, all at once (no real-time hold slips in between): every mover's provisional
 # hold is released first, then each takes its new seat, or keeps (takes back) its old one when the new one
-# is gone, or ends with none. KEYS: 3 per opening (capacity, holds, confirmed). ARGV: now ms, then per
-# move: holder, old opening's position (1-based, 0: none), new one's, expiry ms. Returns, per move, the
-# position of the seat it holds (0: none) and the hold's expiry.
+# is gone, or ends with none (always when its new one is none: that seat is meant for someone else).
+# KEYS: 3 per opening (capacity, holds, confirmed). ARGV: now ms, then per move: holder, old opening's
+# position (1-based, 0: none), new one's, expiry ms. Returns, per move, the position of the seat it
+# holds (0: none) and the hold's expiry.
 _MOVE = """
 local function key(i, part) return KEYS[(i - 1) * 3 + part] end
 for i = 1, #KEYS / 3 do redis.call('ZREMRANGEBYSCORE', key(i, 2), '-inf', ARGV[1]) end
@@ -78,7 +79,7 @@ for m = 0, moves - 1 do
   local holder, old, new = ARGV[2 + m * 4], tonumber(ARGV[3 + m * 4]), tonumber(ARGV[4 + m * 4])
   local expiry, got, at = ARGV[5 + m * 4], 0, 0
   if new > 0 then at = take(new, holder, expiry); if at then got = new end end
-  if got == 0 and old > 0 then at = take(old, holder, expiry); if at then got = old end end
+  if got == 0 and old > 0 and new > 0 then at = take(old, holder, expiry); if at then got = old end end
   result[#result + 1] = got
   result[#result + 1] = at or 0
 end

@@ -9,6 +9,7 @@ from services.matching.domain.success_model import SuccessModel
 from shared.events import BeneficiaryProfile, ProgrammeOpening
 from shared.events.bounded import MATCHER_REASON_CHARS
 from shared.events.bounded import MAX_REASONS as MAX_REASONS_IN_EVENT
+from shared.legal_delays import legal_deadline
 
 MAX_REASONS = 3
 
@@ -51,10 +52,13 @@ def top_reasons(
 ) -> list[str]:
     """'predicted success 72 %' followed by the features that pushed it up most, in words."""
     reasons = [f"réussite estimée à {round(probability * 100)} % ({_source(model.source)})"]
+    deadline = legal_deadline(profile.rsa_applied_on, opening.eligibility.rsa_applicant_required)
+    if deadline is not None:
+        reasons.append(f"à orienter avant le {deadline.due_on:%d/%m/%Y} ({deadline.rule}) : prioritaire à l'approche")
     contributions = sorted(model.contributions(features).items(), key=lambda item: -item[1])
     same_department = features[FEATURES.index("same_department")] > 0
     for name, contribution in contributions:
-        if contribution <= 0 or len(reasons) > MAX_REASONS:
+        if contribution <= 0 or len(reasons) > MAX_REASONS + (deadline is not None):
             break
         if name == "same_region" and same_department:
             continue

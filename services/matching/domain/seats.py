@@ -16,7 +16,8 @@ class Hold:
 @dataclass(frozen=True)
 class SeatMove:
     """At a window's close: `holder` leaves its provisional seat on `old` for one on `new` (the same
-    opening: it stays; None: it has none), held until `expires_at` if it is a new hold."""
+    opening: it stays; None: it has none, its seat goes to someone else), held until `expires_at` if it
+    is a new hold."""
 
     holder: str
     old: str | None

@@ -43,6 +43,7 @@ class ProfileTable:
     diploma: np.ndarray
     needs_housing: np.ndarray
     rsa: np.ndarray
+    rsa_day: np.ndarray  # ordinal of the RSA application date, -1 when none
     protection: np.ndarray
     return_country: list[str | None]
     birth_year: np.ndarray
@@ -66,6 +67,9 @@ class ProfileTable:
                 [-1 if p.housing is None else int(p.housing in NEEDS_HOUSING) for p in profiles], dtype=np.int8
             ),
             rsa=np.array([-1 if p.rsa_applicant is None else int(p.rsa_applicant) for p in profiles], dtype=np.int8),
+            rsa_day=np.array(
+                [-1 if p.rsa_applied_on is None else p.rsa_applied_on.toordinal() for p in profiles], dtype=np.int64
+            ),
             protection=np.array([_code(p.protection_status, PROTECTION_CODE) for p in profiles], dtype=np.int8),
             return_country=[p.return_country for p in profiles],
             birth_year=np.array([p.birth_date.year for p in profiles], dtype=np.int32),

@@ -1,6 +1,8 @@
-"""A decision window closed: its provisional holds are re-solved together, with recent arrivals standing
-for the people still to come, and each referral gets matching's final word — stay (then it is sent), move
-to a better opening, or, when its seat is gone, none."""
+"""A decision window closed: its provisional holds are re-solved together with the window's newcomers who
+got no seat, and with past arrivals standing for the people still to come (as many as the arrival rate
+says will come before each opening's last day to refer; `domain/lookahead.py`). Each referral gets
+matching's final word — stay (then it is sent), move to a better opening, or, when its seat goes to
+someone else, none — and a newcomer without a seat may get one."""
 
 from __future__ import annotations
 
@@ -8,28 +10,30 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 
+from services.matching.domain.lookahead import MAX_LOOKALIKES, RATE_DAYS, days_left_to_refer, lookalike_days
 from services.matching.domain.seats import SeatMove
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.live_engine import LiveEngine
-from services.matching.service_layer.ports import Profiles, Seats, Tried, WindowDecisions
+from services.matching.service_layer.ports import Pending, Profiles, Seats, Tried, WindowDecisions
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose, ranked_opening
 from shared.events import (
     BeneficiaryProfile,
     DecisionWindowClosed,
     HeldSeat,
     MatchingProposal,
+    ProgrammeOpening,
     WindowDecision,
     WindowMember,
 )
+from shared.events.window import MAX_WINDOW_MEMBERS
 from shared.projections import Publisher
 
 log = logging.getLogger(__name__)
 WINDOW_PROPOSAL_NAMESPACE = uuid.UUID("4a8e1c2d-6f3b-4d9a-8c7e-5b2a1d0f9e38")
-# Recent arrivals per member that stand for the people still to come (3: the next windows look like this one).
-LOOKAHEAD = 3
 
 
 def window_proposal_id(key: str, referral_id: str) -> str:
@@ -42,11 +46,12 @@ class WindowCloser:
     seats: Seats
     profiles: Profiles
     tried: Tried
+    pending: Pending
     decisions: WindowDecisions
     proposals: Publisher
     clock: Clock
     policy: ProposalPolicy
-    lookahead: int = LOOKAHEAD
+    max_lookalikes: int = MAX_LOOKALIKES
 
     async def close(self, window: DecisionWindowClosed) -> list[MatchingProposal]:
         engine = await self.live.current()
@@ -63,53 +68,99 @@ class WindowCloser:
             known.append((member, profile, tried - {member.opening_id}))
         if not known:
             return []
-        decided = await self.decisions.keep(key, await self._solve(engine, known))
+        waiting = await self._waiting(window, frozenset(p.beneficiary_id for _, p, _ in known))
+        decided = await self.decisions.keep(key, await self._solve(engine, key, known, waiting))
         now = self.clock()
         by_id = {o.opening_id: o for o in engine.openings}
+        # Members first (those who move or lose free their seats), then newcomers who had none.
         moves = []
         for member, _, _ in known:
             new = decided.get(member.referral_id, member.opening_id)
-            opening = by_id.get(new) if new else None
-            ttl = self.policy.hold_on(opening) if opening else self.policy.hold_for
-            moves.append(SeatMove(member.beneficiary_id, member.opening_id, new, now + ttl))
+            moves.append(self._move(member.beneficiary_id, member.opening_id, new, by_id, now))
+        given = [(p, decided[_waiting_key(p)]) for p in waiting if decided.get(_waiting_key(p))]
+        moves += [self._move(p.beneficiary_id, None, new, by_id, now) for p, new in given]
         holds = await self.seats.move_holds(moves, now)
+        entries: list[tuple[str | None, str | None, BeneficiaryProfile, frozenset[str]]]
+        entries = [(m.referral_id, m.opening_id, p, e) for m, p, e in known]
+        entries += [(None, None, p, frozenset[str]()) for p, _ in given]
         published, moved = [], 0
-        for (member, profile, excluded), hold in zip(known, holds, strict=True):
+        for (referral_id, previous, profile, excluded), hold in zip(entries, holds, strict=True):
+            if referral_id is None and hold is None:
+                continue  # the seat it was given was taken meanwhile: it keeps waiting
+            subject = referral_id or _waiting_key(profile)
             proposal = await propose(
                 profile, key, engine, self.seats, self.clock, self.policy,
-                exclude=excluded, proposal_id=window_proposal_id(key, member.referral_id),
-                hold_seat=False,
+                exclude=excluded, proposal_id=window_proposal_id(key, subject), hold_seat=False,
             )  # fmt: skip
             held = HeldSeat(opening_id=hold.opening_id, expires_at=hold.expires_at or now) if hold else None
             ranked = proposal.ranked
             if held is not None and all(r.opening_id != held.opening_id for r in ranked):
                 scored = engine.score_openings(profile, [held.opening_id])[held.opening_id]
                 ranked = [*ranked[: self.policy.max_ranked - 1], ranked_opening(engine, profile, scored)]
-            decision = WindowDecision(
-                window_id=window.window_id, referral_id=member.referral_id, previous_opening_id=member.opening_id
-            )
+            decision = WindowDecision(window_id=window.window_id, referral_id=referral_id, previous_opening_id=previous)
             final = proposal.model_copy(update={"held": held, "ranked": ranked, "window": decision})
             await self.proposals.publish(final, key=profile.beneficiary_id, event_id=final.proposal_id)
             published.append(final)
-            moved += held is None or held.opening_id != member.opening_id
-        log.info("decision window re-solved", extra={"window_id": window.window_id, "referrals": len(published),
-                                                     "moved": moved})  # fmt: skip
+            moved += referral_id is not None and (held is None or held.opening_id != previous)
+        log.info("decision window re-solved", extra={"window_id": window.window_id, "referrals": len(known),
+                                                     "given_a_seat": len(given), "moved": moved})  # fmt: skip
         return published
 
+    def _move(self, holder: str, old: str | None, new: str | None, by_id: dict[str, ProgrammeOpening],
+              now: datetime) -> SeatMove:  # fmt: skip
+        opening = by_id.get(new) if new else None
+        ttl = self.policy.hold_on(opening) if opening else self.policy.hold_for
+        return SeatMove(holder, old, new, now + ttl)
+
+    async def _waiting(self, window: DecisionWindowClosed, members: frozenset[str]) -> list[BeneficiaryProfile]:
+        """Newcomers of the last RATE_DAYS who have no seat, no live hold and no referral: each close is
+        another chance for them (an urgent late arrival may win a seat a member holds). A minute's margin
+        before the close leaves out anyone whose real-time proposal may still be on its way."""
+        arrived = await self.profiles.arrived_between(
+            window.closed_at - timedelta(days=RATE_DAYS), window.closed_at - timedelta(minutes=1), MAX_WINDOW_MEMBERS
+        )
+        if not arrived:
+            return []
+        holding = {p.beneficiary_id for p in await self.pending.live(self.clock())}
+        waiting = []
+        for profile in arrived:
+            if profile.beneficiary_id in members or profile.beneficiary_id in holding:
+                continue
+            if not await self.tried.of(profile.beneficiary_id):
+                waiting.append(profile)
+        return waiting
+
     async def _solve(
-        self, engine: MatchingEngine, known: list[tuple[WindowMember, BeneficiaryProfile, frozenset[str]]]
+        self,
+        engine: MatchingEngine,
+        key: str,
+        known: list[tuple[WindowMember, BeneficiaryProfile, frozenset[str]]],
+        waiting: list[BeneficiaryProfile],
     ) -> dict[str, str | None]:
-        members = [profile for _, profile, _ in known]
+        """Referral id (or `_waiting_key`) -> the opening decided, None for no seat."""
+        members = [profile for _, profile, _ in known] + waiting
         ids = frozenset(p.beneficiary_id for p in members)
-        lookalikes = await self.profiles.recent(self.lookahead * len(members), leaving_out=ids)
         now = self.clock()
         seats = np.array([await self.seats.available(o.opening_id, now) for o in engine.openings], dtype=np.int64)
         index = {o.opening_id: j for j, o in enumerate(engine.openings)}
         for member, _, _ in known:
             if member.opening_id in index:
                 seats[index[member.opening_id]] += 1  # its own provisional seat is in play
+        to_refer = days_left_to_refer(engine.openings, engine.today())
+        horizon = float(to_refer[seats > 0].max()) if (seats > 0).any() else 0.0
+        per_day = await self.profiles.arrival_rate(now, RATE_DAYS)
+        days = lookalike_days(per_day, horizon, self.max_lookalikes)
+        # The future is drawn from the last RATE_DAYS' arrivals (whoever they were: they are samples).
+        lookalikes = await self.profiles.recent(min(self.max_lookalikes, round(per_day * RATE_DAYS)), leaving_out=ids)
+        current: list[str | None] = [m.opening_id for m, _, _ in known] + [None] * len(waiting)
+        excluded = [e for _, _, e in known] + [frozenset[str]()] * len(waiting)
         chosen = await asyncio.to_thread(
-            engine.resolve_window, members, [m.opening_id for m, _, _ in known], [e for _, _, e in known],
-            lookalikes, seats,
+            engine.resolve_window, members, current, excluded, seats, lookalikes, days, to_refer,
+            seed=uuid.UUID(key).int % 2**32,
         )  # fmt: skip
-        return {m.referral_id: (o.opening_id if o else None) for (m, _, _), o in zip(known, chosen, strict=True)}
+        subjects = [m.referral_id for m, _, _ in known] + [_waiting_key(p) for p in waiting]
+        return {s: (o.opening_id if o else None) for s, o in zip(subjects, chosen, strict=True)}
+
+
+def _waiting_key(profile: BeneficiaryProfile) -> str:
+    return f"waiting:{profile.beneficiary_id}"

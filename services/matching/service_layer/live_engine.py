@@ -6,20 +6,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import date
 
 from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.ports import Models, Openings, Pending, Prices
 from services.matching.service_layer.propose import Clock
+from shared.legal_delays import paris_today
 
 log = logging.getLogger(__name__)
 
 
 class LiveEngine:
-    def __init__(self, openings: Openings, prices: Prices, models: Models, own_model: SuccessModel) -> None:
+    def __init__(
+        self,
+        openings: Openings,
+        prices: Prices,
+        models: Models,
+        own_model: SuccessModel,
+        today: Callable[[], date] = paris_today,
+    ) -> None:
         """`own_model`: what this instance scores with until a trained version is published (the prior,
-        or what it learned from its start-up history)."""
+        or what it learned from its start-up history); `today`: the day legal delays count on."""
         self.openings = openings
+        self.today = today
         self.prices = prices
         self._models = models
         self._model = own_model
@@ -40,7 +51,7 @@ class LiveEngine:
         model = await self.model()
         version = await self.openings.version()
         if self._engine is None or version != self._openings_version or self._engine.model is not model:
-            self._engine = MatchingEngine(await self.openings.all(), model)
+            self._engine = MatchingEngine(await self.openings.all(), model, self.today)
             self._openings_version = version
         self._engine.set_prices(await self.prices.load())
         return self._engine
@@ -50,7 +61,7 @@ async def reoptimise(live: LiveEngine, pending: Pending, clock: Clock) -> int:
     """Solve the batch of newcomers with a live proposal and store the seats' dual prices, scoring with
     the same model as real-time proposals."""
     profiles = await pending.live(clock())
-    engine = MatchingEngine(await live.openings.all(), await live.model())
+    engine = MatchingEngine(await live.openings.all(), await live.model(), live.today)
     if not profiles or not engine.openings:
         await live.prices.replace({})
         return 0

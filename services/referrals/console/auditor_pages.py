@@ -32,6 +32,7 @@ from services.referrals.service_layer.commands import (
 )
 from shared.access import Principal
 from shared.events import ConsentChannel, MatchingProposal, NotEligible
+from shared.legal_delays import legal_deadline
 from shared.vocabulary import ReferralStatus
 
 router = APIRouter(prefix="/console/auditeur", include_in_schema=False)
@@ -52,6 +53,7 @@ FIELD_LABELS = {
     "housing": "Hébergement",
     "protection_status": "Statut",
     "rsa_applicant": "Demande de RSA",
+    "rsa_applied_on": "Date de la demande de RSA",
     "return_country": "Pays de retour",
     "consent_to_share": "Consentement",
     "contact": "Coordonnées",
@@ -213,6 +215,7 @@ async def person(request: Request, beneficiary_id: str, auditor: AuditorPerson, 
         amended=request.query_params.get("modifie") == "1",
         message=request.query_params.get("message"),
         now=context.clock(),
+        deadline=legal_deadline(signing.rsa_applied_on),
     )
 
 

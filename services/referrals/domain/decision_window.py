@@ -2,12 +2,13 @@
 
 Windows are `minutes` long and aligned on local midnight in Paris plus `offset_minutes` (1440 and 1020:
 every day at 17:00; 240 and 0: at 00:00, 04:00, 08:00…). A window never delays a referral past its
-opening's deadline: the partner keeps its whole time to answer before the cohort starts."""
+opening's deadline (the partner keeps its whole time to answer before the cohort starts) nor past the
+newcomer's legal delay (`shared.legal_delays`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.events import ProgrammeOpening
@@ -37,14 +38,19 @@ class DecisionWindows:
             candidate += timedelta(minutes=self.minutes)
         return candidate.astimezone(moment.tzinfo)
 
-    def send_by(self, moment: datetime, opening: ProgrammeOpening | None, response_days: int) -> datetime | None:
-        """When a referral proposed at `moment` is sent; None when it is sent at once (no window, or the
-        opening's deadline leaves no time to wait)."""
+    def send_by(
+        self, moment: datetime, opening: ProgrammeOpening | None, response_days: int, orient_by: date | None = None
+    ) -> datetime | None:
+        """When a referral proposed at `moment` is sent; None when it is sent at once (no window, or a
+        deadline — the opening's start, the newcomer's legal `orient_by` — leaves no time to wait: the
+        partner keeps its `response_days` before each)."""
         if not self.enabled:
             return None
         closes = self.closes_after(moment)
-        if opening is not None:
-            latest = datetime.combine(opening.starts_on, time(), PARIS) - timedelta(days=response_days)
+        for deadline in (opening.starts_on if opening else None, orient_by):
+            if deadline is None:
+                continue
+            latest = datetime.combine(deadline, time(), PARIS) - timedelta(days=response_days)
             if latest <= moment:
                 return None
             closes = min(closes, latest.astimezone(moment.tzinfo))

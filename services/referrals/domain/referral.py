@@ -6,7 +6,8 @@ import uuid
 from datetime import date
 
 from shared.age import age_on
-from shared.events import BeneficiaryProfile, CandidateSummary
+from shared.events import BeneficiaryProfile, CandidateSummary, ProgrammeOpening
+from shared.legal_delays import legal_deadline
 from shared.vocabulary import Housing
 
 REFERRAL_NAMESPACE = uuid.UUID("0f6a3e1c-9a57-4f0e-8d36-5b7e2a9c1d40")
@@ -33,9 +34,14 @@ def age_band(birth_date: date, on: date) -> str:
     return "56+"
 
 
-def candidate_summary(profile: BeneficiaryProfile, on: date, pools: bool | None = None) -> CandidateSummary:
+def candidate_summary(
+    profile: BeneficiaryProfile, on: date, pools: bool | None = None, opening: ProgrammeOpening | None = None
+) -> CandidateSummary:
     """What a partner may see of a candidate: banded age, no name, contact, birth date or nationality;
-    `consented` is whether it may be shown in other partners' pools (the consent record's answer)."""
+    `consented` is whether it may be shown in other partners' pools (the consent record's answer);
+    `orient_by`, the legal deadline to meet for the `opening` (an RSA-only one runs on 30 days)."""
+    rsa_only = opening is not None and opening.eligibility.rsa_applicant_required
+    deadline = legal_deadline(profile.rsa_applied_on, rsa_only)
     return CandidateSummary(
         age_band=age_band(profile.birth_date, on),
         french_level=profile.french_level,
@@ -46,4 +52,5 @@ def candidate_summary(profile: BeneficiaryProfile, on: date, pools: bool | None 
         mobility=profile.mobility,
         needs_housing=None if profile.housing is None else profile.housing in NEEDS_HOUSING,
         consented=profile.consent_to_share if pools is None else pools,
+        orient_by=deadline.due_on if deadline else None,
     )

@@ -47,6 +47,8 @@ class CirSigningCreate(BeneficiaryProfile):
             problems.append((("birth_date",), "date de naissance dans le futur / birth_date is in the future"))
         if self.cir_signed_on > today:
             problems.append((("cir_signed_on",), "signature du CIR dans le futur / cir_signed_on is in the future"))
+        if self.rsa_applied_on is not None and self.rsa_applied_on > today:
+            problems.append((("rsa_applied_on",), "demande de RSA dans le futur / rsa_applied_on is in the future"))
         age = age_on(self.birth_date, self.cir_signed_on)
         if age < rules.min_age:
             problems.append(

@@ -48,9 +48,12 @@ async def apply_window_decision(
 ) -> ReferralView | None:
     """Matching's final word on a referral of a closed window: send it where it is, or move it (a new
     referral on the better opening, sent; the provisional one withdrawn), or withdraw it when no seat is
-    left for it. Idempotent: a referral no longer proposed is left as it is."""
+    left for it; or a newcomer of the window who had no seat gets one (a new referral, sent). Idempotent: a
+    referral no longer proposed is left as it is."""
     decision = proposal.window
     assert decision is not None
+    if decision.referral_id is None:
+        return await refer_from_proposal(proposal, store, views, publishers, clock)  # created sent
     view = await views.get(decision.referral_id)
     if view is None or view.status is not ReferralStatus.PROPOSED:
         log.info("window decision on a referral no longer proposed", extra={"referral_id": decision.referral_id})

@@ -199,7 +199,13 @@ async def refer_from_proposal(
     opening = await store.get_opening(chosen.opening_id)
     now = clock()
     days = opening.response_days if opening else DEFAULT_RESPONSE_DAYS
-    send_by = None if proposal.window is not None else windows.send_by(now, opening, days)
+    candidate = candidate_summary(
+        signing.profile(),
+        now.date(),
+        await pools_allowed(store, signing.beneficiary_id, chosen.programme, signing.consent_to_share),
+        opening,
+    )
+    send_by = None if proposal.window is not None else windows.send_by(now, opening, days, candidate.orient_by)
     event = ReferralEvent(
         referral_id=referral_id,
         beneficiary_id=proposal.beneficiary_id,
@@ -210,11 +216,7 @@ async def refer_from_proposal(
         occurred_at=now,
         score=chosen.score,
         reasons=chosen.reasons,
-        candidate=candidate_summary(
-            signing.profile(),
-            now.date(),
-            await pools_allowed(store, signing.beneficiary_id, chosen.programme, signing.consent_to_share),
-        ),
+        candidate=candidate,
         actor="matching",
         respond_by=None if send_by else now + timedelta(days=days),
         send_by=send_by,
@@ -224,10 +226,16 @@ async def refer_from_proposal(
 
 
 def _moved_note(proposal: MatchingProposal) -> str | None:
-    if proposal.window is None:
+    window = proposal.window
+    if window is None:
         return None
+    if window.previous_opening_id is None:
+        return (
+            f"fenêtre de décision du {window.window_id} : place attribuée à la clôture, envoyée / seat given when"
+            " the window closed, sent"
+        )
     return (
-        f"fenêtre de décision du {proposal.window.window_id} : déplacée depuis {proposal.window.previous_opening_id},"
+        f"fenêtre de décision du {window.window_id} : déplacée depuis {window.previous_opening_id},"
         " envoyée / moved here when the window closed, sent"
     )
 

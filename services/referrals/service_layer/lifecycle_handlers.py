@@ -163,6 +163,7 @@ class Lifecycle:
                     signing.profile(),
                     now.date(),
                     await pools_allowed(self.store, beneficiary_id, opening.programme, signing.consent_to_share),
+                    opening,
                 ),
                 actor=actor,
                 note=note,

@@ -33,6 +33,7 @@ from shared.cloudevents import new_attributes
 from shared.consuming import Route, decode_event
 from shared.events import ReferralEvent
 from shared.events.envelope import Event
+from shared.legal_delays import paris_date
 from shared.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
 from shared.topics import (
     BENEFICIARY_PROFILE,
@@ -82,7 +83,7 @@ class Harness:
         """`event` arrives on its topic (another service published it): it is on the log, and the route of
         its topic handles it, as the subscriber would after decoding it."""
         topic = topic or next(r.topic for r in self.routes if r.model is type(event))
-        attributes = new_attributes(event.EVENT_TYPE, "/test", subject="k")
+        attributes = new_attributes(event.EVENT_TYPE, "/test", subject="k", time=self.clock())
         self.log.append(topic, "k", event, attributes)
         await self._route(topic).handler(event, attributes)
 
@@ -222,7 +223,7 @@ class MatchingHarness(Harness):
         self.table = MatchingProjections(
             self.openings, self.seats, self.profiles, self.pending, self.tried, self.outcomes, self.models, self.policy
         ).table()
-        self.live = LiveEngine(self.openings, self.prices, self.models, prior_model())
+        self.live = LiveEngine(self.openings, self.prices, self.models, prior_model(), lambda: paris_date(self.clock()))
         proposals = ProjectingPublisher(self.log.publisher(MATCHING_PROPOSAL.name), self.table, self.clock)
         model_log = ProjectingPublisher(self.log.publisher(MATCHING_MODEL.name), self.table, self.clock)
         self.feedback = Feedback(
@@ -230,8 +231,8 @@ class MatchingHarness(Harness):
             self.clock, self.policy,
         )  # fmt: skip
         self.windows = WindowCloser(
-            self.live, self.seats, self.profiles, self.tried, mf.FakeWindowDecisions(), proposals, self.clock,
-            self.policy,
+            self.live, self.seats, self.profiles, self.tried, self.pending, mf.FakeWindowDecisions(), proposals,
+            self.clock, self.policy,
         )  # fmt: skip
         deps = MatchingDependencies(
             self.table, self.seats, self.live, self.feedback, proposals, self.clock, self.policy, self.windows

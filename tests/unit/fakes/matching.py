@@ -78,7 +78,7 @@ class FakeSeats:
         result: list[Hold | None] = []
         for move in moves:
             got = None
-            for opening_id in (move.new, move.old):
+            for opening_id in (move.new, move.old) if move.new is not None else ():
                 if opening_id is None:
                     continue
                 holds, confirmed = self.holds.setdefault(opening_id, {}), self.confirmed.setdefault(opening_id, set())
@@ -125,6 +125,17 @@ class FakeProfiles:
     async def recent(self, count: int, leaving_out: frozenset[str] = frozenset()) -> list[BeneficiaryProfile]:
         latest = sorted(self.arrivals, key=lambda b: (self.arrivals[b], b), reverse=True)
         return [self.profiles[b] for b in latest if b not in leaving_out][: max(count, 0)]
+
+    async def arrival_rate(self, now: datetime, days: int) -> float:
+        if not self.arrivals:
+            return 0.0
+        since = max(now - timedelta(days=days), min(self.arrivals.values()))
+        count = sum(1 for at in self.arrivals.values() if since <= at <= now)
+        return count / max(1.0, (now - since) / timedelta(days=1))
+
+    async def arrived_between(self, start: datetime, end: datetime, limit: int) -> list[BeneficiaryProfile]:
+        first = sorted((at, b) for b, at in self.arrivals.items() if start <= at <= end)
+        return [self.profiles[b] for _, b in first][:limit]
 
     async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None:
         return self.profiles.get(beneficiary_id)
