@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from babel.dates import format_date
 from playwright.async_api import Page, expect
 
 from passerelle.seeding import DEMO_PASSWORD, seed
@@ -21,6 +22,8 @@ from tests.smtp_sink import SmtpSink
 from tests.support import eventually, random_ref
 
 PASSWORD = "mot-de-passe-de-test-2027"
+APPLIED_FOR_RSA = date.today() - timedelta(days=10)
+ORIENT_BY_FR = format_date(APPLIED_FOR_RSA + timedelta(weeks=6), format="long", locale="fr_FR")  # RSA: 6 weeks
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +123,8 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
         await page.get_by_label("Hébergement").select_option("cph")
         await page.get_by_label("Statut").select_option("refugee")
         await page.get_by_label("Niveau du diplôme le plus élevé (cadre européen)").select_option("0")
+        await page.get_by_label("Demande de RSA", exact=True).select_option("oui")
+        await page.get_by_label("Date de la demande de RSA").fill(APPLIED_FOR_RSA.isoformat())
         occupation = page.get_by_label("Métier 1")
         await occupation.press_sequentially("soudeur")
         suggestion = page.locator("#metiers-1 option").first
@@ -130,6 +135,7 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
         await page.get_by_role("button", name="Enregistrer et chercher les programmes").click()
 
         await expect(page.get_by_role("heading", name="Awa Koné")).to_be_visible()
+        await expect(page.locator("#a-orienter-avant")).to_have_text(f"À orienter avant le {ORIENT_BY_FR}")
         why_not = page.locator("section", has=page.get_by_role("heading", name=re.compile("non accessibles")))
         epide = why_not.locator("li.carte", has=page.get_by_role("heading", name="Epide", exact=True))
         await expect(epide).to_contain_text("éligible dès que le niveau A2 est certifié", timeout=20_000)
@@ -165,7 +171,7 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
 async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
     await _partner_with_opening(base_url, "atelier-971", "971")
-    case = await _signed_and_referred(base_url, "971")
+    case = await _signed_and_referred(base_url, "971", rsa_applicant=True, rsa_applied_on=APPLIED_FOR_RSA.isoformat())
     referral_id = case["referral"]["referral_id"]
     async with chromium() as browser:
         page = await browser.new_page()
@@ -173,6 +179,7 @@ async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: Servi
         await expect(page.get_by_role("heading", name=re.compile("Orientations reçues"))).to_be_visible()
         await expect(page.locator("main")).not_to_contain_text(case["signing"]["beneficiary_id"])
         await expect(page.locator("main")).not_to_contain_text("Camara")
+        await expect(page.locator("main")).to_contain_text(f"À orienter avant le {ORIENT_BY_FR}")  # the legal delay
         await assert_accessible(page)
         await screenshot(page, "partenaire-orientations")
         await page.get_by_role("link", name="English").click()  # French by default, English on request
@@ -184,6 +191,7 @@ async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: Servi
 
         await page.locator(f"a[href$='{referral_id}']").click()
         await expect(page.locator("main")).not_to_contain_text("Camara")  # nobody identified before accepting
+        await expect(page.locator("main")).to_contain_text(f"À orienter avant le {ORIENT_BY_FR}")
         await assert_accessible(page)
         await page.get_by_role("button", name="Accepter").click()
         await expect(page.get_by_role("status")).to_contain_text("Orientation acceptée")
