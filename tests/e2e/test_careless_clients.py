@@ -118,6 +118,8 @@ async def test_implausible_dates_are_refused_naming_the_field(api: httpx.AsyncCl
         "cir_signed_on": signing_body(cir_signed_on="2099-01-01"),
         "birth_date ": signing_body(birth_date="1800-01-01"),
         "birth_date  ": signing_body(birth_date=str(today - timedelta(days=365 * 10))),  # signed at 10
+        "rsa_applied_on": signing_body(rsa_applicant=True, rsa_applied_on=str(today + timedelta(days=3))),
+        "rsa_applied_on ": signing_body(rsa_applicant=False, rsa_applied_on=str(today)),  # no application
     }
     for field, body in cases.items():
         response = await api.post("/v1/cir-signings", json=body)
