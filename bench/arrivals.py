@@ -12,28 +12,12 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from passerelle.synthetic import Population, make_openings, make_population, true_success
+from passerelle.synthetic import make_openings, make_population, past_outcomes, true_success
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
 from services.matching.domain.lookahead import RATE_DAYS, lookalike_days
 from services.matching.service_layer.engine import PRICE_WEIGHT, MatchingEngine
-from services.matching.service_layer.history import OutcomeRecord, learn_from
+from services.matching.service_layer.history import learn_from
 from shared.events import BeneficiaryProfile
-
-
-def past_outcomes(population: Population, engine: MatchingEngine, rng: np.random.Generator) -> list[OutcomeRecord]:
-    """Past referrals: each person was sent to one random feasible opening, and succeeded or not."""
-    pool = engine.score_batch(population.profiles, pool_k=10_000)
-    table, people, openings = pool.table, pool.people, pool.openings
-    pick = np.zeros(len(population.profiles), dtype=np.int64) - 1
-    order = rng.permutation(len(people))
-    pick[people[order]] = openings[order]
-    who = np.flatnonzero(pick >= 0)
-    p = true_success(population, table, engine.table, who, pick[who])
-    success = rng.random(len(who)) < p
-    return [
-        OutcomeRecord(profile=population.profiles[i], opening=engine.openings[j], success=bool(s))
-        for i, j, s in zip(who.tolist(), pick[who].tolist(), success.tolist(), strict=True)
-    ]
 
 
 def online(people: np.ndarray, openings: np.ndarray, values: np.ndarray, prices: np.ndarray, left: np.ndarray,

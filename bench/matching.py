@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from arrivals import POLICIES, SideBySide, past_outcomes, side_by_side
+from arrivals import POLICIES, SideBySide, side_by_side
 from arrivals import online as arrive_one_by_one
 from rich.console import Console
 from rich.table import Table
 
-from passerelle.synthetic import make_openings, make_population, true_success
+from passerelle.synthetic import make_openings, make_population, past_outcomes, true_success
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
 from services.matching.service_layer.engine import PRICE_WEIGHT, MatchingEngine
 from services.matching.service_layer.history import learn_from

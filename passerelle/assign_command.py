@@ -73,6 +73,12 @@ def run_assign(
         with out_path.open("w") as handle:
             _write(result, handle)
     _summary(result, report.note, elapsed, console)
+    if report.choice is not None:
+        losses = ", ".join(f"{name} {loss:.4f}" for name, loss in report.choice.cv_log_loss.items())
+        console.print(
+            f"modèle choisi par validation croisée / chosen by cross-validated log loss: {report.choice.chosen} "
+            f"({losses}); Brier {report.choice.brier:.4f}"
+        )
     return 0
 
 

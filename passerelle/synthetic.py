@@ -15,6 +15,8 @@ from scipy.sparse import csr_matrix
 
 from services.matching.domain.geography import DEPARTMENTS
 from services.matching.domain.tables import OpeningTable, ProfileTable
+from services.matching.service_layer.engine import MatchingEngine
+from services.matching.service_layer.history import OutcomeRecord
 from shared.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
 
 ROME_POOL = (
@@ -143,3 +145,19 @@ def true_success(
         + population.latent[pi]
     )
     return 1.0 / (1.0 + np.exp(-logit))
+
+
+def past_outcomes(population: Population, engine: MatchingEngine, rng: np.random.Generator) -> list[OutcomeRecord]:
+    """Past referrals: each person was sent to one random feasible opening, and succeeded or not."""
+    pool = engine.score_batch(population.profiles, pool_k=10_000)
+    table, people, openings = pool.table, pool.people, pool.openings
+    pick = np.zeros(len(population.profiles), dtype=np.int64) - 1
+    order = rng.permutation(len(people))
+    pick[people[order]] = openings[order]
+    who = np.flatnonzero(pick >= 0)
+    p = true_success(population, table, engine.table, who, pick[who])
+    success = rng.random(len(who)) < p
+    return [
+        OutcomeRecord(profile=population.profiles[i], opening=engine.openings[j], success=bool(s))
+        for i, j, s in zip(who.tolist(), pick[who].tolist(), success.tolist(), strict=True)
+    ]

@@ -93,9 +93,9 @@ async def test_fifty_outcomes_publish_a_learned_model_that_every_instance_uses(r
     original = live_engine.MatchingEngine
 
     class Recording(original):  # type: ignore[misc, valid-type]
-        def __init__(self, openings, model):  # type: ignore[no-untyped-def]
+        def __init__(self, openings, model, today):  # type: ignore[no-untyped-def]
             used.append(model.version)
-            super().__init__(openings, model)
+            super().__init__(openings, model, today)
 
     monkeypatch.setattr(live_engine, "MatchingEngine", Recording)
     await second.pending.add(people[0], NOW + timedelta(days=3))

@@ -14,7 +14,7 @@ from services.matching.domain.assignment import Assignment, solve_assignment
 from services.matching.domain.features import pair_features
 from services.matching.domain.occupations import OccupationSpace, occupation_tokens
 from services.matching.domain.reasons import top_reasons
-from services.matching.domain.success_model import SuccessModel, prior_model
+from services.matching.domain.success_model import SuccessModel, prior_model, programme_columns
 from services.matching.domain.tables import COMMUTING, OpeningTable, ProfileTable, eligible_pairs, reachable_pairs
 from services.matching.domain.urgency import URGENCY_WEIGHT, urgency
 from shared.events import BeneficiaryProfile, ProgrammeOpening
@@ -119,6 +119,7 @@ class MatchingEngine:
         self.space = OccupationSpace(self.table.tokens)
         self._by_token = self.space.openings.T.tocsr()
         self.model = model or prior_model()
+        self._programme_x = programme_columns([o.programme for o in self.openings], self.model.programmes)
         self.prices = np.zeros(len(self.openings))
         self._index = {o.opening_id: k for k, o in enumerate(self.openings)}
         self._by_dept = self._group(self.table.dept)
@@ -194,8 +195,13 @@ class MatchingEngine:
     ) -> tuple[np.ndarray, np.ndarray]:
         indices, weights = self.space.profile_vector(occupation_tokens(profile.occupations, profile.skills))
         similarity = np.asarray(self._by_token[indices].T @ weights).ravel()[oj] if indices.size else np.zeros(oj.size)
-        x = pair_features(table, np.zeros(oj.size, dtype=np.int64), self.table, oj, similarity)
+        x = self._features(table, np.zeros(oj.size, dtype=np.int64), oj, similarity)
         return x, self.model.predict(x)
+
+    def _features(self, table: ProfileTable, pi: np.ndarray, oj: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+        """The pair features, then the model's programme columns (when it learned programme effects)."""
+        x = pair_features(table, pi, self.table, oj, similarity)
+        return np.hstack([x, self._programme_x[oj]]) if self._programme_x.shape[1] else x
 
     def reasons(self, profile: BeneficiaryProfile, candidate: Candidate) -> list[str]:
         return top_reasons(candidate.features, self.model, profile, candidate.opening, candidate.probability)
@@ -243,7 +249,7 @@ class MatchingEngine:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0), np.zeros(0)
         similarity = (vectors[pi] @ self.space.openings[oj].T).toarray()[rows, cols]
-        x = pair_features(table, pi[rows], self.table, oj[cols], similarity)
+        x = self._features(table, pi[rows], oj[cols], similarity)
         probability = self.model.predict(x)
         value = probability.astype(np.float64)
         if (table.rsa_day[pi] >= 0).any():
@@ -388,7 +394,7 @@ class MatchingEngine:
         oj = opening_of[pi]
         vectors = self.space.profiles([table.tokens[i] for i in pi])
         similarity = np.asarray(vectors.multiply(self.space.openings[oj]).sum(axis=1)).ravel()
-        x = pair_features(table, pi, self.table, oj, similarity)
+        x = self._features(table, pi, oj, similarity)
         for k, i in enumerate(pi.tolist()):
             reasons[i] = top_reasons(x[k], self.model, profiles[i], self.openings[oj[k]], float(probability[i]))
         return reasons

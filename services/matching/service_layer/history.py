@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from services.matching.domain.success_model import NotEnoughHistory, SuccessModel, prior_model, train_success_model
+from services.matching.domain.success_model import (
+    ModelChoice,
+    NotEnoughHistory,
+    SuccessModel,
+    choose_success_model,
+    prior_model,
+    programme_columns,
+)
 from services.matching.service_layer.engine import pair_features_for
 from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
@@ -57,6 +64,7 @@ class TrainingReport:
     note: str
     log_loss: float | None = None  # on the training records; None for the prior
     brier: float | None = None
+    choice: ModelChoice | None = None  # how it was chosen (cross-validated); None for the prior
 
     @property
     def learned(self) -> bool:
@@ -90,11 +98,14 @@ def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
         return TrainingReport(prior_model(), 0, 0, "no history: prior weights")
     x = pair_features_for([r.profile for r in records], [r.opening for r in records])
     y = np.array([r.success for r in records], dtype=int)
+    programmes = [r.opening.programme for r in records]
     try:
-        model = train_success_model(x, y)
+        model, choice = choose_success_model(x, y, programmes)
     except NotEnoughHistory as exc:
         return TrainingReport(prior_model(), len(records), successes, f"{exc}; prior weights kept")
-    p = np.clip(model.predict(x).astype(np.float64), 1e-6, 1 - 1e-6)
+    columns = np.hstack([x, programme_columns(programmes, model.programmes)]) if model.programmes else x
+    p = np.clip(model.predict(columns).astype(np.float64), 1e-6, 1 - 1e-6)
     log_loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     brier = float(np.mean((p - y) ** 2))
-    return TrainingReport(model, len(records), successes, model.source, round(log_loss, 6), round(brier, 6))
+    note = f"{model.source}, {choice.chosen}" if model.programmes else model.source
+    return TrainingReport(model, len(records), successes, note, round(log_loss, 6), round(brier, 6), choice)

@@ -78,9 +78,8 @@ class FakeSeats:
         result: list[Hold | None] = []
         for move in moves:
             got = None
-            for opening_id in (move.new, move.old) if move.new is not None else ():
-                if opening_id is None:
-                    continue
+            # No seat meant for it: it gives its own up (the Lua script does the same).
+            for opening_id in [o for o in (move.new, move.old) if o is not None and move.new is not None]:
                 holds, confirmed = self.holds.setdefault(opening_id, {}), self.confirmed.setdefault(opening_id, set())
                 if move.holder not in holds and len(holds) + len(confirmed) < self.capacities.get(opening_id, 0):
                     holds[move.holder] = _ms(move.expires_at)

@@ -1,0 +1,105 @@
+"""The success model is chosen by cross-validated log loss, on more than one synthetic world (seeds and
+shapes): with programme effects where the outcomes have them, as good as gradient-boosted trees, and
+calibrated out of fold; the chosen model ships as arrays and scores in the engine as it did in training."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from passerelle.synthetic import make_openings, make_population, past_outcomes
+from services.matching.domain.success_model import (
+    PLAIN,
+    TREES,
+    WITH_PROGRAMMES,
+    SuccessModel,
+    calibration_table,
+    choose_success_model,
+    programme_columns,
+    train_success_model,
+)
+from services.matching.service_layer.engine import MatchingEngine, pair_features_for
+from services.matching.service_layer.history import OutcomeRecord, learn_from
+from shared.events import ProgrammeOpening, SuccessModelTrained
+from tests.unit.fakes.harness import NOW
+
+WORLDS = [(3, 40, 4000), (5, 150, 5000), (13, 80, 5000)]  # seed, openings, people in the past and anew
+BIG = (3, 40, 8000)
+
+
+@functools.cache
+def world(
+    seed: int, openings: int, people: int
+) -> tuple[list[ProgrammeOpening], list[OutcomeRecord], list[OutcomeRecord]]:
+    """A synthetic world: its openings, past referrals with their outcomes, and fresh ones to check on."""
+    rng = np.random.default_rng(seed)
+    catalogue = make_openings(openings, rng)
+    engine = MatchingEngine(catalogue)
+    history, fresh = (past_outcomes(make_population(people, rng, prefix), engine, rng) for prefix in "hf")
+    return catalogue, history, fresh
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+@pytest.mark.parametrize(("seed", "openings", "people"), WORLDS)
+def test_the_model_chosen_by_cross_validation_is_the_better_one_on_new_outcomes_and_is_calibrated(
+    seed: int, openings: int, people: int
+) -> None:
+    _, history, fresh = world(seed, openings, people)
+
+    def columns(records: list[OutcomeRecord], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        x = pair_features_for([r.profile for r in records], [r.opening for r in records])
+        x = np.hstack([x, programme_columns([r.opening.programme for r in records], names)]) if names else x
+        return x, np.array([r.success for r in records], dtype=int)
+
+    x, y = columns(history, ())
+    model, choice = choose_success_model(x, y, [r.opening.programme for r in history])
+
+    with_effects = model.programmes or tuple(sorted({r.opening.programme for r in history}))
+    held_out = {}
+    for name, names in ((PLAIN, ()), (WITH_PROGRAMMES, with_effects)):
+        trained = model if name == choice.chosen else train_success_model(*columns(history, names))
+        fx, fy = columns(fresh, names)
+        held_out[name] = _log_loss(fy, trained.predict(fx))
+    other = WITH_PROGRAMMES if choice.chosen == PLAIN else PLAIN
+    assert held_out[choice.chosen] <= held_out[other] + 0.003, (choice.cv_log_loss, held_out)
+    assert choice.cv_log_loss[choice.chosen] <= choice.cv_log_loss[TREES] + 0.005  # trees find nothing more
+    fitted = np.asarray(model.predict(columns(history, model.programmes)[0]))
+    for predicted, observed, count in calibration_table(y, fitted, 5):  # per fifth of the predictions
+        assert abs(predicted - observed) < 0.06, (predicted, observed, count)
+    for predicted, observed, count in choice.calibration:  # out of fold: ~10 % of the outcomes per decile
+        assert abs(predicted - observed) < 0.1, (predicted, observed, count)
+
+
+def test_programme_effects_win_where_the_history_is_large_enough_to_show_them() -> None:
+    _, records, _ = world(*BIG)
+    x = pair_features_for([r.profile for r in records], [r.opening for r in records])
+    y = np.array([r.success for r in records], dtype=int)
+
+    model, choice = choose_success_model(x, y, [r.opening.programme for r in records])
+
+    assert choice.chosen == WITH_PROGRAMMES and choice.cv_log_loss[WITH_PROGRAMMES] < choice.cv_log_loss[PLAIN]
+    assert set(model.programmes) == {r.opening.programme for r in records}  # each has 30 outcomes or more
+
+
+def test_the_chosen_model_travels_as_arrays_and_the_engine_scores_with_its_programme_effects() -> None:
+    catalogue, records, _ = world(*BIG)
+    report = learn_from(records)
+    assert report.choice is not None and report.model.programmes
+    shipped = SuccessModel.from_event(
+        SuccessModelTrained.model_validate(report.artefact(2, 0, NOW).model_dump(mode="json"))
+    )
+    assert shipped.programmes == report.model.programmes
+    engine = MatchingEngine(catalogue, shipped)
+    effects = dict(zip(shipped.feature_names, shipped.weights, strict=True))
+    for record in records[:100]:
+        for candidate in engine.candidates(record.profile):
+            *_, programme_part = np.split(candidate.features, [len(candidate.features) - len(shipped.programmes)])
+            assert programme_part.tolist() == [float(p == candidate.opening.programme) for p in shipped.programmes]
+            assert candidate.probability == pytest.approx(float(shipped.predict(candidate.features)), abs=1e-6)
+    assert len({round(effects[f"programme:{p}"], 3) for p in shipped.programmes}) > 1  # effects differ
