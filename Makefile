@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench bench-e2e bench-import bench-cloudevents clean screenshots
+.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench evaluate bench-e2e bench-import bench-cloudevents clean screenshots
 
 help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
@@ -12,6 +12,7 @@ help:
 	@echo "make up     run the stack in the foreground; Ctrl-C stops it"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  matching engine benchmarks (latency, batch scale, quality)"
+	@echo "make evaluate  hold-out back-test on a synthetic history: figures, docs/evaluation/ report and plots"
 	@echo "make bench-e2e  end-to-end load on the embedded stack: saturation (1000/s) and 200/s latency"
 	@echo "make bench-import  a backlog of signings: one request each against POST /v1/cir-signings/batch"
 	@echo "make bench-cloudevents  the CloudEvents Kafka binding: ours against the official SDK, per message"
@@ -72,6 +73,11 @@ clean:
 
 bench: install
 	$(PY) bench/matching.py
+
+# The back-test on a synthetic history: the report and its plots in docs/evaluation/ (shown in the README).
+evaluate: install
+	$(VENV)/bin/passerelle synthetic-history --out bench/results/history.jsonl
+	$(VENV)/bin/passerelle evaluate --history bench/results/history.jsonl --out docs/evaluation/evaluation.html
 
 bench-e2e: install
 	$(PY) bench/e2e_load.py

@@ -20,6 +20,7 @@ from passerelle.assign_command import run_assign
 from passerelle.asyncapi_docs import DOCS_DIR, SERVICES, export, render
 from passerelle.demo import run_demo
 from passerelle.embedded.processes import StartupFailed
+from passerelle.evaluate_command import run_evaluate, run_synthetic_history
 from passerelle.import_command import run_import
 from passerelle.infrastructure import Infrastructure
 from passerelle.match_command import UsageError, run_match
@@ -87,6 +88,16 @@ def _parser() -> argparse.ArgumentParser:
     assign.add_argument("--history", type=Path, metavar="HISTORY.jsonl", help="past outcomes to learn from")
     assign.add_argument("--out", type=Path, metavar="ASSIGNMENTS.jsonl", help="default: standard output")
     assign.add_argument("--top-k", type=int, default=20, help="candidate openings kept per person (default 20)")
+    evaluate = commands.add_parser("evaluate", help="hold-out back-test on past referrals: FCFS, Passerelle, optimum")
+    evaluate.add_argument("--history", type=Path, required=True, metavar="HISTORY.jsonl", help="oldest first")
+    evaluate.add_argument("--out", type=Path, default=Path("evaluation.html"), metavar="REPORT.html")
+    evaluate.add_argument("--holdout", type=float, default=0.3, help="share of the latest records replayed (0.3)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    history = commands.add_parser("synthetic-history", help="write past referrals from the synthetic world")
+    history.add_argument("--out", type=Path, required=True, metavar="HISTORY.jsonl")
+    history.add_argument("--people", type=int, default=20_000)
+    history.add_argument("--openings", type=int, default=200)
+    history.add_argument("--seed", type=int, default=7)
     return parser
 
 
@@ -310,6 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_master_key(args.id)
         if args.command == "assign":
             return run_assign(args.openings, args.profiles, args.history, args.out, args.top_k, Console(stderr=True))
+        if args.command == "evaluate":
+            return run_evaluate(args.history, args.out, args.holdout, args.seed, Console(stderr=True), console)
+        if args.command == "synthetic-history":
+            return run_synthetic_history(args.out, args.people, args.openings, args.seed, console)
         return cmd_topics(console)
     except UsageError as exc:
         sys.stderr.write(f"error: {exc}\n")

@@ -6,9 +6,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.matching.domain.success_model import (
     ModelChoice,
@@ -21,15 +22,20 @@ from services.matching.domain.success_model import (
 from services.matching.service_layer.engine import pair_features_for
 from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
+MonitoringName = Annotated[str, Field(min_length=1, max_length=40)]
+MonitoringValue = Annotated[str, Field(max_length=80)]
+
 
 class OutcomeRecord(BaseModel):
-    """One line of a history file: `{"profile": {...}, "opening": {...}, "success": true|false}`."""
+    """One line of a history file: `{"profile": {...}, "opening": {...}, "success": true|false}`, and
+    optionally `"monitoring": {"column": "value"}`: groups to report rates across, never a feature."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     profile: BeneficiaryProfile
     opening: ProgrammeOpening
     success: bool
+    monitoring: dict[MonitoringName, MonitoringValue] = Field(default_factory=dict, max_length=10)
 
 
 class BadRecord(ValueError):
