@@ -34,9 +34,9 @@ class ProfileBook:
         return [BeneficiaryProfile.model_validate_json(raw) for raw in raws if raw]
 
     async def arrived_between(self, start: datetime, end: datetime, limit: int) -> list[BeneficiaryProfile]:
-        """Who arrived from `start` to `end` (both included), first arrivals first, at most `limit`."""
-        ids = await self._redis.zrangebyscore(
-            f"{self._key}:arrivals", start.timestamp(), end.timestamp(), start=0, num=limit
+        """Who arrived from `start` to `end` (both included), the latest first, at most `limit`."""
+        ids = await self._redis.zrevrangebyscore(
+            f"{self._key}:arrivals", end.timestamp(), start.timestamp(), start=0, num=limit
         )
         raws = await self._redis.hmget(self._key, [str(i) for i in ids]) if ids else []
         return [BeneficiaryProfile.model_validate_json(raw) for raw in raws if raw]

@@ -113,9 +113,10 @@ class WindowCloser:
         return SeatMove(holder, old, new, now + ttl)
 
     async def _waiting(self, window: DecisionWindowClosed, members: frozenset[str]) -> list[BeneficiaryProfile]:
-        """Newcomers of the last RATE_DAYS who have no seat, no live hold and no referral: each close is
-        another chance for them (an urgent late arrival may win a seat a member holds). A minute's margin
-        before the close leaves out anyone whose real-time proposal may still be on its way."""
+        """Newcomers of the last RATE_DAYS (the latest MAX_WINDOW_MEMBERS of them) who have no seat, no live
+        hold and no referral: each close is another chance for them (an urgent late arrival may win a seat
+        a member holds). A minute's margin before the close leaves out anyone whose real-time proposal may
+        still be on its way."""
         arrived = await self.profiles.arrived_between(
             window.closed_at - timedelta(days=RATE_DAYS), window.closed_at - timedelta(minutes=1), MAX_WINDOW_MEMBERS
         )

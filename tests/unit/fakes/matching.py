@@ -133,8 +133,8 @@ class FakeProfiles:
         return count / max(1.0, (now - since) / timedelta(days=1))
 
     async def arrived_between(self, start: datetime, end: datetime, limit: int) -> list[BeneficiaryProfile]:
-        first = sorted((at, b) for b, at in self.arrivals.items() if start <= at <= end)
-        return [self.profiles[b] for _, b in first][:limit]
+        latest = sorted(((at, b) for b, at in self.arrivals.items() if start <= at <= end), reverse=True)
+        return [self.profiles[b] for _, b in latest][:limit]
 
     async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None:
         return self.profiles.get(beneficiary_id)
