@@ -67,7 +67,7 @@ def windowed(engine: MatchingEngine, profiles: list[BeneficiaryProfile], before:
         current = [engine.openings[j].opening_id if j >= 0 else None for j in held.tolist()]
         to_refer = np.full(len(engine.openings), float(windows - day))
         decided = engine.resolve_window(members, current, [frozenset()] * len(members), in_play,
-                                        lookalikes[:recent], days, to_refer, seed=day)  # fmt: skip
+                                        lookalikes[:recent], days, to_refer, seed=day).opening_of  # fmt: skip
         chosen[arrivals] = [index[o.opening_id] if o else -1 for o in decided]
         left = in_play.copy()
         np.subtract.at(left, chosen[arrivals][chosen[arrivals] >= 0], 1)

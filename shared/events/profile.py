@@ -78,6 +78,14 @@ class BeneficiaryProfile(Event):
         description="Only for returnees who asked for return assistance (ISO 3166)",
     )
     preferences: Preferences = Field(default_factory=Preferences)
+    household_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$",
+        max_length=64,
+        description="Pseudonymous id shared by the members of one family, each signing a CIR: in a programme "
+        "that houses people they are placed together (one département) or not at all",
+        examples=["f-67-2026-000045"],
+    )
     consent_to_share: bool = Field(description="Consent to share contact details with partners")
     cir_signed_on: date
     version: int = Field(

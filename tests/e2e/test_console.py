@@ -115,6 +115,7 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
         await screenshot(page, "auditeur-erreurs")
 
         await page.get_by_label("Numéro de dossier OFII").fill(file_number)
+        await page.get_by_label("Foyer", exact=True).fill(f"foyer-{file_number}")
         await page.get_by_label("Prénom").fill("Awa")
         await page.get_by_label("Nom", exact=True).fill("Koné")
         await page.get_by_label("Date de naissance").fill("2006-03-01")
@@ -136,6 +137,7 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
 
         await expect(page.get_by_role("heading", name="Awa Koné")).to_be_visible()
         await expect(page.locator("#a-orienter-avant")).to_have_text(f"À orienter avant le {ORIENT_BY_FR}")
+        await expect(page.locator("dl.profil")).to_contain_text(f"foyer-{file_number}")
         why_not = page.locator("section", has=page.get_by_role("heading", name=re.compile("non accessibles")))
         epide = why_not.locator("li.carte", has=page.get_by_role("heading", name="Epide", exact=True))
         await expect(epide).to_contain_text("éligible dès que le niveau A2 est certifié", timeout=20_000)

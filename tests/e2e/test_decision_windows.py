@@ -141,3 +141,52 @@ async def test_at_the_close_the_newcomer_near_the_rsa_deadline_gets_the_seat_hel
     assert withdrawn["referral_id"] == held["referral_id"]
     listed = (await api.get(f"/v1/partners/{partner}/referrals")).json()
     assert [r["referral_id"] for r in listed] == [given["referral_id"]]  # it never heard of the first hold
+
+
+async def test_at_the_close_a_family_held_apart_is_housed_together_in_one_departement(
+    api: httpx.AsyncClient, window_stack: ServiceStack
+) -> None:
+    # Corsica: out of reach of the other tests' people, and they of it.
+    near_partner, far_partner = random_ref("hope"), random_ref("welcome")
+    household = random_ref("foyer")
+    rules = Eligibility(min_age=18)
+    near = epide_opening(partner_id=near_partner, programme=random_ref("HOPE"), department="2A", seats=2,
+                         offers_housing=True, target_occupations=["K2204"], eligibility=rules,
+                         starts_on=date.today() + timedelta(days=90)).model_dump(mode="json")  # fmt: skip
+    far_programme = random_ref("Welcome")
+    far = epide_opening(partner_id=far_partner, programme=far_programme, department="2B", seats=1,
+                        offers_housing=True, target_occupations=["G1602"], eligibility=rules,
+                        starts_on=date.today() + timedelta(days=90)).model_dump(mode="json")  # fmt: skip
+    for opening in (near, far):
+        assert (await api.post("/v1/openings", json=opening)).status_code == 201
+
+    async def known_to_matching() -> bool:
+        async with httpx.AsyncClient() as client:
+            answers = [await client.get(f"{window_stack.url('matching')}/seats", params={"opening_id": o["opening_id"]})
+                       for o in (near, far)]  # fmt: skip
+        return [a.json()["available"] for a in answers] == [2, 1]
+
+    await eventually(known_to_matching, what="the housing openings' seats in matching")
+    local = {"department": "2A", "mobility": "region", "household_id": household}
+    parent = signing_body(**local, birth_date="1990-01-01", occupations=["G1602"],
+                          preferences={"programmes": [far_programme]})  # fmt: skip
+    other = signing_body(**local, birth_date="1992-01-01", occupations=["A1414"], skills=[])
+    held = {}
+    for person in (parent, other):
+        assert (await api.post("/v1/cir-signings", json=person)).status_code == 202
+        [held[person["beneficiary_id"]]] = await _referrals(api, person["beneficiary_id"], {"proposed"})
+    assert held[parent["beneficiary_id"]]["opening_id"] == far["opening_id"]  # apart, one by one
+    assert held[other["beneficiary_id"]]["opening_id"] == near["opening_id"]
+
+    closed = await api.put("/v1/ops/clock", params={"days": 1})
+    assert closed.status_code == 200 and int(closed.json()["windows_closed"]) >= 1
+
+    moved = {r["opening_id"]: r for r in await _referrals(api, parent["beneficiary_id"], {"withdrawn", "sent"})}
+    assert moved[far["opening_id"]]["status"] == "withdrawn"
+    sent = moved[near["opening_id"]]
+    assert sent["status"] == "sent" and any("avec son foyer" in r for r in sent["reasons"])
+    [stayed] = await _referrals(api, other["beneficiary_id"], {"sent"})
+    assert stayed["opening_id"] == near["opening_id"]
+    listed = (await api.get(f"/v1/partners/{near_partner}/referrals")).json()
+    assert {r["referral_id"] for r in listed} == {sent["referral_id"], stayed["referral_id"]}
+    assert (await api.get(f"/v1/partners/{far_partner}/referrals")).json() == []  # never heard of the first hold

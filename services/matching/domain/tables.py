@@ -46,6 +46,7 @@ class ProfileTable:
     rsa_day: np.ndarray  # ordinal of the RSA application date, -1 when none
     protection: np.ndarray
     return_country: list[str | None]
+    household: list[str | None]
     birth_year: np.ndarray
     birth_md: np.ndarray
     tokens: list[list[str]]
@@ -72,6 +73,7 @@ class ProfileTable:
             ),
             protection=np.array([_code(p.protection_status, PROTECTION_CODE) for p in profiles], dtype=np.int8),
             return_country=[p.return_country for p in profiles],
+            household=[p.household_id for p in profiles],
             birth_year=np.array([p.birth_date.year for p in profiles], dtype=np.int32),
             birth_md=np.array([p.birth_date.month * 100 + p.birth_date.day for p in profiles], dtype=np.int32),
             tokens=[occupation_tokens(p.occupations, p.skills) for p in profiles],

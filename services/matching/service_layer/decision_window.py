@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from services.matching.domain.households import HOUSEHOLD_NOTE
 from services.matching.domain.lookahead import MAX_LOOKALIKES, RATE_DAYS, days_left_to_refer, lookalike_days
 from services.matching.domain.seats import SeatMove
 from services.matching.service_layer.engine import MatchingEngine
@@ -29,6 +30,7 @@ from shared.events import (
     WindowDecision,
     WindowMember,
 )
+from shared.events.bounded import MAX_REASONS
 from shared.events.window import MAX_WINDOW_MEMBERS
 from shared.projections import Publisher
 
@@ -69,7 +71,8 @@ class WindowCloser:
         if not known:
             return []
         waiting = await self._waiting(window, frozenset(p.beneficiary_id for _, p, _ in known))
-        decided = await self.decisions.keep(key, await self._solve(engine, key, known, waiting))
+        solved, housed = await self._solve(engine, key, known, waiting)
+        decided = await self.decisions.keep(key, solved)
         now = self.clock()
         by_id = {o.opening_id: o for o in engine.openings}
         # Members first (those who move or lose free their seats), then newcomers who had none.
@@ -97,6 +100,9 @@ class WindowCloser:
             if held is not None and all(r.opening_id != held.opening_id for r in ranked):
                 scored = engine.score_openings(profile, [held.opening_id])[held.opening_id]
                 ranked = [*ranked[: self.policy.max_ranked - 1], ranked_opening(engine, profile, scored)]
+            if held is not None and profile.beneficiary_id in housed:
+                ranked = [r.model_copy(update={"reasons": [*r.reasons, HOUSEHOLD_NOTE][:MAX_REASONS]})
+                          if r.opening_id == held.opening_id else r for r in ranked]  # fmt: skip
             decision = WindowDecision(window_id=window.window_id, referral_id=referral_id, previous_opening_id=previous)
             final = proposal.model_copy(update={"held": held, "ranked": ranked, "window": decision})
             await self.proposals.publish(final, key=profile.beneficiary_id, event_id=final.proposal_id)
@@ -137,8 +143,9 @@ class WindowCloser:
         key: str,
         known: list[tuple[WindowMember, BeneficiaryProfile, frozenset[str]]],
         waiting: list[BeneficiaryProfile],
-    ) -> dict[str, str | None]:
-        """Referral id (or `_waiting_key`) -> the opening decided, None for no seat."""
+    ) -> tuple[dict[str, str | None], frozenset[str]]:
+        """Referral id (or `_waiting_key`) -> the opening decided, None for no seat; and who is housed with
+        their household."""
         members = [profile for _, profile, _ in known] + waiting
         ids = frozenset(p.beneficiary_id for p in members)
         now = self.clock()
@@ -155,12 +162,13 @@ class WindowCloser:
         lookalikes = await self.profiles.recent(min(self.max_lookalikes, round(per_day * RATE_DAYS)), leaving_out=ids)
         current: list[str | None] = [m.opening_id for m, _, _ in known] + [None] * len(waiting)
         excluded = [e for _, _, e in known] + [frozenset[str]()] * len(waiting)
-        chosen = await asyncio.to_thread(
+        solution = await asyncio.to_thread(
             engine.resolve_window, members, current, excluded, seats, lookalikes, days, to_refer,
             seed=uuid.UUID(key).int % 2**32,
         )  # fmt: skip
         subjects = [m.referral_id for m, _, _ in known] + [_waiting_key(p) for p in waiting]
-        return {s: (o.opening_id if o else None) for s, o in zip(subjects, chosen, strict=True)}
+        decided = {s: (o.opening_id if o else None) for s, o in zip(subjects, solution.opening_of, strict=True)}
+        return decided, frozenset(members[i].beneficiary_id for i in solution.with_household)
 
 
 def _waiting_key(profile: BeneficiaryProfile) -> str:

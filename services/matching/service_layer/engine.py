@@ -3,6 +3,7 @@ against the seats' dual prices, and assigns batches optimally under capacity."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import numpy as np
 
 from services.matching.domain.assignment import Assignment, solve_assignment
 from services.matching.domain.features import pair_features
+from services.matching.domain.households import HOUSEHOLD_NOTE, Pairs, households_of, keep_households_together
 from services.matching.domain.occupations import OccupationSpace, occupation_tokens
 from services.matching.domain.reasons import top_reasons
 from services.matching.domain.success_model import SuccessModel, prior_model, programme_columns
@@ -68,6 +70,12 @@ class CandidatePool:
     values: np.ndarray
     probabilities: np.ndarray
     boundary: np.ndarray
+
+
+@dataclass(frozen=True)
+class WindowSolution:
+    opening_of: list[ProgrammeOpening | None]  # per member
+    with_household: frozenset[int]  # members housed together with their household
 
 
 @dataclass(frozen=True)
@@ -307,6 +315,13 @@ class MatchingEngine:
         certified = pool.boundary <= assignment.utilities + 1e-9
         people, openings = pool.people[active], pool.openings[active]
         probabilities = pool.probabilities[active]
+        together: set[int] = set()
+        if groups := households_of(pool.table.household):
+            repaired, together = keep_households_together(
+                groups, assignment.opening_of, Pairs.build(len(profiles), people, openings, pool.values[active]),
+                seats, self.table.offers_housing, self.table.dept,
+            )  # fmt: skip
+            assignment = dataclasses.replace(assignment, opening_of=repaired)
         chosen_probability = np.zeros(len(profiles))
         reasons: list[list[str]] = [[] for _ in profiles]
         opening_of: list[ProgrammeOpening | None] = [None] * len(profiles)
@@ -318,6 +333,8 @@ class MatchingEngine:
             opening_of[i] = self.openings[j]
         if explain:
             reasons = self._explain_assigned(pool.table, profiles, assignment.opening_of, chosen_probability)
+            for i in together:
+                reasons[i] = [*reasons[i], HOUSEHOLD_NOTE]
         return BatchResult(
             list(profiles), opening_of, chosen_probability, assignment, int(active.sum()), reasons,
             rounds=rounds, certified_share=float(certified.mean()) if len(certified) else 1.0,
@@ -335,16 +352,17 @@ class MatchingEngine:
         samples: int = SAMPLED_FUTURES,
         seed: int = 0,
         pool_k: int = 80,
-    ) -> list[ProgrammeOpening | None]:
+    ) -> WindowSolution:
         """A closed decision window: the `members` (each holding `current` provisionally, never sent to an
         opening in their `exclude`) assigned together to the `seats` left to them, each seat priced at its
         *potential*: what the people still to come would make of it. The potential is the seat's dual
         price in a joint solve of the members with a sampled future — `len(arrival_days)` people drawn from
         `lookalikes` (past arrivals), the k-th arriving `arrival_days[k]` days from now and unable to take
         an opening whose `days_to_refer` are over by then — averaged over `samples` futures (dynamic
-        refugee matching with potentials). A member gets a seat only if it beats the seat's potential."""
+        refugee matching with potentials). A member gets a seat only if it beats the seat's potential.
+        Households are then housed together or not at all (`domain/households.py`)."""
         if not members:
-            return []
+            return WindowSolution([], frozenset())
         pool = self.score_batch(members, pool_k)
         people, openings, values = pool.people, pool.openings, pool.values.copy()
         keep = np.ones(people.size, dtype=bool)
@@ -378,7 +396,13 @@ class MatchingEngine:
                 )  # fmt: skip
                 potentials += solved.prices / samples
         solved = solve_assignment(len(members), people, openings, values - potentials[openings], seats)
-        return [self.openings[j] if j >= 0 else None for j in solved.opening_of.tolist()]
+        chosen, together = solved.opening_of, set[int]()
+        if groups := households_of([m.household_id for m in members]):
+            chosen, together = keep_households_together(
+                groups, chosen, Pairs.build(len(members), people, openings, values - potentials[openings]),
+                seats, self.table.offers_housing, self.table.dept,
+            )  # fmt: skip
+        return WindowSolution([self.openings[j] if j >= 0 else None for j in chosen.tolist()], frozenset(together))
 
     def _explain_assigned(
         self,

@@ -55,6 +55,7 @@ FIELD_LABELS = {
     "rsa_applicant": "Demande de RSA",
     "rsa_applied_on": "Date de la demande de RSA",
     "return_country": "Pays de retour",
+    "household_id": "Foyer",
     "consent_to_share": "Consentement",
     "contact": "Coordonnées",
     "preferences": "Préférences",

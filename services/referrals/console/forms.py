@@ -35,6 +35,7 @@ _FRENCH_BY_FIELD = {
     "contact.phone": "Numéro de téléphone invalide (chiffres, espaces, « + », 6 à 20 caractères).",
     "department": "Choisissez le département dans la liste.",
     "return_country": "Code pays sur 2 lettres (ISO), par exemple SN.",
+    "household_id": "Identifiant du foyer : 3 à 64 lettres, chiffres, « - » ou « _ », sans espace.",
     "rsa_applied_on": "Une date de demande de RSA suppose « Demande de RSA : oui ».",
 }
 
@@ -94,6 +95,7 @@ def parse_signing(form: dict[str, str], referential: OccupationReferential) -> F
         "rsa_applicant": {"oui": True, "non": False}.get(values.get("rsa_applicant", "")),
         "rsa_applied_on": _blank_to_none(values.get("rsa_applied_on")),
         "return_country": (_blank_to_none(values.get("return_country")) or "").upper() or None,
+        "household_id": _blank_to_none(values.get("household_id")),
         "consent_to_share": values.get("consent_to_share") == "oui",
         "contact": contact if contact["given_name"] or contact["family_name"] else None,
     }
@@ -156,6 +158,7 @@ def form_values(signing: CirSigningCreate, referential: OccupationReferential) -
         "rsa_applicant": {True: "oui", False: "non", None: ""}[signing.rsa_applicant],
         "rsa_applied_on": signing.rsa_applied_on.isoformat() if signing.rsa_applied_on else "",
         "return_country": signing.return_country or "",
+        "household_id": signing.household_id or "",
         "consent_to_share": "oui" if signing.consent_to_share else "",
     }
     for name, code in zip(OCCUPATION_FIELDS, signing.occupations, strict=False):
