@@ -113,6 +113,7 @@ LABELS = {
     "online": "pure online (seat prices)",
     "windowed": "online, sent at each window's close",
     "batch": "batch (everyone at once)",
+    "ceiling": "true model without the per-person effect (ceiling)",
     "optimum": "hindsight optimum (true outcome model)",
 }
 
