@@ -43,7 +43,6 @@ class GroupRates:
     value: str
     people: int
     placed: dict[str, float]  # per policy: share of the group given a seat
-    success: dict[str, float]  # per policy: expected success among those placed (evaluation model)
     observed_success: float  # in the actual referrals
 
 
@@ -78,14 +77,16 @@ def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int =
     if not 0.05 <= holdout <= 0.95:
         raise TooLittleHistory(f"holdout must be between 0.05 and 0.95, not {holdout}")
     cut = len(records) - round(len(records) * holdout)
-    earlier, cohort = list(records[:cut]), list(records[cut:])
+    earlier, seen, cohort = list(records[:cut]), set[str](), []
+    for record in records[cut:]:  # a person once in the cohort: their first referral there
+        if record.profile.beneficiary_id not in seen:
+            seen.add(record.profile.beneficiary_id)
+            cohort.append(record)
     if len(earlier) < MIN_HISTORY or len(cohort) < MIN_HISTORY:
         raise TooLittleHistory(
             f"{len(records)} records: the earlier part ({len(earlier)}) and the hold-out ({len(cohort)}) need "
             f"{MIN_HISTORY} each"
         )
-    seen: set[str] = set()
-    cohort = [r for r in cohort if not (r.profile.beneficiary_id in seen or seen.add(r.profile.beneficiary_id))]  # type: ignore[func-returns-value]
     step("apprentissage du modèle sur la période antérieure / learning from the earlier part")
     model = learn_from(earlier)
     step("modèle d'évaluation sur la cohorte retenue / evaluation model on the hold-out cohort")
@@ -100,6 +101,7 @@ def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int =
     openings = [o.model_copy(update={"seats": int(s)}) for o, s in zip(openings, seats, strict=True)]
     profiles = [r.profile for r in cohort]
     n = len(profiles)
+    today = max(p.cir_signed_on for p in profiles)  # legal delays as they stood for the cohort, not now
 
     step("toutes les paires possibles, estimées / every feasible pair, estimated")
     pool = MatchingEngine(openings).score_batch(profiles, pool_k=10_000)  # which pairs the rules allow
@@ -113,7 +115,9 @@ def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int =
     rng = np.random.default_rng(seed)
     chosen = {
         "fcfs": first_come_first_served(n, people, places, rng.random(len(people)), seats, best=True),
-        "passerelle": MatchingEngine(openings, model.model).assign_batch(profiles, explain=False).assignment.opening_of,
+        "passerelle": MatchingEngine(openings, model.model, lambda: today)
+        .assign_batch(profiles, explain=False)
+        .assignment.opening_of,
         "optimum": solve_assignment(n, people, places, truth, seats).opening_of,
     }
     actual_p = judge.predict_proba(_columns(profiles, [r.opening for r in cohort], programmes))[:, 1]
@@ -134,8 +138,6 @@ def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int =
             groups.append(GroupRates(
                 column, value, int(inside.sum()),
                 {name: float((of[inside] >= 0).mean()) for name, of in chosen.items()},
-                {name: float(per_person[name][inside & (of >= 0)].mean()) if (inside & (of >= 0)).any() else 0.0
-                 for name, of in chosen.items()},
                 float(outcomes[inside].mean()),
             ))  # fmt: skip
     return Backtest(

@@ -30,7 +30,9 @@ td.n { text-align: right; } img { max-width: 100%; } .en { color: #555; }
 {{ b.openings }} offres et {{ b.seats }} places (celles que la cohorte a réellement occupées).
 <span class="en">{{ b.trained_on }} earlier referrals to learn from; the hold-out cohort of {{ b.held_out }}
 people, {{ b.openings }} openings and the {{ b.seats }} seats it actually used.</span></p>
-<p>Modèle de Passerelle : {{ b.model.note }}. Modèle d'évaluation : arbres de gradient boosting appris
+<p>Modèle de Passerelle : régression logistique calibrée{% if b.model.model.programmes %}, avec un effet par
+programme{% endif %}, apprise sur {{ b.model.records }} orientations passées
+<span class="en">({{ b.model.note }})</span>. Modèle d'évaluation : arbres de gradient boosting appris
 sur les résultats de la cohorte retenue, d'une autre famille que celui de Passerelle.
 <span class="en">Evaluation model: gradient-boosted trees learned from the hold-out cohort's outcomes, of
 another family than Passerelle's.</span></p>
@@ -152,16 +154,17 @@ def print_figures(result: Backtest, console: Console) -> None:
     console.print(table)
     console.print(
         f"part du gain de l'optimum captée / share of the optimum's gain captured: {result.gain_captured:.1%}; "
-        f"Brier {result.brier:.4f}, log loss {result.log_loss:.4f} (Passerelle's model on the actual referrals); "
-        f"observed successes {result.observed_successes}"
+        f"modèle de Passerelle sur les orientations réelles / Passerelle's model on the actual referrals: Brier "
+        f"{result.brier:.4f}, log loss {result.log_loss:.4f}; réussites observées / observed successes "
+        f"{result.observed_successes}"
     )
     if result.groups:
-        groups = Table(title="Par groupe (suivi seulement) / by group (monitoring only): placed")
+        groups = Table(title="Placés, par groupe (suivi seulement) / placed, by group (monitoring only)")
         groups.add_column("groupe / group")
-        groups.add_column("personnes", justify="right")
+        groups.add_column("personnes / people", justify="right")
         for name in POLICIES:
-            groups.add_column(name, justify="right")
-        groups.add_column("observed success", justify="right")
+            groups.add_column(LABELS[name], justify="right")
+        groups.add_column("réussite observée / observed success", justify="right")
         for g in result.groups:
             groups.add_row(f"{g.column} = {g.value}", str(g.people), *(f"{g.placed[n]:.1%}" for n in POLICIES),
                            f"{g.observed_success:.1%}")  # fmt: skip

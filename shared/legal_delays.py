@@ -35,11 +35,6 @@ class LegalDeadline:
     delay: timedelta  # the whole legal delay, from the application to `due_on`
     rule: str  # French first, then English
 
-    def urgency(self, today: date) -> float:
-        """0 on the day of the application, 1 on the deadline and after it, linear between."""
-        left = (self.due_on - today) / self.delay
-        return float(min(1.0, max(0.0, 1.0 - left)))
-
 
 def legal_deadline(rsa_applied_on: date | None, rsa_only_opening: bool = False) -> LegalDeadline | None:
     """The deadline to meet for a newcomer who applied for the RSA on `rsa_applied_on` (None: no delay runs);

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from services.matching.domain.tables import OpeningTable, ProfileTable
+from services.matching.domain.urgency import urgency
 from services.matching.service_layer.engine import MatchingEngine
 from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.domain.referral import candidate_summary
@@ -30,7 +33,15 @@ def test_the_deadline_runs_six_weeks_from_the_rsa_application_thirty_days_for_an
     assert orientation is not None and spie is not None and legal_deadline(None) is None
     assert orientation.due_on == date(2026, 12, 13) and spie.due_on == date(2026, 12, 1)
     assert orientation.rule.startswith("orientation sous 6 semaines")
-    assert [orientation.urgency(APPLIED + timedelta(days=d)) for d in (0, 21, 42, 60)] == [0.0, 0.5, 1.0, 1.0]
+    # The urgency matching scores with: 0 on the application day, 1 on the deadline and after.
+    people = ProfileTable.build([profile(rsa_applicant=True, rsa_applied_on=APPLIED), profile()])
+    openings = OpeningTable.build(
+        [epide_opening(), epide_opening(eligibility=Eligibility(rsa_applicant_required=True))]
+    )
+    pi, oj = np.array([0, 0, 1]), np.array([0, 1, 0])
+    by_day = {d: urgency(people, pi, openings, oj, APPLIED + timedelta(days=d)) for d in (0, 15, 21, 42, 60)}
+    expected = {0: [0, 0, 0], 15: [15 / 42, 0.5, 0], 21: [0.5, 0.7, 0], 42: [1, 1, 0], 60: [1, 1, 0]}
+    assert all(np.allclose(by_day[d], expected[d]) for d in expected), by_day
 
 
 def test_a_date_of_application_makes_an_applicant_and_contradicting_it_names_the_field() -> None:

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from passerelle.synthetic import make_openings, make_population, past_outcomes
+from services.matching.domain.features import FEATURES
 from services.matching.domain.success_model import (
     PLAIN,
     TREES,
     WITH_PROGRAMMES,
+    NotEnoughHistory,
     SuccessModel,
     calibration_table,
     choose_success_model,
@@ -59,6 +61,7 @@ def test_the_model_chosen_by_cross_validation_is_the_better_one_on_new_outcomes_
 
     x, y = columns(history, ())
     model, choice = choose_success_model(x, y, [r.opening.programme for r in history])
+    assert choice is not None
 
     with_effects = model.programmes or tuple(sorted({r.opening.programme for r in history}))
     held_out = {}
@@ -82,6 +85,7 @@ def test_programme_effects_win_where_the_history_is_large_enough_to_show_them() 
     y = np.array([r.success for r in records], dtype=int)
 
     model, choice = choose_success_model(x, y, [r.opening.programme for r in records])
+    assert choice is not None
 
     assert choice.chosen == WITH_PROGRAMMES and choice.cv_log_loss[WITH_PROGRAMMES] < choice.cv_log_loss[PLAIN]
     assert set(model.programmes) == {r.opening.programme for r in records}  # each has 30 outcomes or more
@@ -103,3 +107,16 @@ def test_the_chosen_model_travels_as_arrays_and_the_engine_scores_with_its_progr
             assert programme_part.tolist() == [float(p == candidate.opening.programme) for p in shipped.programmes]
             assert candidate.probability == pytest.approx(float(shipped.predict(candidate.features)), abs=1e-6)
     assert len({round(effects[f"programme:{p}"], 3) for p in shipped.programmes}) > 1  # effects differ
+
+
+def test_a_lopsided_history_is_learned_without_a_choice_or_kept_as_the_prior() -> None:
+    x = np.random.default_rng(0).random((60, len(FEATURES)))
+    y = np.zeros(60, dtype=int)
+    y[:3] = 1  # three successes: too few to cross-validate, enough to learn
+
+    model, choice = choose_success_model(x, y, ["Epide"] * 30 + ["HOPE"] * 30)
+
+    assert model.source.startswith("learned") and choice is None
+    y[1:] = 0
+    with pytest.raises(NotEnoughHistory):  # one success: nothing to learn from
+        choose_success_model(x, y, ["Epide"] * 60)

@@ -4,7 +4,7 @@ import numpy as np
 
 from passerelle.synthetic import make_openings, make_population, true_success
 from services.matching.domain.features import FEATURES
-from services.matching.domain.success_model import programme_columns
+from services.matching.domain.success_model import ISOTONIC_FROM, programme_columns
 from services.matching.service_layer.engine import MatchingEngine, pair_features_for
 from services.matching.service_layer.history import OutcomeRecord, learn_from
 
@@ -35,7 +35,8 @@ def test_the_learned_model_rewards_occupational_fit_and_is_calibrated() -> None:
     records, _ = _history(6000, seed=2)
     report = learn_from(records)
     model = report.model
-    assert model.source.startswith("learned (") and report.records >= 50
+    calibration = "isotonic" if report.records >= ISOTONIC_FROM else "sigmoid"
+    assert model.source.startswith(f"learned ({calibration}-calibrated")
     assert model.weights[FEATURES.index("occupation_similarity")] > 0
     assert model.weights[FEATURES.index("housing_unmet")] < 0
 

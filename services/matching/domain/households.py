@@ -3,7 +3,8 @@
 If any member of a household holds a seat in an opening that offers housing, every member is placed, all
 in one département (in one opening, or several of that département) — or none of them is housed. An assignment
 solved person by person is repaired household by household: among the one-opening, one-département and
-no-housing options that fit the seats left, the one worth most is kept."""
+no-housing options that fit the seats left, the one worth most is kept; only pairs of positive value are
+used (at a window's close, values are net of each seat's potential)."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def _one_opening(
     common: dict[int, float] | None = None
     for person in group:
         openings, values = pairs.of(person)
-        mine = {int(j): float(v) for j, v in zip(openings, values, strict=True) if housing[j]}
+        mine = {int(j): float(v) for j, v in zip(openings, values, strict=True) if housing[j] and v > 0}
         common = mine if common is None else {j: common[j] + v for j, v in mine.items() if j in common}
     for j, value in (common or {}).items():
         if left[j] >= len(group) and (best is None or value > best[0]):
@@ -108,7 +109,8 @@ def _one_department(
         value, places = 0.0, []
         for person in group:
             openings, values = pairs.of(person)
-            here = [(float(v), int(j)) for j, v in zip(openings, values, strict=True) if dept[j] == d and seats[j] > 0]
+            here = [(float(v), int(j)) for j, v in zip(openings, values, strict=True)
+                    if dept[j] == d and seats[j] > 0 and v > 0]  # fmt: skip
             if not here:
                 break
             v, j = max(here)
@@ -122,12 +124,14 @@ def _one_department(
 
 
 def _not_housed(group: list[int], pairs: Pairs, left: np.ndarray, housing: np.ndarray) -> tuple[float, list[int]]:
-    """Nobody housed: each member its best opening without housing that has a seat, or none."""
+    """Nobody housed: each member its best opening without housing that has a seat and is worth it (a
+    positive value: at a window's close, values are net of the seats' potentials), or none."""
     seats = left.copy()
     value, places = 0.0, []
     for person in group:
         openings, values = pairs.of(person)
-        here = [(float(v), int(j)) for j, v in zip(openings, values, strict=True) if not housing[j] and seats[j] > 0]
+        here = [(float(v), int(j)) for j, v in zip(openings, values, strict=True)
+                if not housing[j] and seats[j] > 0 and v > 0]  # fmt: skip
         if here:
             v, j = max(here)
             seats[j] -= 1

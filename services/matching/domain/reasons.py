@@ -54,7 +54,8 @@ def top_reasons(
     reasons = [f"réussite estimée à {round(probability * 100)} % ({_source(model.source)})"]
     deadline = legal_deadline(profile.rsa_applied_on, opening.eligibility.rsa_applicant_required)
     if deadline is not None:
-        reasons.append(f"à orienter avant le {deadline.due_on:%d/%m/%Y} ({deadline.rule}) : prioritaire à l'approche")
+        rule = deadline.rule.split(" / ")[0]  # the French part: the matcher's reasons are in French
+        reasons.append(f"à orienter avant le {deadline.due_on:%d/%m/%Y} ({rule}) : prioritaire à l'approche")
     contributions = sorted(model.contributions(features).items(), key=lambda item: -item[1])
     same_department = features[FEATURES.index("same_department")] > 0
     for name, contribution in contributions:

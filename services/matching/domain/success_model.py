@@ -25,12 +25,14 @@ from shared.events import SuccessModelTrained
 
 MIN_HISTORY = 50
 # Isotonic calibration overfits small histories: on synthetic worlds of 1,600-3,300 outcomes its
-# cross-validated log loss was 0.61-0.64 against 0.59-0.61 with sigmoid calibration (tests/unit/test_model_choice.py).
+# cross-validated log loss was 0.61-0.64 against 0.59-0.61 with sigmoid calibration (measured, README).
 ISOTONIC_FROM = 5000
 PROGRAMME_PREFIX = "programme:"
 MIN_PER_PROGRAMME = 30  # outcomes a programme needs before it gets an effect of its own
 MAX_PROGRAMMES = 40
 CV_FOLDS = 3
+# Each cross-validation fold calibrates on folds of its own: below this many of either class, no choice.
+MIN_PER_CLASS = 4 * CV_FOLDS
 MAX_NAME = 64  # a feature name on matching.model.v1
 PLAIN, WITH_PROGRAMMES, TREES = "logistic", "logistic + programme effects", "gradient-boosted trees (yardstick)"
 
@@ -121,8 +123,10 @@ def programme_columns(programmes: Sequence[str], names: Sequence[str]) -> np.nda
 
 
 def _check(y: np.ndarray) -> None:
-    if len(y) < MIN_HISTORY or len(set(y.tolist())) < 2:
-        raise NotEnoughHistory(f"{len(y)} outcomes ({int(y.sum())} successes): need {MIN_HISTORY} with both kinds")
+    if len(y) < MIN_HISTORY or min(int(y.sum()), len(y) - int(y.sum())) < 2:
+        raise NotEnoughHistory(
+            f"{len(y)} outcomes ({int(y.sum())} successes): need {MIN_HISTORY}, with 2 of each kind at least"
+        )
 
 
 def _calibrated(y: np.ndarray) -> CalibratedClassifierCV:
@@ -182,11 +186,15 @@ def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[tupl
 
 def choose_success_model(
     x: np.ndarray, y: np.ndarray, programmes: Sequence[str], seed: int = 0
-) -> tuple[SuccessModel, ModelChoice]:
+) -> tuple[SuccessModel, ModelChoice | None]:
     """The candidate with the lowest cross-validated log loss, refitted on every outcome. `programmes`:
-    each row's programme; those with MIN_PER_PROGRAMME outcomes get an effect of their own."""
+    each row's programme; when at least two programmes have MIN_PER_PROGRAMME outcomes, each of those
+    may get an effect of its own. With fewer than MIN_PER_CLASS successes or failures there is nothing
+    to cross-validate: the pair features alone, and no choice (None)."""
     y = y.astype(int)
     _check(y)
+    if min(int(y.sum()), len(y) - int(y.sum())) < MIN_PER_CLASS:
+        return train_success_model(x, y), None
     counts: dict[str, int] = {}
     for programme in programmes:
         counts[programme] = counts.get(programme, 0) + 1
@@ -196,8 +204,7 @@ def choose_success_model(
     candidates = {PLAIN: x}
     if len(frequent) > 1:
         candidates[WITH_PROGRAMMES] = with_programmes
-    folds = StratifiedKFold(n_splits=min(CV_FOLDS, int(min(y.sum(), len(y) - y.sum()))), shuffle=True,
-                            random_state=seed)  # fmt: skip
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
     out_of_fold = {name: np.zeros(len(y)) for name in [*candidates, TREES]}
     for train, test in folds.split(x, y):
         for name, columns in candidates.items():

@@ -81,6 +81,9 @@ class WindowCloser:
             new = decided.get(member.referral_id, member.opening_id)
             moves.append(self._move(member.beneficiary_id, member.opening_id, new, by_id, now))
         given = [(p, decided[_waiting_key(p)]) for p in waiting if decided.get(_waiting_key(p))]
+        if given:  # the solve took a while: whoever got a seat meanwhile (a late or amended proposal) waits no more
+            still = {p.beneficiary_id for p in await self._still_waiting([p for p, _ in given])}
+            given = [(p, new) for p, new in given if p.beneficiary_id in still]
         moves += [self._move(p.beneficiary_id, None, new, by_id, now) for p, new in given]
         holds = await self.seats.move_holds(moves, now)
         entries: list[tuple[str | None, str | None, BeneficiaryProfile, frozenset[str]]]
@@ -119,23 +122,21 @@ class WindowCloser:
         return SeatMove(holder, old, new, now + ttl)
 
     async def _waiting(self, window: DecisionWindowClosed, members: frozenset[str]) -> list[BeneficiaryProfile]:
-        """Newcomers of the last RATE_DAYS (the latest MAX_WINDOW_MEMBERS of them) who have no seat, no live
+        """Among the latest MAX_WINDOW_MEMBERS arrivals of the last RATE_DAYS, those with no seat, no live
         hold and no referral: each close is another chance for them (an urgent late arrival may win a seat
         a member holds). A minute's margin before the close leaves out anyone whose real-time proposal may
         still be on its way."""
         arrived = await self.profiles.arrived_between(
             window.closed_at - timedelta(days=RATE_DAYS), window.closed_at - timedelta(minutes=1), MAX_WINDOW_MEMBERS
         )
-        if not arrived:
+        return await self._still_waiting([p for p in arrived if p.beneficiary_id not in members])
+
+    async def _still_waiting(self, people: list[BeneficiaryProfile]) -> list[BeneficiaryProfile]:
+        """Those of `people` with no live hold and no opening tried."""
+        if not people:
             return []
         holding = {p.beneficiary_id for p in await self.pending.live(self.clock())}
-        waiting = []
-        for profile in arrived:
-            if profile.beneficiary_id in members or profile.beneficiary_id in holding:
-                continue
-            if not await self.tried.of(profile.beneficiary_id):
-                waiting.append(profile)
-        return waiting
+        return [p for p in people if p.beneficiary_id not in holding and not await self.tried.of(p.beneficiary_id)]
 
     async def _solve(
         self,

@@ -216,9 +216,14 @@ class MatchingEngine:
 
     # -- a batch, optimally ---------------------------------------------------------------------
     def score_batch(
-        self, profiles: Sequence[BeneficiaryProfile], pool_k: int = 80, progress: Progress | None = None
+        self,
+        profiles: Sequence[BeneficiaryProfile],
+        pool_k: int = 80,
+        progress: Progress | None = None,
+        urgency: bool = True,
     ) -> CandidatePool:
-        """Every feasible pair is scored; each person keeps their `pool_k` best, contiguous, best first."""
+        """Every feasible pair is scored; each person keeps their `pool_k` best, contiguous, best first.
+        `urgency=False` leaves legal deadlines out (look-alikes: their deadline is not today's)."""
         table = ProfileTable.build(profiles)
         vectors = self.space.profiles(table.tokens)
         groups: dict[tuple[int, int, int], list[int]] = {}
@@ -232,7 +237,7 @@ class MatchingEngine:
             for start in range(0, len(members), 256):
                 pi = np.array(members[start : start + 256], dtype=np.int64)
                 if oj.size:
-                    parts.append(self._score_block(table, vectors, profiles, pi, oj, pool_k, boundary))
+                    parts.append(self._score_block(table, vectors, profiles, pi, oj, pool_k, boundary, urgency))
                 if progress:
                     progress(len(pi))
         if not parts:
@@ -250,6 +255,7 @@ class MatchingEngine:
         oj: np.ndarray,
         pool_k: int,
         boundary: np.ndarray,
+        urgent: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         ok = eligible_pairs(table, pi, self.table, oj) & reachable_pairs(table, pi, self.table, oj)
         rows, cols = np.nonzero(ok)
@@ -260,7 +266,7 @@ class MatchingEngine:
         x = self._features(table, pi[rows], oj[cols], similarity)
         probability = self.model.predict(x)
         value = probability.astype(np.float64)
-        if (table.rsa_day[pi] >= 0).any():
+        if urgent and (table.rsa_day[pi] >= 0).any():
             value += URGENCY_WEIGHT * urgency(table, pi[rows], self.table, oj[cols], self.today())
         for local in np.unique(rows):
             profile = profiles[pi[local]]
@@ -321,7 +327,11 @@ class MatchingEngine:
                 groups, assignment.opening_of, Pairs.build(len(profiles), people, openings, pool.values[active]),
                 seats, self.table.offers_housing, self.table.dept,
             )  # fmt: skip
-            assignment = dataclasses.replace(assignment, opening_of=repaired)
+            value_of = dict(zip(zip(people.tolist(), openings.tolist(), strict=True), pool.values[active].tolist(),
+                                strict=True))  # fmt: skip
+            objective = sum(value_of[(i, j)] for i, j in enumerate(repaired.tolist()) if j >= 0)
+            # The dual prices and utilities stay those of the solve before the repair.
+            assignment = dataclasses.replace(assignment, opening_of=repaired, objective=objective)
         chosen_probability = np.zeros(len(profiles))
         reasons: list[list[str]] = [[] for _ in profiles]
         opening_of: list[ProgrammeOpening | None] = [None] * len(profiles)
@@ -376,7 +386,7 @@ class MatchingEngine:
         potentials = np.zeros(len(self.openings))
         if len(lookalikes) and arrival_days is not None and arrival_days.size:
             to_refer = days_to_refer if days_to_refer is not None else np.full(len(self.openings), np.inf)
-            future = self.score_batch(lookalikes, pool_k)
+            future = self.score_batch(lookalikes, pool_k, urgency=False)
             order = np.argsort(future.people, kind="stable")
             ghost_of, ghost_opening, ghost_value = future.people[order], future.openings[order], future.values[order]
             starts = np.searchsorted(ghost_of, np.arange(len(lookalikes) + 1))

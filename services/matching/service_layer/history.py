@@ -113,5 +113,5 @@ def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
     p = np.clip(model.predict(columns).astype(np.float64), 1e-6, 1 - 1e-6)
     log_loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     brier = float(np.mean((p - y) ** 2))
-    note = f"{model.source}, {choice.chosen}" if model.programmes else model.source
+    note = f"{model.source}, {choice.chosen}" if choice is not None and model.programmes else model.source
     return TrainingReport(model, len(records), successes, note, round(log_loss, 6), round(brier, 6), choice)

@@ -36,7 +36,6 @@ _FRENCH_BY_FIELD = {
     "department": "Choisissez le département dans la liste.",
     "return_country": "Code pays sur 2 lettres (ISO), par exemple SN.",
     "household_id": "Identifiant du foyer : 3 à 64 lettres, chiffres, « - » ou « _ », sans espace.",
-    "rsa_applied_on": "Une date de demande de RSA suppose « Demande de RSA : oui ».",
 }
 
 
@@ -134,6 +133,8 @@ def french_message(error: Any) -> str:
     message = str(error.get("msg", ""))
     if "birth_date must be before cir_signed_on" in message:
         return "La date de naissance doit précéder la signature du CIR."
+    if "sans demande de RSA" in message:
+        return "Une date de demande de RSA suppose « Demande de RSA : oui »."
     return _FRENCH_BY_TYPE.get(str(error["type"]), "Valeur invalide.")
 
 
