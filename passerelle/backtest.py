@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
-from services.matching.domain.success_model import MIN_HISTORY, calibration_table, programme_columns
+from services.matching.domain.success_model import MIN_HISTORY, calibration_table, with_programme_columns
 from services.matching.service_layer.engine import MatchingEngine, pair_features_for
 from services.matching.service_layer.history import OutcomeRecord, TrainingReport, learn_from
 from shared.events import BeneficiaryProfile, ProgrammeOpening
@@ -34,7 +34,7 @@ Step = Callable[[str], None]
 
 
 class TooLittleHistory(ValueError):
-    pass
+    """Not enough history to split (the message is French first)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,9 @@ def _unique_openings(records: Sequence[OutcomeRecord]) -> list[ProgrammeOpening]
 def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int = 0, step: Step = print) -> Backtest:
     """`records` oldest first; the last `holdout` share is the cohort replayed."""
     if not 0.05 <= holdout <= 0.95:
-        raise TooLittleHistory(f"holdout must be between 0.05 and 0.95, not {holdout}")
+        raise TooLittleHistory(
+            f"la part retenue doit être entre 0,05 et 0,95, pas {holdout} / holdout must be between 0.05 and 0.95"
+        )
     cut = len(records) - round(len(records) * holdout)
     earlier, seen, cohort = list(records[:cut]), set[str](), []
     for record in records[cut:]:  # a person once in the cohort: their first referral there
@@ -84,8 +86,9 @@ def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int =
             cohort.append(record)
     if len(earlier) < MIN_HISTORY or len(cohort) < MIN_HISTORY:
         raise TooLittleHistory(
-            f"{len(records)} records: the earlier part ({len(earlier)}) and the hold-out ({len(cohort)}) need "
-            f"{MIN_HISTORY} each"
+            f"{len(records)} orientations : la période antérieure ({len(earlier)}) et la cohorte retenue "
+            f"({len(cohort)}) en demandent {MIN_HISTORY} chacune / {len(records)} records: the earlier part "
+            f"and the hold-out need {MIN_HISTORY} each"
         )
     step("apprentissage du modèle sur la période antérieure / learning from the earlier part")
     model = learn_from(earlier)
@@ -156,14 +159,11 @@ def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int =
 def _columns(
     profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening], programmes: Sequence[str]
 ) -> np.ndarray:
-    """Pair features and a column per programme, for the evaluation model."""
-    x = pair_features_for(profiles, openings)
-    return np.hstack([x, programme_columns([o.programme for o in openings], programmes)])
+    """Pair features and a column per programme in `programmes`."""
+    return with_programme_columns(pair_features_for(profiles, openings), [o.programme for o in openings], programmes)
 
 
 def _probabilities(report: TrainingReport, records: Sequence[OutcomeRecord]) -> np.ndarray:
     """A model's chance of success for the pairs that actually happened."""
-    x = pair_features_for([r.profile for r in records], [r.opening for r in records])
-    if report.model.programmes:
-        x = np.hstack([x, programme_columns([r.opening.programme for r in records], report.model.programmes)])
+    x = _columns([r.profile for r in records], [r.opening for r in records], report.model.programmes)
     return np.asarray(report.model.predict(x), dtype=np.float64)

@@ -45,7 +45,7 @@ def run_synthetic_history(out: Path, people: int, openings: int, seed: int, cons
     """Past referrals from the synthetic world (each to a random feasible opening, its outcome drawn from
     the generator's hidden model), with the hidden group as a monitoring column."""
     if people < 1 or openings < 1:
-        raise UsageError("--people and --openings must be at least 1")
+        raise UsageError("--people et --openings valent au moins 1 / --people and --openings must be at least 1")
     rng = np.random.default_rng(seed)
     catalogue = make_openings(openings, rng)
     population = make_population(people, rng, "h")

@@ -12,21 +12,10 @@ referral back past it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 ORIENTATION_DELAY = timedelta(weeks=6)
 SPIE_APPOINTMENT_DELAY = timedelta(days=30)
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris_date(moment: datetime) -> date:
-    """The calendar day in France (metropolitan time) at `moment`: the day legal delays count in."""
-    return moment.astimezone(PARIS).date()
-
-
-def paris_today() -> date:
-    return paris_date(datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from services.matching.service_layer.referral_feedback import Feedback
 from shared.consuming import Route
 from shared.events import MatchingProposal, SuccessModelTrained
 from shared.events.envelope import Event
-from shared.legal_delays import paris_date
 from shared.metering import Meter
+from shared.paris_time import paris_date
 from shared.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
 from shared.publishing import EventPublisher
 from shared.topics import MATCHING_MODEL, MATCHING_PROPOSAL, TopicSpec

@@ -11,6 +11,7 @@ interaction by itself would reach (reported, never shipped: it is not plain arra
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -122,10 +123,16 @@ def programme_columns(programmes: Sequence[str], names: Sequence[str]) -> np.nda
     return columns
 
 
+def with_programme_columns(x: np.ndarray, programmes: Sequence[str], names: Sequence[str]) -> np.ndarray:
+    """Pair features `x` followed by the columns of the programmes in `names` (none: `x` itself)."""
+    return np.hstack([x, programme_columns(programmes, names)]) if len(names) else x
+
+
 def _check(y: np.ndarray) -> None:
     if len(y) < MIN_HISTORY or min(int(y.sum()), len(y) - int(y.sum())) < 2:
         raise NotEnoughHistory(
-            f"{len(y)} outcomes ({int(y.sum())} successes): need {MIN_HISTORY}, with 2 of each kind at least"
+            f"{len(y)} issues ({int(y.sum())} réussites) : il en faut {MIN_HISTORY}, dont 2 de chaque sorte / "
+            f"{len(y)} outcomes: need {MIN_HISTORY}, with 2 of each kind at least"
         )
 
 
@@ -195,12 +202,10 @@ def choose_success_model(
     _check(y)
     if min(int(y.sum()), len(y) - int(y.sum())) < MIN_PER_CLASS:
         return train_success_model(x, y), None
-    counts: dict[str, int] = {}
-    for programme in programmes:
-        counts[programme] = counts.get(programme, 0) + 1
+    counts = Counter(programmes)
     frequent = [p for p, c in counts.items() if c >= MIN_PER_PROGRAMME and len(PROGRAMME_PREFIX + p) <= MAX_NAME]
     frequent = sorted(sorted(frequent, key=lambda p: -counts[p])[:MAX_PROGRAMMES])
-    with_programmes = np.hstack([x, programme_columns(programmes, frequent)])
+    with_programmes = with_programme_columns(x, programmes, frequent)
     candidates = {PLAIN: x}
     if len(frequent) > 1:
         candidates[WITH_PROGRAMMES] = with_programmes

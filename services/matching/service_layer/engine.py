@@ -20,7 +20,7 @@ from services.matching.domain.success_model import SuccessModel, prior_model, pr
 from services.matching.domain.tables import COMMUTING, OpeningTable, ProfileTable, eligible_pairs, reachable_pairs
 from services.matching.domain.urgency import URGENCY_WEIGHT, urgency
 from shared.events import BeneficiaryProfile, ProgrammeOpening
-from shared.legal_delays import paris_today
+from shared.paris_time import paris_today
 
 PREFERENCE_BONUS = 0.05
 # At a window's close, a provisional hold is kept unless moving gains more than this (no move for a tie).

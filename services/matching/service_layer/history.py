@@ -17,7 +17,7 @@ from services.matching.domain.success_model import (
     SuccessModel,
     choose_success_model,
     prior_model,
-    programme_columns,
+    with_programme_columns,
 )
 from services.matching.service_layer.engine import pair_features_for
 from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
@@ -109,7 +109,7 @@ def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
         model, choice = choose_success_model(x, y, programmes)
     except NotEnoughHistory as exc:
         return TrainingReport(prior_model(), len(records), successes, f"{exc}; prior weights kept")
-    columns = np.hstack([x, programme_columns(programmes, model.programmes)]) if model.programmes else x
+    columns = with_programme_columns(x, programmes, model.programmes)
     p = np.clip(model.predict(columns).astype(np.float64), 1e-6, 1 - 1e-6)
     log_loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     brier = float(np.mean((p - y) ** 2))

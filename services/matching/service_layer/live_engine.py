@@ -13,7 +13,7 @@ from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.ports import Models, Openings, Pending, Prices
 from services.matching.service_layer.propose import Clock
-from shared.legal_delays import paris_today
+from shared.paris_time import paris_today
 
 log = logging.getLogger(__name__)
 

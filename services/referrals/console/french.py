@@ -4,13 +4,13 @@ and countries by name."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.localedata import load
 
 from services.referrals.console import i18n
 from shared.events import ConsentChannel
+from shared.paris_time import PARIS
 from shared.vocabulary import (
     DeclineReason,
     FrenchLevel,
@@ -20,8 +20,6 @@ from shared.vocabulary import (
     ProtectionStatus,
     ReferralStatus,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
 
 FRENCH_LEVEL = {
     FrenchLevel.NONE: "Aucune notion (non lecteur, non scripteur)",

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from shared.events import ProgrammeOpening
-
-PARIS = ZoneInfo("Europe/Paris")
+from shared.paris_time import PARIS
 
 
 @dataclass(frozen=True)

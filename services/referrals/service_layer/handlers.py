@@ -165,6 +165,13 @@ async def update_opening(opening: ProgrammeOpening, store: Records, publishers: 
 
 
 DEFAULT_RESPONSE_DAYS = 7
+
+
+def response_days(opening: ProgrammeOpening | None) -> int:
+    """The partner's days to answer a referral to `opening` (the default when the opening is unknown)."""
+    return opening.response_days if opening else DEFAULT_RESPONSE_DAYS
+
+
 NO_WINDOW = DecisionWindows()
 
 
@@ -198,7 +205,7 @@ async def refer_from_proposal(
         return existing  # published and applied before: a redelivered or repeated proposal
     opening = await store.get_opening(chosen.opening_id)
     now = clock()
-    days = opening.response_days if opening else DEFAULT_RESPONSE_DAYS
+    days = response_days(opening)
     candidate = candidate_summary(
         signing.profile(),
         now.date(),

@@ -18,10 +18,10 @@ from services.referrals.domain.referral import candidate_summary, referral_id_fo
 from services.referrals.domain.referral_view import ReferralView, event_from
 from services.referrals.service_layer.consent import pools_allowed
 from services.referrals.service_layer.handlers import (
-    DEFAULT_RESPONSE_DAYS,
     Clock,
     Publishers,
     publish_and_apply,
+    response_days,
     update_opening,
 )
 from services.referrals.service_layer.ports import Locks, Records, Views
@@ -96,7 +96,7 @@ class Lifecycle:
     async def _answer_due(self, view: ReferralView, now: datetime) -> datetime:
         """The partner's time to answer runs from the moment it receives the referral."""
         opening = await self.store.get_opening(view.opening_id)
-        return now + timedelta(days=(opening.response_days if opening else 0) or DEFAULT_RESPONSE_DAYS)
+        return now + timedelta(days=response_days(opening))
 
     async def send(self, referral_id: str, note: str | None = None) -> ReferralView | None:
         """Hand a proposed referral to its partner; None when it is no longer proposed (answered, withdrawn
@@ -167,7 +167,7 @@ class Lifecycle:
                 ),
                 actor=actor,
                 note=note,
-                respond_by=now + timedelta(days=opening.response_days or DEFAULT_RESPONSE_DAYS),
+                respond_by=now + timedelta(days=response_days(opening)),
             )
             return await publish_and_apply(event, self.views, self.publishers)
 

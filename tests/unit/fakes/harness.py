@@ -33,7 +33,7 @@ from shared.cloudevents import new_attributes
 from shared.consuming import Route, decode_event
 from shared.events import ReferralEvent
 from shared.events.envelope import Event
-from shared.legal_delays import paris_date
+from shared.paris_time import paris_date
 from shared.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
 from shared.topics import (
     BENEFICIARY_PROFILE,
