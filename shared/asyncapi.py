@@ -87,10 +87,27 @@ def conform(document: dict[str, Any]) -> dict[str, Any]:
         names = PARAMETER.findall(channel.get("address", ""))
         if names:
             channel["parameters"] = {n: {"description": PARAMETERS.get(n, n)} for n in names}
+    _one_event_per_record(document)
     for name, message in document.get("components", {}).get("messages", {}).items():
         message["headers"] = DEAD_LETTER_HEADERS if name.startswith(OPS_DLQ.name + ".") else CLOUDEVENTS_HEADERS
         message.pop("correlationId", None)  # not a Passerelle attribute: ce_id identifies an event
     return document
+
+
+def _one_event_per_record(document: dict[str, Any]) -> None:
+    """Consumers take records in batches, and FastStream describes a batch subscriber's payload as an
+    array of events; on the wire each record is one event, so the message names the event's schema."""
+    schemas = document.get("components", {}).get("schemas", {})
+    unwrapped: set[str] = set()
+    for message in document.get("components", {}).get("messages", {}).values():
+        ref = message.get("payload", {}).get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        wrapper = schemas.get(name, {})
+        if wrapper.get("type") == "array" and "$ref" in wrapper.get("items", {}):
+            message["payload"] = dict(wrapper["items"])
+            unwrapped.add(name)
+    for name in unwrapped:
+        schemas.pop(name, None)
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:

@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pydantic import ValidationError
 
 from shared import telemetry
@@ -26,7 +28,7 @@ from shared.events.envelope import Event
 from shared.kafka_broker import consumer_options
 from shared.settings import ServiceSettings
 from shared.state_guard import StateGuard, StateLost
-from shared.topics import FIXED_TOPICS
+from shared.telemetry import TRACEPARENT
 
 E = TypeVar("E", bound=Event)
 log = logging.getLogger(__name__)
@@ -52,16 +54,16 @@ def check_envelope(
 
 
 def decode_body(model: type[E], body: bytes) -> E:
-    """The body as a `model`; raise PoisonMessage with a reason."""
-    try:
-        json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PoisonMessage(f"body is not valid JSON: {exc}") from exc
-    except RecursionError as exc:
-        raise PoisonMessage("body is JSON nested too deeply to parse") from exc
+    """The body as a `model`; raise PoisonMessage with a reason (one parse: pydantic's own JSON reader)."""
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
+        broken = next((err for err in exc.errors() if err["type"] == "json_invalid"), None)
+        if broken is not None:
+            detail = str(broken.get("ctx", {}).get("error", broken["msg"]))
+            if "recursion" in detail:
+                raise PoisonMessage("body is JSON nested too deeply to parse") from exc
+            raise PoisonMessage(f"body is not valid JSON: {detail}") from exc
         raise PoisonMessage(f"body does not fit {model.__name__}: {_field_errors(exc)}") from exc
 
 
@@ -78,12 +80,21 @@ def _field_errors(exc: ValidationError) -> str:
 
 
 EventHandler = Callable[[E, CloudEventAttributes], Awaitable[None]]
-ATTRIBUTES = "passerelle_cloud_event"  # where ConsumeSafely leaves a message's parsed CloudEvents attributes
+DELIVERIES = "passerelle_deliveries"  # where ConsumeBatchSafely leaves a batch's judged, decoded records
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One consumed record that passed the judging: its event, its CloudEvents attributes, the record."""
+
+    event: Event
+    attributes: CloudEventAttributes
+    record: ConsumedRecord
 
 
 @dataclass
 class ConsumePolicy:
-    """How one subscriber treats what it cannot process (shared by the middleware of its messages)."""
+    """How one subscriber treats what it cannot process (shared by the middleware of its batches)."""
 
     model: type[Event]
     dead_letters: DeadLetters
@@ -91,15 +102,27 @@ class ConsumePolicy:
     retry_delay_s: float
     max_attempts: int = 6
     guard: StateGuard | None = None
-    attempts: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    tracer: Tracer | None = None
+
+    async def judge(self, record: ConsumedRecord) -> Delivery | None:
+        """The record as a Delivery, or None once it has been dead-lettered with the reason."""
+        headers = {name: value for name, value in record.headers or ()}
+        try:
+            attributes = check_envelope(self.model, record.value or b"", headers, self.max_bytes)
+            event = decode_body(self.model, record.value or b"")
+        except PoisonMessage as exc:
+            await self.dead_letters.send(record, str(exc))
+            return None
+        return Delivery(event, attributes, record)
 
 
-class ConsumeSafely(BaseMiddleware):  # type: ignore[type-arg]
-    """FastStream middleware of one subscriber: poison is dead-lettered and acknowledged; other failures
-    are retried with exponential back-off, and after `max_attempts` failures of the same message it is
-    dead-lettered too, so that one message a handler cannot process never stalls its partition. With a
-    guard, the handler runs only on intact state, and a message that overlapped a loss of state is
-    redelivered after the rebuild without counting as a failure."""
+class ConsumeBatchSafely(BaseMiddleware):  # type: ignore[type-arg]
+    """FastStream middleware of one batch subscriber. Each record is judged first: poison (too large, no
+    CloudEvents headers, a body that does not fit the model) is dead-lettered with its reason, and the
+    rest go to the handler together. With a guard, the batch runs only on intact state (the marker is
+    read once before and once after the batch, not per record); a batch that overlapped a loss of state
+    is redelivered whole after the rebuild, and idempotent handlers make the repeat harmless. The offsets
+    are committed once the whole batch is handled (FastStream acknowledges it)."""
 
     def __init__(self, msg: Any, /, *, context: Any, policy: ConsumePolicy) -> None:
         super().__init__(msg, context=context)
@@ -107,82 +130,157 @@ class ConsumeSafely(BaseMiddleware):  # type: ignore[type-arg]
 
     async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]) -> Any:
         policy = self.policy
-        record: ConsumedRecord = msg.raw_message
-        headers = {name: value for name, value in record.headers or ()}
-        try:
-            attributes = check_envelope(policy.model, record.value or b"", headers, policy.max_bytes)
-        except PoisonMessage as exc:
-            await policy.dead_letters.send(record, str(exc))
+        records: tuple[ConsumedRecord, ...] = msg.raw_message
+        judged = [await policy.judge(record) for record in records]
+        deliveries = [delivery for delivery in judged if delivery is not None]
+        if not deliveries:
             return None
-        setattr(msg, ATTRIBUTES, attributes)  # read once: the handler takes them from the message
-        where = (record.topic, record.partition, record.offset)
-        meter = policy.dead_letters.meter
-        started = time.perf_counter()
+        setattr(msg, DELIVERIES, deliveries)  # read by the decoder and by the handler
         try:
-            with telemetry.handling(attributes.id):  # the span is FastStream's telemetry middleware's
-                if policy.guard is None:
-                    result = await call_next(msg)  # decodes the body (PoisonMessage) and calls the handler
-                else:
-                    async with policy.guard.passing():
-                        result = await call_next(msg)
+            if policy.guard is None:
+                result = await call_next(msg)
+            else:
+                async with policy.guard.passing():
+                    result = await call_next(msg)
         except StateLost:
-            log.warning("state lost while handling; redelivering after the rebuild", extra={"offset": record.offset})
+            first = records[0]
+            log.warning(
+                "state lost while handling a batch; redelivering it after the rebuild",
+                extra={"topic": first.topic, "offset": first.offset, "records": len(records)},
+            )
             assert policy.guard is not None
             await policy.guard.ensure()
             raise
-        except PoisonMessage as exc:
-            await policy.dead_letters.send(record, str(exc))
-            return None
-        except Exception as exc:
-            if meter is not None:
-                meter.failed(record.topic, f"{type(exc).__name__}: {exc}")
-            failures = policy.attempts.get(where, 0) + 1
-            if failures >= policy.max_attempts:
-                policy.attempts.pop(where, None)
-                log.exception("handler failed %d times; dead-lettering the message", failures)
-                await policy.dead_letters.send(record, f"handler failed {failures} times: {type(exc).__name__}: {exc}")
-                return None
-            policy.attempts[where] = failures
-            log.exception(
-                "handler failed; the message will be redelivered",
-                extra={"event_id": attributes.id, "topic": record.topic, "offset": record.offset, "attempt": failures},
-            )
-            await asyncio.sleep(policy.retry_delay_s * 2 ** (failures - 1))
-            raise
-        policy.attempts.pop(where, None)
+        traces = sorted({trace for delivery in deliveries if (trace := _trace_id(delivery.record))})
         log.info(
-            "event handled",
-            extra={"event_type": attributes.type, "topic": record.topic, "offset": record.offset,
-                   "event_id": attributes.id, "trace_id": telemetry.current_trace_id()},
-        )  # fmt: skip
-        if meter is not None:
-            meter.consumed(record.topic, time.perf_counter() - started)
+            "events handled",
+            extra={
+                "topic": records[0].topic,
+                "events": len(deliveries),
+                "dead_lettered": len(records) - len(deliveries),
+                "offsets": _offset_ranges(records),
+                "event_ids": [delivery.attributes.id for delivery in deliveries],
+                "trace_ids": traces,
+            },
+        )
         return result
 
 
-def typed_handler(model: type[E], handler: EventHandler[E]) -> Callable[..., Awaitable[None]]:
-    """The function FastStream calls: its signature names the event model, so that the AsyncAPI document
-    shows the payload; the body was validated by the subscriber's decoder."""
+def _offset_ranges(records: Sequence[ConsumedRecord]) -> dict[str, str]:
+    """Per partition, the first and last offset of a batch ("0": "120-179")."""
+    ranges: dict[int, tuple[int, int]] = {}
+    for record in records:
+        low, high = ranges.get(record.partition, (record.offset, record.offset))
+        ranges[record.partition] = (min(low, record.offset), max(high, record.offset))
+    return {str(partition): f"{low}-{high}" for partition, (low, high) in sorted(ranges.items())}
 
-    async def on_event(event: Any, msg: Any) -> None:
-        attributes = getattr(msg, ATTRIBUTES, None)
-        if attributes is None:  # called without the middleware (FastStream's test broker)
-            attributes = read_attributes({name: value for name, value in msg.raw_message.headers or ()})
-        await handler(event, attributes)
+
+def _text_headers(record: ConsumedRecord) -> dict[str, str]:
+    return {name: value.decode(errors="replace") for name, value in record.headers or ()}
+
+
+def _trace_id(record: ConsumedRecord) -> str | None:
+    """The trace a record belongs to, from its `traceparent` header (W3C: version-trace-span-flags)."""
+    for name, value in record.headers or ():
+        if name == TRACEPARENT:
+            parts = value.decode(errors="replace").split("-")
+            return parts[1] if len(parts) == 4 else None
+    return None
+
+
+async def handle_in_order(deliveries: Sequence[Delivery], handler: EventHandler[Any], policy: ConsumePolicy) -> None:
+    """Handle a batch: the records of each partition one after the other, in their order (so per key,
+    the order they were written in), and the partitions side by side."""
+    by_partition: dict[tuple[str, int], list[Delivery]] = {}
+    for delivery in deliveries:
+        by_partition.setdefault((delivery.record.topic, delivery.record.partition), []).append(delivery)
+
+    async def one_partition(queue: list[Delivery]) -> None:
+        for delivery in queue:
+            await handle_one(delivery, handler, policy)
+
+    if len(by_partition) == 1:
+        await one_partition(deliveries if isinstance(deliveries, list) else list(deliveries))
+        return
+    async with asyncio.TaskGroup() as group:
+        for queue in by_partition.values():
+            group.create_task(one_partition(queue))
+
+
+async def handle_one(delivery: Delivery, handler: EventHandler[Any], policy: ConsumePolicy) -> None:
+    """One record: handled, or retried in place with exponential back-off, and dead-lettered after
+    `max_attempts` failures so that one message a handler cannot process never stalls its partition. A
+    failure that came with a loss of state raises StateLost: the batch is redelivered after the rebuild."""
+    record, attributes = delivery.record, delivery.attributes
+    meter = policy.dead_letters.meter
+    failures = 0
+    while True:
+        started = time.perf_counter()
+        try:
+            with _span(policy.tracer, record), telemetry.handling(attributes.id):
+                await handler(delivery.event, attributes)
+        except StateLost:
+            raise
+        except PoisonMessage as exc:  # refused by a projection (an event out of order)
+            await policy.dead_letters.send(record, str(exc))
+            return
+        except Exception as exc:
+            if policy.guard is not None and not await policy.guard.intact():
+                raise StateLost("state vanished while handling a message") from exc
+            failures += 1
+            if meter is not None:
+                meter.failed(record.topic, f"{type(exc).__name__}: {exc}")
+            if failures >= policy.max_attempts:
+                log.exception("handler failed %d times; dead-lettering the message", failures)
+                await policy.dead_letters.send(record, f"handler failed {failures} times: {type(exc).__name__}: {exc}")
+                return
+            log.exception(
+                "handler failed; the message will be handled again",
+                extra={"event_id": attributes.id, "topic": record.topic, "offset": record.offset, "attempt": failures},
+            )
+            await asyncio.sleep(policy.retry_delay_s * 2 ** (failures - 1))
+            continue
+        if meter is not None:
+            meter.consumed(record.topic, time.perf_counter() - started)
+        return
+
+
+@contextmanager
+def _span(tracer: Tracer | None, record: ConsumedRecord) -> Iterator[None]:
+    """A span per record, child of the span that published it (its `traceparent`): what is published
+    while handling it stays in the trace of the request that caused it."""
+    if tracer is None:
+        yield
+        return
+    parent = _PROPAGATOR.extract(_text_headers(record))
+    with tracer.start_as_current_span(f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER):
+        yield
+
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def batch_handler(model: type[E], handler: EventHandler[E], policy: ConsumePolicy) -> Callable[..., Awaitable[None]]:
+    """The function FastStream calls with a batch: its signature names the event model, so that the
+    AsyncAPI document shows the payload (`shared.asyncapi` shows one event per record, as on the wire);
+    the records were judged and decoded by the middleware."""
+
+    async def on_batch(events: Any, msg: Any) -> None:
+        await handle_in_order(getattr(msg, DELIVERIES), handler, policy)
 
     parameter = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    on_event.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    on_batch.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            inspect.Parameter("event", parameter, annotation=model),
+            inspect.Parameter("events", parameter, annotation=list[model]),  # type: ignore[valid-type]
             inspect.Parameter("msg", parameter, annotation=KafkaMessage),
         ],
         return_annotation=None,
     )
-    on_event.__annotations__ = {"event": model, "msg": KafkaMessage, "return": None}
-    on_event.__name__ = handler.__name__
-    on_event.__qualname__ = handler.__name__
-    on_event.__doc__ = handler.__doc__
-    return on_event
+    on_batch.__annotations__ = {"events": list[model], "msg": KafkaMessage, "return": None}  # type: ignore[valid-type]
+    on_batch.__name__ = handler.__name__
+    on_batch.__qualname__ = handler.__name__
+    on_batch.__doc__ = handler.__doc__
+    return on_batch
 
 
 @dataclass(frozen=True)
@@ -201,9 +299,12 @@ def subscribe_all(
     routes: list[Route],
     dead_letters: DeadLetters,
     guard: StateGuard | None = None,
+    tracer: Tracer | None = None,
 ) -> None:
     for route in routes:
-        subscribe(broker, settings, route.topic, route.model, route.handler, route.group, dead_letters, guard)
+        subscribe(
+            broker, settings, route.topic, route.model, route.handler, route.group, dead_letters, guard, tracer=tracer
+        )
 
 
 def subscribe(
@@ -216,18 +317,18 @@ def subscribe(
     dead_letters: DeadLetters,
     guard: StateGuard | None = None,
     max_attempts: int = 6,
+    tracer: Tracer | None = None,
 ) -> None:
-    """Register `handler` for `topic` in consumer group `group`, typed with `model`: at-least-once,
-    poison-safe, and (with a guard) never acting on a wiped state."""
-    spec = next((t for t in FIXED_TOPICS if t.name == topic), None)
+    """Register `handler` for `topic` in consumer group `group`, typed with `model`: consumed in batches,
+    at-least-once, poison-safe, and (with a guard) never acting on a wiped state."""
     policy = ConsumePolicy(
-        model, dead_letters, settings.max_event_bytes, settings.transient_retry_delay_s, max_attempts, guard
+        model, dead_letters, settings.max_event_bytes, settings.transient_retry_delay_s, max_attempts, guard, tracer
     )
-    router = KafkaRouter(middlewares=[functools.partial(ConsumeSafely, policy=policy)])
+    router = KafkaRouter(middlewares=[functools.partial(ConsumeBatchSafely, policy=policy)])
 
-    async def decode(msg: StreamMessage[Any]) -> E:
-        return decode_body(model, msg.body)
+    async def decode(msg: StreamMessage[Any]) -> list[Event]:
+        return [delivery.event for delivery in getattr(msg, DELIVERIES)]
 
-    options = consumer_options(settings, group, spec.partitions if spec else 1) | {"decoder": decode}
-    router.subscriber(topic, **options)(typed_handler(model, handler))
+    options = consumer_options(settings, group) | {"decoder": decode}
+    router.subscriber(topic, **options)(batch_handler(model, handler, policy))
     broker.include_router(router)

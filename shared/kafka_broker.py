@@ -37,31 +37,34 @@ def make_broker(settings: ServiceSettings, client_id: str, middlewares: Sequence
 
 
 async def parse_any_headers(
-    record: ConsumerRecord[Any, Any], parse: Callable[[ConsumerRecord[Any, Any]], Awaitable[StreamMessage[Any]]]
+    records: tuple[ConsumerRecord[Any, Any], ...],
+    parse: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[StreamMessage[Any]]],
 ) -> StreamMessage[Any]:
-    """FastStream's parser decodes every header as UTF-8 and drops the record (offset committed, no handler
-    call) when one is not: parse a copy whose headers are made text, and hand the handler the original
-    record, so that our poison check sees the real bytes and dead-letters it with the reason."""
+    """FastStream's parser decodes every header as UTF-8 and fails the whole batch when one is not: parse
+    copies whose headers are made text, and hand the middleware the original records, so that our poison
+    check sees the real bytes and dead-letters that record alone with the reason."""
     try:
-        return await parse(record)
+        return await parse(records)
     except UnicodeDecodeError:
-        readable = [(name, value.decode(errors="backslashreplace").encode()) for name, value in record.headers]
-        copy = dataclasses.replace(record, headers=readable)
-        if hasattr(record, "consumer"):  # set by FastStream on each record: the consumer that commits it
-            copy.consumer = record.consumer  # type: ignore[attr-defined]
-        message = await parse(copy)
-        message.raw_message = record
+        message = await parse(tuple(_readable(record) for record in records))
+        message.raw_message = records
         return message
 
 
-def consumer_options(settings: ServiceSettings, group_id: str, partitions: int = 1) -> dict[str, Any]:
-    """At-least-once: commit after the handler succeeds, rewind on an exception (`shared.consuming.subscribe`
-    adds the decoder of the subscriber's event model). With several partitions,
-    up to `kafka_consumers_per_topic` consumers of the group share them in this process (FastStream's
-    concurrent-between-partitions subscriber), each committing its own partitions' offsets."""
+def _readable(record: ConsumerRecord[Any, Any]) -> ConsumerRecord[Any, Any]:
+    readable = [(name, value.decode(errors="backslashreplace").encode()) for name, value in record.headers]
+    return dataclasses.replace(record, headers=readable)
+
+
+def consumer_options(settings: ServiceSettings, group_id: str) -> dict[str, Any]:
+    """Batches, at-least-once: up to `kafka_batch_max_records` records at a time (from any of the
+    partitions this process owns), committed once the whole batch is handled, rewound on an exception
+    (`shared.consuming.subscribe` adds the middleware that judges each record and the decoder)."""
     return {
         "group_id": group_id,
-        "max_workers": max(1, min(settings.kafka_consumers_per_topic, partitions)),
+        "batch": True,
+        "max_records": settings.kafka_batch_max_records,
+        "batch_timeout_ms": settings.kafka_fetch_max_wait_ms,
         "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.kafka_session_timeout_ms,

@@ -46,12 +46,12 @@ class ServiceSettings(BaseSettings):
         description="How long the broker may hold a fetch waiting for data; the embedded Tansu answers only when it "
         "expires, so this is added to every hop at low load (aiokafka's default 500 ms made a signing take ~2 s)",
     )
-    kafka_consumers_per_topic: int = Field(
-        3,
+    kafka_batch_max_records: int = Field(
+        200,
         ge=1,
-        le=32,
-        description="Consumers per subscribed topic in each process, each owning some partitions: handlers wait on "
-        "the broker and Redis, so partitions are worked on side by side (order within a partition is kept)",
+        le=10_000,
+        description="Most records a consumer takes at a time: a batch is judged, handled (each partition's records in "
+        "order, partitions side by side) and committed together, with the state marker read once for it",
     )
     kafka_replication_factor: int = Field(1, ge=1)
     kafka_manage_topics: bool = Field(

@@ -48,7 +48,8 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     redis = make_redis(settings.redis_url)
     matching = bootstrap(settings, broker, redis, meter, clock)
     guard = StateGuard(redis, SERVICE, matching.rebuild, check_interval_s=settings.state_check_interval_s)
-    subscribe_all(broker, settings, matching.routes, DeadLetters(broker, SERVICE, meter), guard)
+    tracer = traces.get_tracer(SERVICE)
+    subscribe_all(broker, settings, matching.routes, DeadLetters(broker, SERVICE, meter), guard, tracer)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
     lease = Lease(redis, "matching:reoptimise-lease", settings.instance_id)
 

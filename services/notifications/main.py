@@ -50,7 +50,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     notifications = bootstrap(settings, broker, redis, meter, clock)
     outbox = notifications.outbox
     guard = StateGuard(redis, SERVICE, notifications.rebuild, check_interval_s=settings.state_check_interval_s)
-    subscribe_all(broker, settings, notifications.routes, dead_letters, guard)
+    subscribe_all(broker, settings, notifications.routes, dead_letters, guard, traces.get_tracer(SERVICE))
     policy = RetryPolicy(
         base_s=settings.webhook_backoff_base_s,
         max_delay_s=settings.webhook_max_delay_s,

@@ -73,7 +73,8 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     referrals = bootstrap(settings, broker, redis, meter, now)
     context, mail = referrals.context, referrals.mail
     guard = StateGuard(redis, SERVICE, referrals.rebuild, check_interval_s=settings.state_check_interval_s)
-    subscribe_all(broker, settings, referrals.routes, DeadLetters(broker, SERVICE, meter), guard)
+    tracer = traces.get_tracer(SERVICE)
+    subscribe_all(broker, settings, referrals.routes, DeadLetters(broker, SERVICE, meter), guard, tracer)
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)  # declares its publishers now
     lag_sampler = LagSampler(settings.kafka_bootstrap_servers, settings.lag_sample_interval_s)
     ops_picture = OpsPicture()
