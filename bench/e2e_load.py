@@ -128,6 +128,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="the services' LOG_LEVEL (INFO, their default)",
     )
+    parser.add_argument(
+        "--instances",
+        type=positive(int, 4),
+        default=1,
+        help="instances of each service, in the same consumer groups; the load's HTTP goes to the first (1)",
+    )
+    parser.add_argument(
+        "--kill-at",
+        type=positive(float, 3600),
+        default=None,
+        help="SIGKILL every service of the last instance this many seconds into the load (needs --instances 2+)",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"JSON report ({DEFAULT_OUTPUT})")
     args = parser.parse_args(argv)
     if args.points is not None and (args.rate is not None or args.seconds is not None):
@@ -140,6 +152,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if unknown or not names:
             parser.error(f"--points: unknown point(s) {', '.join(unknown) or '(none)'}; use saturation, latency")
         args.plan = [(n, *STANDARD_POINTS[n]) for n in names]
+    if args.kill_at is not None and args.instances < 2:
+        parser.error("--kill-at needs --instances 2 or more: killing the only instance stops the pipeline")
     return args
 
 
@@ -205,8 +219,14 @@ class Accounting:
     machine_at: dict[str, dict[str, float]] = field(default_factory=dict)
     samples: list[tuple[float, dict[str, float]]] = field(default_factory=list)
 
+    last: dict[str, float] = field(default_factory=dict)  # a killed process keeps the CPU it had used
+
     def read(self) -> dict[str, float]:
-        return {name: used for name, pid in self.pids.items() if (used := cpu_seconds(pid)) is not None}
+        for name, pid in self.pids.items():
+            used = cpu_seconds(pid)
+            if used is not None:
+                self.last[name] = used
+        return dict(self.last)
 
     def mark(self, name: str) -> None:
         self.marks[name] = self.read()
@@ -264,22 +284,27 @@ class Accounting:
 HANDLER_SECONDS = "faststream_received_processed_messages_duration_seconds"
 
 
-async def handler_seconds(stack: ServiceStack) -> dict[str, dict[str, tuple[float, float]]]:
-    """Per service and consumed topic: (messages handled, seconds spent in the handler), from /metrics."""
+async def handler_seconds(stacks: list[ServiceStack]) -> dict[str, dict[str, tuple[float, float]]]:
+    """Per service and consumed topic: (messages handled, seconds spent in the handler), from /metrics,
+    summed over the instances still running."""
     found: dict[str, dict[str, tuple[float, float]]] = {}
     async with httpx.AsyncClient(timeout=10) as client:
-        for name in stack.services:
-            try:
-                text = (await client.get(f"{stack.url(name)}/metrics")).text
-            except httpx.HTTPError:
-                continue
-            per_topic: dict[str, list[float]] = {}
-            for line in text.splitlines():
-                for suffix, index in (("_count{", 0), ("_sum{", 1)):
-                    if line.startswith(HANDLER_SECONDS + suffix):
-                        topic = line.split('handler="', 1)[1].split('"', 1)[0]
-                        per_topic.setdefault(topic, [0.0, 0.0])[index] = float(line.rsplit(" ", 1)[1])
-            found[name] = {topic: (count, total) for topic, (count, total) in per_topic.items()}
+        for stack in stacks:
+            for name in stack.services:
+                try:
+                    text = (await client.get(f"{stack.url(name)}/metrics")).text
+                except httpx.HTTPError:
+                    continue
+                per_topic: dict[str, list[float]] = {}
+                for line in text.splitlines():
+                    for suffix, index in (("_count{", 0), ("_sum{", 1)):
+                        if line.startswith(HANDLER_SECONDS + suffix):
+                            topic = line.split('handler="', 1)[1].split('"', 1)[0]
+                            per_topic.setdefault(topic, [0.0, 0.0])[index] = float(line.rsplit(" ", 1)[1])
+                mine = found.setdefault(name, {})
+                for topic, (count, total) in per_topic.items():
+                    before = mine.get(topic, (0.0, 0.0))
+                    mine[topic] = (before[0] + count, before[1] + total)
     return found
 
 
@@ -316,8 +341,13 @@ def handler_report(
     return rows
 
 
-def stack_pids(infrastructure: Infrastructure, stack: ServiceStack) -> dict[str, int]:
-    pids = {name: s.process.pid for name, s in stack.services.items() if s.process is not None}
+def stack_pids(infrastructure: Infrastructure, stacks: list[ServiceStack]) -> dict[str, int]:
+    pids = {
+        name + (f" #{stack.instance}" if stack.instance else ""): s.process.pid
+        for stack in stacks
+        for name, s in stack.services.items()
+        if s.process is not None
+    }
     kafka, redis = infrastructure._kafka, infrastructure._redis  # the embedded processes, read only
     if kafka is not None and kafka._process is not None:
         pids["tansu"] = kafka._process.pid
@@ -547,6 +577,16 @@ class Clients:
         return f"202: {self.counts.get(202, 0)}  errors: {errors}  at partner: {deliveries.count}"
 
 
+async def kill_later(stack: ServiceStack, after_s: float, killed: dict[str, float]) -> None:
+    """SIGKILL every service of `stack` `after_s` seconds into the load, as a crash of that instance would;
+    the other instances' consumers take its partitions over after their session timeout."""
+    await asyncio.sleep(after_s)
+    for name in stack.services:
+        stack.kill(name)
+        killed[f"{name} #{stack.instance}"] = round(after_s, 1)
+    console.print(f"killed instance #{stack.instance} of every service, {after_s:g} s into the load")
+
+
 async def warm_up(client: httpx.AsyncClient, deliveries: Deliveries, tag: str) -> float:
     """A few signings through the whole chain first: the consumer groups have joined before the clock runs."""
     started = time.monotonic()
@@ -596,8 +636,9 @@ def seconds_summary(values: list[float]) -> dict[str, float | None]:
 
 
 async def drive(
-    name: str, rate: float, seconds: float, args: argparse.Namespace, infra: Infrastructure, stack: ServiceStack
+    name: str, rate: float, seconds: float, args: argparse.Namespace, infra: Infrastructure, stacks: list[ServiceStack]
 ) -> dict[str, Any]:
+    stack = stacks[0]  # the one the load's HTTP goes to
     bootstrap = infra.kafka_bootstrap_servers
     total = math.ceil(rate * seconds)
     headers, openings = await seed(stack.url("referrals"), stack.url("matching"), bootstrap, total + WARMUP_SIGNINGS)
@@ -605,18 +646,19 @@ async def drive(
     signings = [Signing(f"b{tag}-{i:06d}", signing_body(f"b{tag}-{i:06d}")) for i in range(total)]
     topic = partner_candidates_topic(PARTNER_ID).name
     background: list[asyncio.Task[None]] = []
+    killed: dict[str, float] = {}
     with partner_reader(bootstrap, topic) as (out, reader_pid):
         deliveries = Deliveries(out, openings)
         for signing in signings:
             deliveries.expect(signing)
         background.append(asyncio.create_task(deliveries.poll_forever()))
-        pids = {**stack_pids(infra, stack), "bench client": os.getpid(), "bench reader": reader_pid}
+        pids = {**stack_pids(infra, stacks), "bench client": os.getpid(), "bench reader": reader_pid}
         accounting = Accounting(pids)
         clients = Clients(stack.url("referrals"), headers, args.connections, args.request_timeout)
         try:
             warm_s = await warm_up(clients.pools[0], deliveries, tag)
             background.append(asyncio.create_task(accounting.sample_forever()))
-            handlers_before = await handler_seconds(stack)
+            handlers_before = await handler_seconds(stacks)
             redis_before = await redis_command_counts(infra.redis_url)
             progress = Progress(
                 TextColumn("[bold]{task.description}"),
@@ -634,6 +676,8 @@ async def drive(
                 t0_mono, t0_wall = time.monotonic(), time.time()
                 for i, signing in enumerate(signings):
                     signing.due_wall = t0_wall + i / rate
+                if args.kill_at is not None:
+                    background.append(asyncio.create_task(kill_later(stacks[-1], args.kill_at, killed)))
                 next_refresh = 0.0
                 for i, signing in enumerate(signings):
                     due = t0_mono + i / rate
@@ -669,7 +713,7 @@ async def drive(
                 progress.update(drain_bar, completed=sum(1 for s in accepted if s.read_wall is not None))
             drained_mono = time.monotonic()
             accounting.mark("drained")
-            handlers = handler_report(handlers_before, await handler_seconds(stack), drained_mono - t0_mono)
+            handlers = handler_report(handlers_before, await handler_seconds(stacks), drained_mono - t0_mono)
             redis_after = await redis_command_counts(infra.redis_url)
             lag_end = await lag_at_load_end
             lag_drained, lag_settle_s = await settled_lag(bootstrap)
@@ -726,6 +770,8 @@ async def drive(
         "consumer_lag_at_load_end": lag_end,
         "consumer_lag_after_drain": lag_drained,
         "consumer_lag_settled_after_s": lag_settle_s,
+        "instances": len(stacks),
+        "killed_s_into_load": killed,
         "processes": processes,
         "consumers": handlers,
         "redis_commands_per_delivered_signing": {
@@ -745,22 +791,28 @@ async def drive(
 def run_point(name: str, rate: float, seconds: float, args: argparse.Namespace) -> dict[str, Any]:
     """One load point on a fresh stack, stopped whatever happens (Ctrl-C included)."""
     infra = Infrastructure(use_environment=False)
-    stack: ServiceStack | None = None
+    stacks: list[ServiceStack] = []
     started = time.monotonic()
     try:
-        console.print(f"[bold]{name}[/]: starting Tansu, redis-server and the three services (logs in {infra.log_dir})")
+        console.print(
+            f"[bold]{name}[/]: starting Tansu, redis-server and {args.instances} instance(s) of the three services "
+            f"(logs in {infra.log_dir})"
+        )
         infra.start()
-        stack = ServiceStack(infra, extra_env={"LOG_LEVEL": args.log_level})
-        stack.start()
-        result = asyncio.run(drive(name, rate, seconds, args, infra, stack))
-        exited = stack.exited()
-        if exited:
-            result["services_exited"] = exited
+        for n in range(args.instances):
+            stack = ServiceStack(infra, extra_env={"LOG_LEVEL": args.log_level}, instance=str(n + 1) if n else "")
+            stacks.append(stack)
+            stack.start()
+        result = asyncio.run(drive(name, rate, seconds, args, infra, stacks))
+        exited = [f"{name} #{s.instance}" if s.instance else name for s in stacks for name in s.exited()]
+        unexpected = [e for e in exited if e not in result["killed_s_into_load"]]
+        if unexpected:
+            result["services_exited"] = unexpected
         return result
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave processes
         try:
-            if stack is not None:
+            for stack in stacks:
                 stack.stop()
             infra.stop()
         finally:
@@ -790,6 +842,8 @@ def print_report(points: list[dict[str, Any]]) -> None:
     def row(label: str, get: Any) -> None:
         main_table.add_row(label, *(get(p) for p in points))
 
+    row("instances of each service", lambda p: str(p["instances"]))
+    row("killed (s into the load)", lambda p: ", ".join(f"{k}: {v}" for k, v in p["killed_s_into_load"].items()) or "-")
     row("signings offered", lambda p: f"{p['signings_offered']:,}")
     row("generator rate achieved /s", lambda p: fmt(p["generator_rate_achieved_per_s"]))
     row("accepted (HTTP 202) /s", lambda p: fmt(p["accepted_per_s"]))
@@ -798,6 +852,7 @@ def print_report(points: list[dict[str, Any]]) -> None:
     row("delivered to the partner /s", lambda p: fmt(p["delivered_per_s"]))
     row("  delivered within the load window /s", lambda p: fmt(p["delivered_per_s_within_load_window"]))
     row("never reached the partner (drain timeout)", lambda p: f"{p['not_delivered_within_drain_timeout']:,}")
+    row("entries read twice for one referral", lambda p: f"{p['duplicate_entries']:,}")
     for q in ("p50", "p95", "p99", "max"):
         row(f"latency to the partner {q}", lambda p, q=q: fmt(p["latency_e2e_s"][q], " s"))
     row(

@@ -48,11 +48,13 @@ class ServiceStack:
     extra_env: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)  # fixed ports (make up); free ones otherwise
+    instance: str = ""  # a second stack of the same services (scale-out) names its logs apart: referrals.2.log
 
     def __post_init__(self) -> None:
+        suffix = f".{self.instance}" if self.instance else ""
         for name in SERVICE_MODULES:
             port = self.ports.get(name) or free_port()
-            self.services[name] = ServiceProcess(name, port, self.infrastructure.log_dir / f"{name}.log")
+            self.services[name] = ServiceProcess(name, port, self.infrastructure.log_dir / f"{name}{suffix}.log")
 
     def start(self, timeout_s: float = 60.0) -> None:
         try:

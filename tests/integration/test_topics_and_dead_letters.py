@@ -1,3 +1,7 @@
+import asyncio
+import logging
+
+import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 
@@ -119,3 +123,72 @@ async def test_a_message_the_handler_keeps_failing_on_is_dead_lettered_after_its
     assert "handler failed 3 times: RuntimeError: a bug this message always triggers" in (
         header(dead, DLQ_ERROR_HEADER) or ""
     )
+
+
+async def test_a_backlog_is_taken_in_batches_each_keys_order_kept_and_only_its_poison_dead_lettered(
+    infrastructure: Infrastructure, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Records written before the consumer starts come in batches: each key's versions are handled in the
+    order they were written, partitions side by side, every record once, and the one poison record in the
+    middle is dead-lettered alone."""
+    spec = TopicSpec(random_ref("it.batches").lower(), 3, "beneficiary id")
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers,
+        redis_url=infrastructure.redis_url,
+        transient_retry_delay_s=0,
+    )
+    keys = [random_ref("k") for _ in range(20)]
+    writer = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    publisher = EventPublisher(writer, spec, BeneficiaryProfile, "/it", "profiles under test")
+    poison_key = random_ref("poison")
+    async with writer:
+        await writer.start()
+        for version in (1, 2, 3):
+            for key in keys:
+                await publisher.publish(profile(beneficiary_id=key, version=version), key=key)
+            if version == 2:
+                await writer.publish(b"[1, 2", topic=spec.name, key=poison_key.encode(), headers=_ce_headers())
+
+    reader = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    seen: dict[str, list[int]] = {key: [] for key in keys}
+    in_flight, most_in_flight = 0, 0
+
+    async def on_profile(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        await asyncio.sleep(0.005)  # a handler that waits on I/O: other partitions' records go meanwhile
+        seen[event.beneficiary_id].append(event.version)
+        in_flight -= 1
+
+    subscribe(
+        reader, settings, spec.name, BeneficiaryProfile, on_profile, random_ref("group"), DeadLetters(reader, "it")
+    )
+    caplog.set_level(logging.INFO, logger="shared.consuming")
+    async with reader:
+        await reader.start()
+
+        async def all_handled() -> bool:
+            return sum(len(v) for v in seen.values()) >= 3 * len(keys)
+
+        await eventually(all_handled, what="the 60 profiles of the backlog")
+
+    assert seen == {key: [1, 2, 3] for key in keys}  # in order, once each
+    assert most_in_flight > 1, "the partitions of a batch were handled one after the other"
+    batches = [r for r in caplog.records if r.getMessage() == "events handled" and r.__dict__["topic"] == spec.name]
+    assert max(r.__dict__["events"] for r in batches) > 1, "the backlog was taken one record at a time"
+    dead = await collect_records(
+        infrastructure.kafka_bootstrap_servers, OPS_DLQ.name, lambda r: r.key == poison_key.encode(), want=1
+    )
+    assert "not valid JSON" in (header(dead[0], DLQ_ERROR_HEADER) or "")
+
+
+def _ce_headers() -> dict[str, str]:
+    return {
+        "ce_id": random_ref("id"),
+        "ce_type": BeneficiaryProfile.EVENT_TYPE,
+        "ce_source": "/it",
+        "ce_time": "2026-11-23T10:00:00+00:00",
+        "ce_specversion": "1.0",
+    }
