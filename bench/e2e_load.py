@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from kafka_ceiling import ceiling, records_on  # bench/ is the script's own directory
 from redis.asyncio import Redis
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -660,6 +661,7 @@ async def drive(
             background.append(asyncio.create_task(accounting.sample_forever()))
             handlers_before = await handler_seconds(stacks)
             redis_before = await redis_command_counts(infra.redis_url)
+            records_before = await records_on(bootstrap)
             progress = Progress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
@@ -717,6 +719,9 @@ async def drive(
             redis_after = await redis_command_counts(infra.redis_url)
             lag_end = await lag_at_load_end
             lag_drained, lag_settle_s = await settled_lag(bootstrap)
+            records_written = await records_on(bootstrap) - records_before
+            console.print("measuring the ceiling: plain aiokafka on the same broker")
+            raw = await ceiling(bootstrap)
             processes = accounting.report((t0_mono, load_end_mono), drained_mono)
             others = accounting.others("load_start", "load_end")
             machine = {
@@ -770,6 +775,16 @@ async def drive(
         "consumer_lag_at_load_end": lag_end,
         "consumer_lag_after_drain": lag_drained,
         "consumer_lag_settled_after_s": lag_settle_s,
+        "kafka_records_per_signing": round(records_written / max(len(delivered), 1), 1),
+        "kafka_ceiling": raw,
+        "ratio_to_ceiling": {
+            "our_records_per_s_vs_raw_produce": round(
+                records_written / max(last_read - first_wall, 1e-9) / raw["produced_per_s"], 4
+            ),
+            "signings_per_s_vs_raw_produce": round(
+                len(delivered) / max(last_read - first_wall, 1e-9) / raw["produced_per_s"], 5
+            ),
+        },
         "instances": len(stacks),
         "killed_s_into_load": killed,
         "processes": processes,
@@ -853,6 +868,15 @@ def print_report(points: list[dict[str, Any]]) -> None:
     row("  delivered within the load window /s", lambda p: fmt(p["delivered_per_s_within_load_window"]))
     row("never reached the partner (drain timeout)", lambda p: f"{p['not_delivered_within_drain_timeout']:,}")
     row("entries read twice for one referral", lambda p: f"{p['duplicate_entries']:,}")
+    row("Kafka records written per signing", lambda p: fmt(p["kafka_records_per_signing"]))
+    row(
+        "ceiling: plain aiokafka produce / consume /s",
+        lambda p: f"{p['kafka_ceiling']['produced_per_s']:,} / {p['kafka_ceiling']['consumed_per_s']:,}",
+    )
+    row(
+        "our records/s as a share of the raw produce rate",
+        lambda p: f"{100 * p['ratio_to_ceiling']['our_records_per_s_vs_raw_produce']:.1f} %",
+    )
     for q in ("p50", "p95", "p99", "max"):
         row(f"latency to the partner {q}", lambda p, q=q: fmt(p["latency_e2e_s"][q], " s"))
     row(
