@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench evaluate bench-e2e bench-import bench-cloudevents clean screenshots
+.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench evaluate bench-e2e bench-cpu bench-import bench-cloudevents clean screenshots
 
 help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench  matching engine benchmarks (latency, batch scale, quality)"
 	@echo "make evaluate  hold-out back-test on a synthetic history: figures, docs/evaluation/ report and plots"
 	@echo "make bench-e2e  end-to-end load on the embedded stack: saturation (1000/s) and 200/s latency"
+	@echo "make bench-cpu  CPU per signing by process, end to end (BASELINE=rev compares with an older commit)"
 	@echo "make bench-import  a backlog of signings: one request each against POST /v1/cir-signings/batch"
 	@echo "make bench-cloudevents  the CloudEvents Kafka binding: ours against the official SDK, per message"
 
@@ -81,6 +82,9 @@ evaluate: install
 
 bench-e2e: install
 	$(PY) bench/e2e_load.py
+
+bench-cpu: install
+	$(PY) bench/cpu_per_signing.py $(if $(BASELINE),--baseline $(BASELINE))
 
 bench-import: install
 	$(PY) bench/bulk_import.py
