@@ -202,9 +202,15 @@ async def handle_in_order(deliveries: Sequence[Delivery], handler: EventHandler[
     if len(by_partition) == 1:
         await one_partition(deliveries if isinstance(deliveries, list) else list(deliveries))
         return
-    async with asyncio.TaskGroup() as group:
-        for queue in by_partition.values():
-            group.create_task(one_partition(queue))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for queue in by_partition.values():
+                group.create_task(one_partition(queue))
+    except BaseExceptionGroup as failed:  # only StateLost (or a cancellation) gets out of handle_one
+        lost = failed.subgroup(lambda exc: isinstance(exc, StateLost))
+        if lost is not None:
+            raise StateLost(str(lost.exceptions[0])) from failed  # the middleware redelivers the batch
+        raise
 
 
 async def handle_one(delivery: Delivery, handler: EventHandler[Any], policy: ConsumePolicy) -> None:

@@ -1,0 +1,88 @@
+"""Handling a batch: each partition's records in order, partitions side by side, and a loss of state
+in any of them surfaces as StateLost (so that the middleware redelivers the whole batch)."""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.cloudevents import CloudEventAttributes
+from shared.consuming import ConsumePolicy, Delivery, handle_in_order
+from shared.events import BeneficiaryProfile
+from shared.state_guard import StateLost
+from tests.factories import profile
+
+
+@dataclass
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = None
+    value: bytes | None = b"{}"
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+class NoDeadLetters:
+    meter = None
+
+    async def send(self, record: Any, reason: str) -> None:
+        raise AssertionError(f"nothing here is poison: {reason}")
+
+
+def deliveries(partitions: int, per_partition: int) -> list[Delivery]:
+    out = []
+    for offset in range(per_partition):
+        for partition in range(partitions):
+            attributes = CloudEventAttributes(
+                id=f"{partition}-{offset}", type=BeneficiaryProfile.EVENT_TYPE, source="/t",
+                time=datetime(2026, 12, 6, tzinfo=UTC), subject=None,
+            )  # fmt: skip
+            out.append(Delivery(profile(version=offset + 1), attributes, Record("t", partition, offset)))
+    return out
+
+
+def policy() -> ConsumePolicy:
+    return ConsumePolicy(BeneficiaryProfile, NoDeadLetters(), 1 << 20, 0.0)  # type: ignore[arg-type]
+
+
+async def test_each_partition_in_order_and_the_partitions_side_by_side() -> None:
+    seen: dict[int, list[int]] = {}
+    in_flight, most = 0, 0
+
+    async def handler(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.001)
+        partition = int(attributes.id.split("-")[0])
+        seen.setdefault(partition, []).append(event.version)
+        in_flight -= 1
+
+    await handle_in_order(deliveries(3, 5), handler, policy())
+    assert seen == {p: [1, 2, 3, 4, 5] for p in range(3)}
+    assert most == 3
+
+
+async def test_a_state_lost_in_one_partition_is_raised_as_state_lost() -> None:
+    async def handler(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        if attributes.id == "1-2":
+            raise StateLost("gone")
+        await asyncio.sleep(0)
+
+    with pytest.raises(StateLost):
+        await handle_in_order(deliveries(3, 4), handler, policy())
+
+
+async def test_a_failing_record_is_retried_in_place_before_the_next_one() -> None:
+    calls: list[str] = []
+
+    async def handler(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        calls.append(attributes.id)
+        if calls.count(attributes.id) < 3 and attributes.id == "0-0":
+            raise ConnectionError("Redis blinked")
+
+    await handle_in_order(deliveries(1, 2), handler, policy())
+    assert calls == ["0-0", "0-0", "0-0", "0-1"]
