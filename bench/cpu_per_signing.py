@@ -35,12 +35,6 @@ PROCESSES = ("referrals", "matching", "notifications", "tansu", "redis-server")
 WARM_UP = 30
 
 
-def cpu_seconds(pid: int) -> float:
-    text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(signings: int, concurrency: int) -> dict[str, Any]:
     """One run on a fresh embedded stack, in this interpreter (whose `sys.path` picks the code measured)."""
     from passerelle.infrastructure import Infrastructure
@@ -59,7 +53,7 @@ def measure(signings: int, concurrency: int) -> dict[str, Any]:
 
 async def _drive(infra: Any, stack: Any, signings: int, concurrency: int) -> dict[str, Any]:
     import httpx
-    from e2e_load import seed, signing_body  # bench/ is on the path: the script's own directory
+    from e2e_load import cpu_seconds, seed, signing_body  # bench/ is on the path: the script's own directory
 
     from shared.ops_state import consumer_lag
 

@@ -195,12 +195,12 @@ async def handle_in_order(deliveries: Sequence[Delivery], handler: EventHandler[
     for delivery in deliveries:
         by_partition.setdefault((delivery.record.topic, delivery.record.partition), []).append(delivery)
 
-    async def one_partition(queue: list[Delivery]) -> None:
+    async def one_partition(queue: Sequence[Delivery]) -> None:
         for delivery in queue:
             await handle_one(delivery, handler, policy)
 
     if len(by_partition) == 1:
-        await one_partition(deliveries if isinstance(deliveries, list) else list(deliveries))
+        await one_partition(deliveries)
         return
     try:
         async with asyncio.TaskGroup() as group:

@@ -32,13 +32,7 @@ async def test_every_contract_topic_exists_with_its_partition_count(infrastructu
 async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
     infrastructure: Infrastructure,
 ) -> None:
-    spec = TopicSpec(random_ref("it.profiles").lower(), 1, "beneficiary id")
-    await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
-    settings = ServiceSettings(
-        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers,
-        redis_url=infrastructure.redis_url,
-        transient_retry_delay_s=0,
-    )
+    spec, settings = await _topic_and_settings(infrastructure, "it.profiles", 1)
     broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
     handled: list[BeneficiaryProfile] = []
 
@@ -56,13 +50,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
             b"{not json",
             topic=spec.name,
             key=poison_key.encode(),
-            headers={
-                "ce_id": "1",
-                "ce_type": BeneficiaryProfile.EVENT_TYPE,
-                "ce_source": "/it",
-                "ce_time": "2026-11-23T10:00:00+00:00",
-                "ce_specversion": "1.0",
-            },
+            headers=_ce_headers(),
         )
         await publisher.publish(good, key=good.beneficiary_id)
 
@@ -87,13 +75,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
 async def test_a_message_the_handler_keeps_failing_on_is_dead_lettered_after_its_attempts(
     infrastructure: Infrastructure,
 ) -> None:
-    spec = TopicSpec(random_ref("it.failing").lower(), 1, "beneficiary id")
-    await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
-    settings = ServiceSettings(
-        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers,
-        redis_url=infrastructure.redis_url,
-        transient_retry_delay_s=0,
-    )
+    spec, settings = await _topic_and_settings(infrastructure, "it.failing", 1)
     broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
     calls: list[str] = []
 
@@ -131,13 +113,7 @@ async def test_a_backlog_is_taken_in_batches_each_keys_order_kept_and_only_its_p
     """Records written before the consumer starts come in batches: each key's versions are handled in the
     order they were written, partitions side by side, every record once, and the one poison record in the
     middle is dead-lettered alone."""
-    spec = TopicSpec(random_ref("it.batches").lower(), 3, "beneficiary id")
-    await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
-    settings = ServiceSettings(
-        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers,
-        redis_url=infrastructure.redis_url,
-        transient_retry_delay_s=0,
-    )
+    spec, settings = await _topic_and_settings(infrastructure, "it.batches", 3)
     keys = [random_ref("k") for _ in range(20)]
     writer = KafkaBroker(infrastructure.kafka_bootstrap_servers)
     publisher = EventPublisher(writer, spec, BeneficiaryProfile, "/it", "profiles under test")
@@ -192,3 +168,17 @@ def _ce_headers() -> dict[str, str]:
         "ce_time": "2026-11-23T10:00:00+00:00",
         "ce_specversion": "1.0",
     }
+
+
+async def _topic_and_settings(
+    infrastructure: Infrastructure, name: str, partitions: int
+) -> tuple[TopicSpec, ServiceSettings]:
+    """A topic of the test's own, created, and service settings that retry at once."""
+    spec = TopicSpec(random_ref(name).lower(), partitions, "beneficiary id")
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [spec])
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap_servers,
+        redis_url=infrastructure.redis_url,
+        transient_retry_delay_s=0,
+    )
+    return spec, settings
