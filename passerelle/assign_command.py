@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from passerelle.match_command import UsageError
+from passerelle.usage import UsageError
 from services.matching.service_layer.engine import BatchResult, MatchingEngine
 from services.matching.service_layer.history import BadRecord, OutcomeRecord, learn_from, read_jsonl
 from shared.events import BeneficiaryProfile, ProgrammeOpening

@@ -12,31 +12,18 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import Progress
 
-from passerelle.assign_command import run_assign
-from passerelle.asyncapi_docs import DOCS_DIR, SERVICES, export, render
-from passerelle.demo import run_demo
 from passerelle.embedded.processes import StartupFailed
-from passerelle.evaluate_command import run_evaluate, run_synthetic_history
-from passerelle.import_command import run_import
-from passerelle.infrastructure import Infrastructure
-from passerelle.match_command import UsageError, run_match
-from passerelle.ops.dead_letters import NoSuchDeadLetter, find, list_dead_letters, replay
-from passerelle.ops.watch import current_state, watch
-from passerelle.ops.watch import render as render_ops
-from passerelle.replay_command import ReplayReport, replay_referral_views
-from passerelle.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD, seed
-from passerelle.stack import ServiceStack, follow_logs
-from services.referrals.domain.sealing import MASTER_KEY_ID, MasterKey
-from shared.kafka_admin import ensure_topics
-from shared.projections import KafkaEventLog
-from shared.redis_factory import make_redis
-from shared.topics import FIXED_TOPICS
+from passerelle.usage import EXIT_USAGE, UsageError
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from passerelle.replay_command import ReplayReport
+
+# Each command imports what it needs when it runs: `passerelle ops dlq list` need not load scikit-learn
+# (the whole set took 3 s to import on a 2-core machine, on every call).
 UP_PORTS = {"referrals": 8000, "matching": 8001, "notifications": 8002}  # PASSERELLE_<NAME>_PORT changes them
 ROLE_NAMES = {"auditor": "auditeur OFII", "partner": "structure partenaire", "ops": "exploitation"}
 
@@ -110,6 +97,10 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def cmd_up(console: Console) -> int:
+    from passerelle.infrastructure import Infrastructure
+    from passerelle.seeding import DEMO_ACCOUNTS, DEMO_PASSWORD, seed
+    from passerelle.stack import ServiceStack, follow_logs
+
     infrastructure = Infrastructure()
     ports = {
         name: int(os.environ.get(f"PASSERELLE_{name.upper()}_PORT", default)) for name, default in UP_PORTS.items()
@@ -157,6 +148,10 @@ def cmd_up(console: Console) -> int:
 
 
 def cmd_demo(console: Console) -> int:
+    from passerelle.demo import run_demo
+    from passerelle.infrastructure import Infrastructure
+    from passerelle.stack import ServiceStack
+
     infrastructure = Infrastructure()
     stack = ServiceStack(infrastructure)
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -174,6 +169,9 @@ def cmd_demo(console: Console) -> int:
 
 
 def cmd_topics(console: Console) -> int:
+    from shared.kafka_admin import ensure_topics
+    from shared.topics import FIXED_TOPICS
+
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
         console.print("[red]KAFKA_BOOTSTRAP_SERVERS is not set[/]")
@@ -191,6 +189,10 @@ def _bootstrap() -> str:
 
 
 def cmd_ops(args: argparse.Namespace, console: Console) -> int:
+    from passerelle.ops.dead_letters import NoSuchDeadLetter, find, list_dead_letters, replay
+    from passerelle.ops.watch import current_state, watch
+    from passerelle.ops.watch import render as render_ops
+
     if args.ops_command == "watch":
         ops_key = os.environ.get("PASSERELLE_OPS_KEY")
         if args.api and not ops_key:
@@ -249,6 +251,8 @@ def cmd_manifests(check: bool, console: Console) -> int:
 
 
 def cmd_asyncapi(check: bool, console: Console) -> int:
+    from passerelle.asyncapi_docs import DOCS_DIR, SERVICES, export, render
+
     if check:
         stale = [s for s in SERVICES if (DOCS_DIR / f"{s}.json").read_text() != render(s)]
         if stale:
@@ -262,6 +266,10 @@ def cmd_asyncapi(check: bool, console: Console) -> int:
 
 
 async def _replay(bootstrap: str, redis_url: str, progress: Callable[[int, int], None]) -> ReplayReport:
+    from passerelle.replay_command import replay_referral_views
+    from shared.projections import KafkaEventLog
+    from shared.redis_factory import make_redis
+
     redis = make_redis(redis_url)
     try:
         return await replay_referral_views(KafkaEventLog(bootstrap), redis, progress)
@@ -270,6 +278,8 @@ async def _replay(bootstrap: str, redis_url: str, progress: Callable[[int, int],
 
 
 def cmd_replay(console: Console) -> int:
+    from rich.progress import Progress
+
     bootstrap, redis_url = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("REDIS_URL")
     if not bootstrap or not redis_url:
         sys.stderr.write("error: KAFKA_BOOTSTRAP_SERVERS and REDIS_URL must both be set\n")
@@ -289,6 +299,8 @@ def cmd_replay(console: Console) -> int:
 
 def cmd_master_key(key_id: str) -> int:
     """A new master key (32 random bytes) in MASTER_KEY's format, on standard output only."""
+    from services.referrals.domain.sealing import MASTER_KEY_ID, MasterKey
+
     if not MASTER_KEY_ID.match(key_id):
         raise UsageError(
             f"--id {key_id!r} : 1 à 40 lettres, chiffres, '.', '_' ou '-' / 1 to 40 letters, digits, '.', '_' or '-'"
@@ -306,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return cmd_demo(console)
         if args.command == "match":
+            from passerelle.match_command import run_match
+
             return run_match(args.profile, args.json, args.catalogue, console)
         if args.command == "ops":
             return cmd_ops(args, console)
@@ -316,14 +330,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replay":
             return cmd_replay(console)
         if args.command == "import":
+            from passerelle.import_command import run_import
+
             return run_import(args.signings, args.url, args.key, args.batch, args.rejected, console)
         if args.command == "master-key":
             return cmd_master_key(args.id)
         if args.command == "assign":
+            from passerelle.assign_command import run_assign
+
             return run_assign(args.openings, args.profiles, args.history, args.out, args.top_k, Console(stderr=True))
         if args.command == "evaluate":
+            from passerelle.evaluate_command import run_evaluate
+
             return run_evaluate(args.history, args.out, args.holdout, args.seed, Console(stderr=True), console)
         if args.command == "synthetic-history":
+            from passerelle.evaluate_command import run_synthetic_history
+
             return run_synthetic_history(args.out, args.people, args.openings, args.seed, console)
         return cmd_topics(console)
     except UsageError as exc:

@@ -11,8 +11,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from passerelle.backtest import TooLittleHistory, backtest
 from passerelle.evaluation_report import print_figures, write_report
-from passerelle.match_command import UsageError
 from passerelle.synthetic import make_openings, make_population, past_outcomes
+from passerelle.usage import UsageError
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.history import BadRecord, OutcomeRecord, read_jsonl
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from passerelle.match_command import UsageError
+from passerelle.usage import UsageError
 
 BATCH_PATH = "/v1/cir-signings/batch"
 MAX_CHUNK_BYTES = 900 * 1024  # under the service's default MAX_REQUEST_BYTES (1 MiB)

@@ -10,12 +10,9 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from passerelle.catalogue import load_catalogue
+from passerelle.usage import UsageError
 from services.matching.service_layer.explain import OpeningVerdict, explain_openings
 from shared.events import BeneficiaryProfile
-
-
-class UsageError(Exception):
-    """A problem with the command's input; the message names it. Exit code 2."""
 
 
 def read_profile(path: Path) -> BeneficiaryProfile:

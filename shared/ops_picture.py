@@ -161,17 +161,22 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return set(found)
 
 
-async def read_once(bootstrap: str) -> OpsPicture:
-    """The picture from the ops topics read to their end (for the CLI without an API)."""
-    picture = OpsPicture()
-    for topic in TOPICS:
-        for record in await read_to_end(bootstrap, topic):
-            picture.apply(record)
-    picture.caught_up = True
-    return picture
+async def _read_stamped(bootstrap: str, topic: str) -> tuple[list[Any], datetime]:
+    """A topic read to its end, and the moment the reading ended."""
+    records = await read_to_end(bootstrap, topic)
+    return records, datetime.now(UTC)
 
 
 async def collect(bootstrap: str, now: datetime | None = None) -> OpsState:
-    """The operators' state straight from the topics and the consumer groups, once."""
-    picture = await read_once(bootstrap)
-    return picture.state(await consumer_lag(bootstrap), now)
+    """The operators' state straight from the topics and the consumer groups, once (for the CLI without an
+    API). The topics and the lag are read side by side, and an instance's liveness is judged at the moment
+    the heartbeats were read to their end: a beat must not age while the other topics are being read."""
+    reading = asyncio.gather(*(_read_stamped(bootstrap, t) for t in TOPICS))
+    topics, lag = await asyncio.gather(reading, consumer_lag(bootstrap))
+    picture = OpsPicture()
+    for records, _ in topics:
+        for record in records:
+            picture.apply(record)
+    picture.caught_up = True
+    heartbeats_read_at = topics[TOPICS.index(OPS_HEARTBEAT.name)][1]
+    return picture.state(lag, now or heartbeats_read_at)
