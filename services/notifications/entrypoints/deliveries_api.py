@@ -16,7 +16,7 @@ from shared.http_errors import KEYED, UNAVAILABLE, errors
 router = APIRouter(prefix="/v1/partners/{partner_id}", tags=["deliveries"], responses=errors(*KEYED, *UNAVAILABLE))
 
 
-def _outbox(request: Request) -> WebhookOutbox:
+async def _outbox(request: Request) -> WebhookOutbox:  # async: a plain def would run in a thread per request
     outbox: WebhookOutbox = request.app.state.outbox
     return outbox
 

@@ -36,7 +36,7 @@ class ReferralsContext:
     keyring: Keyring  # opens what is sealed with a person's key (their consent notes)
 
 
-def _context(request: Request) -> ReferralsContext:
+async def _context(request: Request) -> ReferralsContext:  # async: a plain def would run in a thread per request
     context: ReferralsContext = request.app.state.context
     return context
 
