@@ -22,6 +22,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from pydantic import ValidationError
 
 from shared import telemetry
+from shared.batch_reads import one_read_per_batch
 from shared.cloudevents import CloudEventAttributes, MissingCloudEventHeader, read_attributes
 from shared.dead_letters import ConsumedRecord, DeadLetters
 from shared.events.envelope import Event
@@ -199,18 +200,19 @@ async def handle_in_order(deliveries: Sequence[Delivery], handler: EventHandler[
         for delivery in queue:
             await handle_one(delivery, handler, policy)
 
-    if len(by_partition) == 1:
-        await one_partition(deliveries)
-        return
-    try:
-        async with asyncio.TaskGroup() as group:
-            for queue in by_partition.values():
-                group.create_task(one_partition(queue))
-    except BaseExceptionGroup as failed:  # only StateLost (or a cancellation) gets out of handle_one
-        lost = failed.subgroup(lambda exc: isinstance(exc, StateLost))
-        if lost is not None:
-            raise StateLost(str(lost.exceptions[0])) from failed  # the middleware redelivers the batch
-        raise
+    with one_read_per_batch():  # slowly changing state (models, subscriptions…) is read once per batch
+        if len(by_partition) == 1:
+            await one_partition(deliveries)
+            return
+        try:
+            async with asyncio.TaskGroup() as group:
+                for queue in by_partition.values():
+                    group.create_task(one_partition(queue))
+        except BaseExceptionGroup as failed:  # only StateLost (or a cancellation) gets out of handle_one
+            lost = failed.subgroup(lambda exc: isinstance(exc, StateLost))
+            if lost is not None:
+                raise StateLost(str(lost.exceptions[0])) from failed  # the middleware redelivers the batch
+            raise
 
 
 async def handle_one(delivery: Delivery, handler: EventHandler[Any], policy: ConsumePolicy) -> None:

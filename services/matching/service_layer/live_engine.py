@@ -13,6 +13,7 @@ from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.ports import Models, Openings, Pending, Prices
 from services.matching.service_layer.propose import Clock
+from shared.batch_reads import read_once_per_batch
 from shared.paris_time import paris_today
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ class LiveEngine:
         return self._model
 
     async def current(self) -> MatchingEngine:
+        """The engine for the latest model, openings and seat prices (read once per consumed batch)."""
+        return await read_once_per_batch("matching:engine", self._current)
+
+    async def _current(self) -> MatchingEngine:
         model = await self.model()
         version = await self.openings.version()
         if self._engine is None or version != self._openings_version or self._engine.model is not model:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from shared.batch_reads import read_once_per_batch
 from shared.events import PartnerSubscription
 
 
@@ -16,6 +17,10 @@ class SubscriptionsView:
         await self._redis.hset(self._key, subscription.subscription_id, subscription.model_dump_json())
 
     async def active(self) -> list[PartnerSubscription]:
+        """The active subscriptions, in a stable order (read and parsed once per consumed batch)."""
+        return await read_once_per_batch(self._key, self._active)
+
+    async def _active(self) -> list[PartnerSubscription]:
         raw = await self._redis.hgetall(self._key)
         subscriptions = (PartnerSubscription.model_validate_json(v) for v in raw.values())
         return sorted((s for s in subscriptions if s.active), key=lambda s: (s.partner_id, s.subscription_id))

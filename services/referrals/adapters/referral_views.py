@@ -3,13 +3,13 @@ nothing; wiping these keys and replaying the topic rebuilds them."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
 
 from services.referrals.domain.lifecycle import AWAITING_ANSWER
-from services.referrals.domain.referral_view import OutOfOrder, ReferralView, next_view, sent_to_partner
+from services.referrals.domain.referral_view import ReferralView, next_view, sent_to_partner
 from shared.events import ReferralEvent
 from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
@@ -26,9 +26,27 @@ def milestones_of(view: ReferralView) -> list[str]:
     return reached
 
 
+IndexOperation = tuple[str, str, *tuple[str | float, ...]]  # command, key, arguments
+
+# KEYS[1]: the view; KEYS[2…]: one per index operation. ARGV[1]: the view as it was read ('' for none);
+# ARGV[2]: the next view; then, per operation, its command, its number of arguments and the arguments.
+_WRITE_IF_UNCHANGED = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+local a = 3
+for i = 2, #KEYS do
+  local n = tonumber(ARGV[a + 1])
+  redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
+  a = a + 2 + n
+end
+return 1
+"""
+
+
 class ReferralViews:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._write_if_unchanged = redis.register_script(_WRITE_IF_UNCHANGED)
 
     def _key(self, referral_id: str) -> str:
         return f"{PREFIX}:referral:{referral_id}"
@@ -38,55 +56,54 @@ class ReferralViews:
         return ReferralView.model_validate_json(raw) if raw else None
 
     async def apply(self, event: ReferralEvent) -> bool:
-        """Apply `event` if it is the next one for its referral; False for one already applied."""
-        key = self._key(event.referral_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    before = ReferralView.model_validate_json(raw) if raw else None
-                    try:
-                        after = next_view(before, event)
-                    except OutOfOrder:
-                        await pipe.unwatch()
-                        raise
-                    if after is None:
-                        await pipe.unwatch()
-                        return False
-                    pipe.multi()
-                    pipe.set(key, after.model_dump_json())
-                    self._index(pipe, before, after)
-                    await pipe.execute()
-                    return True
-                except WatchError:
-                    continue
+        """Apply `event` if it is the next one for its referral; False for one already applied.
 
-    def _index(self, pipe, before: ReferralView | None, after: ReferralView) -> None:  # type: ignore[no-untyped-def]
+        The view is read, the next one decided here, then written with its indexes by a script that first
+        checks the view is still the one read (compare and set): if another writer came in between, read
+        again. An event already applied costs one read, and every command goes through the service's
+        shared client (a WATCH transaction would hold a connection of its own for three round trips)."""
+        key = self._key(event.referral_id)
+        while True:
+            raw = await self._redis.get(key)
+            before = ReferralView.model_validate_json(raw) if raw else None
+            after = next_view(before, event)  # OutOfOrder goes to the caller
+            if after is None:
+                return False
+            operations = self._index(before, after)
+            keys = [key, *(operation[1] for operation in operations)]
+            args: list[str | bytes | float] = [raw or "", after.model_dump_json()]
+            for command, _, *arguments in operations:
+                args += [command, len(arguments), *arguments]
+            if await self._write_if_unchanged(keys=keys, args=args):
+                return True
+
+    def _index(self, before: ReferralView | None, after: ReferralView) -> list[IndexOperation]:
+        """The index updates that go with the view: (command, key, arguments…)."""
         rid = after.referral_id
-        pipe.sadd(f"{PREFIX}:beneficiary:{after.beneficiary_id}", rid)
-        pipe.sadd(f"{PREFIX}:all", rid)
+        operations: list[IndexOperation] = [
+            ("SADD", f"{PREFIX}:beneficiary:{after.beneficiary_id}", rid),
+            ("SADD", f"{PREFIX}:all", rid),
+        ]
         if before is not None and before.status != after.status:
-            pipe.srem(f"{PREFIX}:partner:{after.partner_id}:{before.status.value}", rid)
-        pipe.sadd(f"{PREFIX}:partner:{after.partner_id}:{after.status.value}", rid)
+            operations.append(("SREM", f"{PREFIX}:partner:{after.partner_id}:{before.status.value}", rid))
+        operations.append(("SADD", f"{PREFIX}:partner:{after.partner_id}:{after.status.value}", rid))
         if after.status in AWAITING_ANSWER and after.respond_by is not None:
-            pipe.zadd(f"{PREFIX}:deadlines", {rid: after.respond_by.timestamp()})
+            operations.append(("ZADD", f"{PREFIX}:deadlines", after.respond_by.timestamp(), rid))
         else:
-            pipe.zrem(f"{PREFIX}:deadlines", rid)
+            operations.append(("ZREM", f"{PREFIX}:deadlines", rid))
         if after.status is ReferralStatus.PROPOSED and after.send_by is not None:
-            pipe.zadd(f"{PREFIX}:to-send", {rid: after.send_by.timestamp()})
+            operations.append(("ZADD", f"{PREFIX}:to-send", after.send_by.timestamp(), rid))
         else:
-            pipe.zrem(f"{PREFIX}:to-send", rid)
-        if after.status in AWAITING_ANSWER or after.status in (ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED):
-            pipe.sadd(f"{PREFIX}:opening:{after.opening_id}:active", rid)
-        else:
-            pipe.srem(f"{PREFIX}:opening:{after.opening_id}:active", rid)
+            operations.append(("ZREM", f"{PREFIX}:to-send", rid))
+        active = after.status in AWAITING_ANSWER or after.status in (ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED)
+        operations.append(("SADD" if active else "SREM", f"{PREFIX}:opening:{after.opening_id}:active", rid))
         for milestone in milestones_of(after):
-            pipe.sadd(f"{PREFIX}:funnel:{after.programme}:{milestone}", rid)
-        pipe.sadd(f"{PREFIX}:programmes", after.programme)
+            operations.append(("SADD", f"{PREFIX}:funnel:{after.programme}:{milestone}", rid))
+        operations.append(("SADD", f"{PREFIX}:programmes", after.programme))
+        return operations
 
     async def _many(self, ids: set[str]) -> list[ReferralView]:
-        views = [await self.get(i) for i in sorted(ids)]
+        views = await asyncio.gather(*(self.get(i) for i in sorted(ids)))  # one round trip (the client coalesces)
         return sorted((v for v in views if v is not None), key=lambda v: v.created_at)
 
     async def of_beneficiary(self, beneficiary_id: str) -> list[ReferralView]:
