@@ -190,24 +190,28 @@ def _trace_id(record: ConsumedRecord) -> str | None:
 
 
 async def handle_in_order(deliveries: Sequence[Delivery], handler: EventHandler[Any], policy: ConsumePolicy) -> None:
-    """Handle a batch: the records of each partition one after the other, in their order (so per key,
-    the order they were written in), and the partitions side by side."""
-    by_partition: dict[tuple[str, int], list[Delivery]] = {}
+    """Handle a batch: the records of each key one after the other, in the order they were written (a
+    key lives in one partition), and the keys side by side. What is ordered is what the contract orders
+    (per key: a person's profile versions, a referral's events); the people of one partition need not
+    wait for one another, and their Redis commands and publishes then share round trips. Records without
+    a key keep their partition's order."""
+    lanes: dict[tuple[str, int, bytes | None], list[Delivery]] = {}
     for delivery in deliveries:
-        by_partition.setdefault((delivery.record.topic, delivery.record.partition), []).append(delivery)
+        record = delivery.record
+        lanes.setdefault((record.topic, record.partition, record.key), []).append(delivery)
 
-    async def one_partition(queue: Sequence[Delivery]) -> None:
+    async def one_lane(queue: Sequence[Delivery]) -> None:
         for delivery in queue:
             await handle_one(delivery, handler, policy)
 
     with one_read_per_batch():  # slowly changing state (models, subscriptions…) is read once per batch
-        if len(by_partition) == 1:
-            await one_partition(deliveries)
+        if len(lanes) == 1:
+            await one_lane(deliveries)
             return
         try:
             async with asyncio.TaskGroup() as group:
-                for queue in by_partition.values():
-                    group.create_task(one_partition(queue))
+                for queue in lanes.values():
+                    group.create_task(one_lane(queue))
         except BaseExceptionGroup as failed:  # only StateLost (or a cancellation) gets out of handle_one
             lost = failed.subgroup(lambda exc: isinstance(exc, StateLost))
             if lost is not None:

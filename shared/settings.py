@@ -50,8 +50,8 @@ class ServiceSettings(BaseSettings):
         200,
         ge=1,
         le=10_000,
-        description="Most records a consumer takes at a time: a batch is judged, handled (each partition's records in "
-        "order, partitions side by side) and committed together, with the state marker read once for it",
+        description="Most records a consumer takes at a time: a batch is judged, handled (each key's records in "
+        "order, the keys side by side) and committed together, with the state marker read once for it",
     )
     kafka_replication_factor: int = Field(1, ge=1)
     kafka_manage_topics: bool = Field(

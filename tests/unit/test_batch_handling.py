@@ -1,5 +1,5 @@
-"""Handling a batch: each partition's records in order, partitions side by side, and a loss of state
-in any of them surfaces as StateLost (so that the middleware redelivers the whole batch)."""
+"""Handling a batch: each key's records in order, the keys (and the partitions) side by side, and a loss of
+state in any of them surfaces as StateLost (so that the middleware redelivers the whole batch)."""
 
 import asyncio
 from dataclasses import dataclass, field
@@ -32,7 +32,9 @@ class NoDeadLetters:
         raise AssertionError(f"nothing here is poison: {reason}")
 
 
-def deliveries(partitions: int, per_partition: int) -> list[Delivery]:
+def deliveries(partitions: int, per_partition: int, keys: int = 0) -> list[Delivery]:
+    """`per_partition` records in each partition; with `keys`, the records of a partition take turns among
+    that many keys (record n has key n % keys), else they have none."""
     out = []
     for offset in range(per_partition):
         for partition in range(partitions):
@@ -40,7 +42,8 @@ def deliveries(partitions: int, per_partition: int) -> list[Delivery]:
                 id=f"{partition}-{offset}", type=BeneficiaryProfile.EVENT_TYPE, source="/t",
                 time=datetime(2026, 12, 6, tzinfo=UTC), subject=None,
             )  # fmt: skip
-            out.append(Delivery(profile(version=offset + 1), attributes, Record("t", partition, offset)))
+            key = f"{partition}-k{offset % keys}".encode() if keys else None
+            out.append(Delivery(profile(version=offset + 1), attributes, Record("t", partition, offset, key)))
     return out
 
 
@@ -61,8 +64,26 @@ async def test_each_partition_in_order_and_the_partitions_side_by_side() -> None
         seen.setdefault(partition, []).append(event.version)
         in_flight -= 1
 
-    await handle_in_order(deliveries(3, 5), handler, policy())
+    await handle_in_order(deliveries(3, 5), handler, policy())  # no keys: each partition is one lane
     assert seen == {p: [1, 2, 3, 4, 5] for p in range(3)}
+    assert most == 3
+
+
+async def test_each_keys_records_in_order_and_the_keys_of_a_partition_side_by_side() -> None:
+    seen: dict[str, list[int]] = {}
+    in_flight, most = 0, 0
+
+    async def handler(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.001 * (5 - event.version))  # later records finish sooner if let run together
+        offset = int(attributes.id.split("-")[1])
+        seen.setdefault(f"k{offset % 3}", []).append(event.version)
+        in_flight -= 1
+
+    await handle_in_order(deliveries(1, 9, keys=3), handler, policy())
+    assert seen == {"k0": [1, 4, 7], "k1": [2, 5, 8], "k2": [3, 6, 9]}
     assert most == 3
 
 

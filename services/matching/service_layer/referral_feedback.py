@@ -8,7 +8,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.matching.service_layer.history import OutcomeRecord, learn_from
 from services.matching.service_layer.live_engine import LiveEngine
@@ -39,6 +39,7 @@ class Feedback:
     clock: Clock
     policy: ProposalPolicy
     history: Sequence[OutcomeRecord] = ()  # the start-up history file, learned from with the outcomes
+    _training: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def reroute_or_retrain(self, event: ReferralEvent) -> None:
         """After a decline or an expiry, propose the next-best opening; after an outcome, retrain when a
@@ -66,7 +67,13 @@ class Feedback:
     async def retrain_if_due(self) -> SuccessModelTrained | None:
         """Round n is due once 25n outcomes are in and no version n was published: train on the start-up
         history and the outcomes, publish the model as version n (every instance then scores with it).
-        Two instances finishing the same round publish the same version; the first one kept wins."""
+        Two instances finishing the same round publish the same version; the first one kept wins. Within
+        an instance one round trains at a time: the outcomes of one batch are handled side by side, and
+        each would otherwise find the round due and train the same model."""
+        async with self._training:
+            return await self._retrain_if_due()
+
+    async def _retrain_if_due(self) -> SuccessModelTrained | None:
         count = await self.outcomes.count()
         due = count // RETRAIN_EVERY
         if due == 0 or due <= await self.models.version():
