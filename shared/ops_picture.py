@@ -13,6 +13,7 @@ import asyncio
 import bisect
 import logging
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -161,17 +162,20 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return set(found)
 
 
-async def _read_stamped(bootstrap: str, topic: str) -> tuple[list[Any], datetime]:
+Clock = Callable[[], datetime]
+
+
+async def _read_stamped(bootstrap: str, topic: str, clock: Clock) -> tuple[list[Any], datetime]:
     """A topic read to its end, and the moment the reading ended."""
     records = await read_to_end(bootstrap, topic)
-    return records, datetime.now(UTC)
+    return records, clock()
 
 
-async def collect(bootstrap: str, now: datetime | None = None) -> OpsState:
+async def collect(bootstrap: str, now: datetime | None = None, clock: Clock = lambda: datetime.now(UTC)) -> OpsState:
     """The operators' state straight from the topics and the consumer groups, once (for the CLI without an
     API). The topics and the lag are read side by side, and an instance's liveness is judged at the moment
     the heartbeats were read to their end: a beat must not age while the other topics are being read."""
-    reading = asyncio.gather(*(_read_stamped(bootstrap, t) for t in TOPICS))
+    reading = asyncio.gather(*(_read_stamped(bootstrap, t, clock) for t in TOPICS))
     topics, lag = await asyncio.gather(reading, consumer_lag(bootstrap))
     picture = OpsPicture()
     for records, _ in topics:

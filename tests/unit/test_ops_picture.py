@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from shared import ops_picture
 from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
 from shared.events.ops import Heartbeat, MetricsSnapshot
 from shared.ops_history import last_hour
@@ -79,3 +82,27 @@ def test_what_cannot_be_read_or_known_is_reported() -> None:
     assert any("ops.heartbeat.v1 0:41 unreadable" in p for p in problems)
     assert any("still reading the ops.* topics" in p for p in problems)
     assert any("lag of notifications.credentials unknown" in p for p in problems)
+
+
+async def test_the_cli_judges_liveness_when_it_read_the_heartbeats_not_after_the_other_topics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`passerelle ops watch --once` reads three topics and the lag: a beat 1 s old when the heartbeats
+    were read is up, however long the metrics and the lag then took (here 6 s, as on a busy machine)."""
+    moments = {OPS_HEARTBEAT.name: NOW, OPS_METRICS.name: NOW + timedelta(seconds=5), OPS_DLQ.name: NOW}
+    reading: list[str] = []
+
+    async def read_to_end(bootstrap: str, topic: str) -> list[Record]:
+        reading.append(topic)
+        return [beat("matching", 1)] if topic == OPS_HEARTBEAT.name else []
+
+    async def consumer_lag(bootstrap: str) -> dict[str, int | None]:
+        return {"matching.profiles": 0}
+
+    monkeypatch.setattr(ops_picture, "read_to_end", read_to_end)
+    monkeypatch.setattr(ops_picture, "consumer_lag", consumer_lag)
+    state = await ops_picture.collect("kafka:9092", clock=lambda: moments[reading[-1]])
+
+    [matching] = state.instances
+    assert (matching.status, matching.last_seen_s) == ("up", 1.0)
+    assert state.at == NOW.isoformat()
