@@ -21,11 +21,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import platform
 import statistics
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,7 @@ from shared.ops_state import consumer_lag
 from shared.topics import partner_candidates_topic
 
 HERE = Path(__file__).parent
-console = Console()
+console = Console(width=None if os.isatty(1) else 150)
 RSS_SPREAD_TARGET = 0.10
 LAG_DRAIN_TARGET_S = 5.0
 DATA_STORES = ("tansu", "redis-server")
@@ -193,6 +195,7 @@ def report(
         "load_s": round(load_s, 1),
         "offered": len(signings),
         "accepted": len(accepted),
+        "http_errors": dict(Counter(str(s.status) for s in signings if s.status != 202)),
         "delivered": len(delivered),
         "lost": len(accepted) - len(delivered),
         "duplicate_entries": deliveries.duplicates,
@@ -209,7 +212,8 @@ def print_report(result: dict[str, Any]) -> None:
              "RSS in MiB, median of each minute")  # fmt: skip
     table = Table(title=title)
     table.add_column("process")
-    minutes = sorted({m for r in result["rss"].values() for m in r["per_minute_mib"]})
+    every = max(1, math.ceil(result["minutes"] / 10))  # at most about ten columns of minutes
+    minutes = sorted({m for r in result["rss"].values() for m in r["per_minute_mib"] if m % every == 0})
     for minute in minutes:
         table.add_column(f"{minute}", justify="right")
     table.add_column("after warm-up", justify="right")
@@ -220,7 +224,8 @@ def print_report(result: dict[str, Any]) -> None:
     console.print(table)
     drained = result["lag_drained_after_load_s"]
     console.print(
-        f"accepted {result['accepted']:,} of {result['offered']:,}; delivered {result['delivered']:,}; "
+        f"accepted {result['accepted']:,} of {result['offered']:,} (refused: {result['http_errors'] or 'none'}); "
+        f"delivered {result['delivered']:,}; "
         f"lost {result['lost']}; duplicate entries {result['duplicate_entries']}; largest lag {result['lag_max']}"
     )
     console.print(

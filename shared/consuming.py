@@ -221,7 +221,7 @@ async def handle_in_order(deliveries: Sequence[Delivery], handler: EventHandler[
 
 async def handle_one(delivery: Delivery, handler: EventHandler[Any], policy: ConsumePolicy) -> None:
     """One record: handled, or retried in place with exponential back-off, and dead-lettered after
-    `max_attempts` failures so that one message a handler cannot process never stalls its partition. A
+    `max_attempts` failures so that one message a handler cannot process never stalls its key. A
     failure that came with a loss of state raises StateLost: the batch is redelivered after the rebuild."""
     record, attributes = delivery.record, delivery.attributes
     meter = policy.dead_letters.meter

@@ -15,6 +15,9 @@ class MatchingSettings(ServiceSettings):
     reoptimise_interval_s: float = Field(
         30.0, ge=0.5, description="How often the pending batch is re-solved for fresh seat prices"
     )
+    reoptimise_max_profiles: int = Field(
+        20_000, ge=1, description="Most newcomers a re-solve takes: those whose holds were granted last"
+    )
     success_history_path: Path | None = Field(
         None, description="JSONL of past outcomes to learn the success model from at start-up"
     )

@@ -88,7 +88,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
             await asyncio.sleep(interval)
             try:
                 if await guard.intact() and await lease.acquire(int(interval * 1000 * 0.9)):
-                    await reoptimise(matching.live, matching.pending, clock)
+                    await reoptimise(matching.live, matching.pending, clock, settings.reoptimise_max_profiles)
             except Exception:
                 log.exception("re-optimisation failed; the previous seat prices stay")
 

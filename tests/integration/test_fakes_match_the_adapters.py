@@ -110,8 +110,12 @@ async def pending_steps(pending: Any) -> list[Any]:
     await pending.add(second, NOW + 3 * DAY)
     await pending.refresh(first.model_copy(update={"version": 2}))
     await pending.refresh(profile())  # not pending: nothing happens
-    names = {first.beneficiary_id: "first", second.beneficiary_id: "second"}
-    return sorted((names.get(p.beneficiary_id, "other"), p.version) for p in await pending.live(NOW + 2 * DAY))
+    third = profile()
+    await pending.add(third, NOW + 4 * DAY)
+    names = {first.beneficiary_id: "first", second.beneficiary_id: "second", third.beneficiary_id: "third"}
+    latest = sorted(names[p.beneficiary_id] for p in await pending.live(NOW, limit=2))  # the holds granted last
+    live = sorted((names.get(p.beneficiary_id, "other"), p.version) for p in await pending.live(NOW + 2 * DAY))
+    return [latest, live]
 
 
 async def model_steps(models: Any) -> list[Any]:

@@ -51,3 +51,17 @@ async def test_without_pending_newcomers_prices_are_cleared(redis: Redis) -> Non
     await reoptimise(live, PendingProfiles(redis, key=f"{prefix}:pending"), lambda: NOW)
 
     assert await prices.load() == {}
+
+
+async def test_a_backlog_of_holders_is_solved_on_the_latest_ones_only(redis: Redis) -> None:
+    prefix = random_ref("reopt")
+    openings = OpeningsView(redis, key=f"{prefix}:openings")
+    pending = PendingProfiles(redis, key=f"{prefix}:pending")
+    await openings.upsert(epide_opening(seats=1))
+    for hours in range(5):
+        await pending.add(profile(birth_date=date(2005, 1, 1)), NOW + timedelta(days=7, hours=hours))
+    live = LiveEngine(openings, SeatPrices(redis, key=f"{prefix}:prices"), ModelStore(redis, key=f"{prefix}:m"),
+                      prior_model())  # fmt: skip
+
+    assert await reoptimise(live, pending, lambda: NOW, max_profiles=3) == 3
+    assert await reoptimise(live, pending, lambda: NOW) == 5

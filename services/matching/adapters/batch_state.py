@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 from datetime import datetime
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -28,18 +30,23 @@ class PendingProfiles:
         if raw:
             await self.add(profile, datetime.fromisoformat(json.loads(raw)["expires_at"]))
 
-    async def live(self, now: datetime) -> list[BeneficiaryProfile]:
-        """Live ones; expired ones are removed on the way."""
-        live, expired = [], []
+    async def live(self, now: datetime, limit: int | None = None) -> list[BeneficiaryProfile]:
+        """Live ones (at most `limit`: the holds granted last, which expire last); expired ones are removed
+        on the way."""
+        live: list[tuple[datetime, dict[str, Any]]] = []
+        expired = []
         for beneficiary_id, raw in (await self._redis.hgetall(self._key)).items():
             entry = json.loads(raw)
-            if datetime.fromisoformat(entry["expires_at"]) <= now:
+            expires_at = datetime.fromisoformat(entry["expires_at"])
+            if expires_at <= now:
                 expired.append(beneficiary_id)
             else:
-                live.append(BeneficiaryProfile.model_validate(entry["profile"]))
+                live.append((expires_at, entry["profile"]))
         if expired:
             await self._redis.hdel(self._key, *expired)
-        return live
+        if limit is not None and len(live) > limit:
+            live = heapq.nlargest(limit, live, key=lambda held: held[0])
+        return [BeneficiaryProfile.model_validate(profile) for _, profile in live]
 
 
 class SeatPrices:

@@ -62,10 +62,12 @@ class LiveEngine:
         return self._engine
 
 
-async def reoptimise(live: LiveEngine, pending: Pending, clock: Clock) -> int:
+async def reoptimise(live: LiveEngine, pending: Pending, clock: Clock, max_profiles: int | None = None) -> int:
     """Solve the batch of newcomers with a live proposal and store the seats' dual prices, scoring with
-    the same model as real-time proposals."""
-    profiles = await pending.live(clock())
+    the same model as real-time proposals. At most `max_profiles` newcomers, those whose holds were granted
+    last: the solve runs every few seconds, and its time and memory must not grow with a backlog (a day of
+    OFII signings is a few hundred people; a replay or a load test holds seats for a hundred thousand)."""
+    profiles = await pending.live(clock(), max_profiles)
     engine = MatchingEngine(await live.openings.all(), await live.model(), live.today)
     if not profiles or not engine.openings:
         await live.prices.replace({})

@@ -162,10 +162,11 @@ class FakePending:
         if profile.beneficiary_id in self.pending:
             self.pending[profile.beneficiary_id] = (profile, self.pending[profile.beneficiary_id][1])
 
-    async def live(self, now: datetime) -> list[BeneficiaryProfile]:
+    async def live(self, now: datetime, limit: int | None = None) -> list[BeneficiaryProfile]:
         for beneficiary_id in [b for b, (_, expires) in self.pending.items() if expires <= now]:
             del self.pending[beneficiary_id]
-        return [profile for profile, _ in self.pending.values()]
+        held = sorted(self.pending.values(), key=lambda entry: entry[1], reverse=True)
+        return [profile for profile, _ in held[:limit]]
 
 
 @dataclass
