@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import heapq
+import asyncio
 import json
 from datetime import datetime
-from typing import Any
 
 from redis.asyncio import Redis
 
@@ -13,15 +12,20 @@ from shared.events import BeneficiaryProfile
 
 
 class PendingProfiles:
-    """Profiles whose seat hold is still live, with the hold's expiry."""
+    """Profiles whose seat hold is still live, with the hold's expiry (also in a sorted set, so that the
+    latest holds can be read without reading them all)."""
 
     def __init__(self, redis: Redis, key: str = "matching:pending") -> None:
         self._redis = redis
         self._key = key
+        self._by_expiry = f"{key}:by-expiry"
 
     async def add(self, profile: BeneficiaryProfile, expires_at: datetime) -> None:
         value = json.dumps({"profile": profile.model_dump(mode="json"), "expires_at": expires_at.isoformat()})
-        await self._redis.hset(self._key, profile.beneficiary_id, value)
+        await asyncio.gather(  # issued together: one round trip with what else the client is sending
+            self._redis.hset(self._key, profile.beneficiary_id, value),
+            self._redis.zadd(self._by_expiry, {profile.beneficiary_id: expires_at.timestamp()}),
+        )
 
     async def refresh(self, profile: BeneficiaryProfile) -> None:
         """A newer version of a pending profile replaces it; its hold keeps its expiry (as the rebuild does,
@@ -31,22 +35,17 @@ class PendingProfiles:
             await self.add(profile, datetime.fromisoformat(json.loads(raw)["expires_at"]))
 
     async def live(self, now: datetime, limit: int | None = None) -> list[BeneficiaryProfile]:
-        """Live ones (at most `limit`: the holds granted last, which expire last); expired ones are removed
-        on the way."""
-        live: list[tuple[datetime, dict[str, Any]]] = []
-        expired = []
-        for beneficiary_id, raw in (await self._redis.hgetall(self._key)).items():
-            entry = json.loads(raw)
-            expires_at = datetime.fromisoformat(entry["expires_at"])
-            if expires_at <= now:
-                expired.append(beneficiary_id)
-            else:
-                live.append((expires_at, entry["profile"]))
+        """Live ones (at most `limit`: the holds granted last, which expire last, read without the others);
+        expired ones are removed on the way."""
+        expired = [str(i) for i in await self._redis.zrangebyscore(self._by_expiry, "-inf", now.timestamp())]
         if expired:
-            await self._redis.hdel(self._key, *expired)
-        if limit is not None and len(live) > limit:
-            live = heapq.nlargest(limit, live, key=lambda held: held[0])
-        return [BeneficiaryProfile.model_validate(profile) for _, profile in live]
+            await asyncio.gather(self._redis.hdel(self._key, *expired), self._redis.zrem(self._by_expiry, *expired))
+        if limit is None:
+            raws = list((await self._redis.hgetall(self._key)).values())
+        else:
+            latest = [str(i) for i in await self._redis.zrevrange(self._by_expiry, 0, limit - 1)]
+            raws = [raw for raw in (await self._redis.hmget(self._key, latest) if latest else []) if raw]
+        return [BeneficiaryProfile.model_validate(json.loads(raw)["profile"]) for raw in raws]
 
 
 class SeatPrices:
