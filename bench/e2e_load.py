@@ -171,11 +171,12 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def peak_rss_mib(pid: int) -> float | None:
-    """VmHWM (the peak resident set since the process started), in MiB."""
+def memory_mib(pid: int, field: str = "VmHWM") -> float | None:
+    """A memory field of /proc/<pid>/status in MiB: VmHWM, the peak resident set since the process started
+    (the default), or VmRSS, the resident set now."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
@@ -259,7 +260,7 @@ class Accounting:
                 "cpu_pct_load_avg": round(100 * in_load / seconds, 1),
                 "cpu_pct_drain_avg": round(100 * (done.get(name, 0.0) - end.get(name, 0.0)) / drain_seconds, 1),
                 "cpu_pct_peak_1s": peak_pct,
-                "peak_rss_mib": None if (rss := peak_rss_mib(pid)) is None else round(rss, 1),
+                "peak_rss_mib": None if (rss := memory_mib(pid)) is None else round(rss, 1),
             }
         return out
 

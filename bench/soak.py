@@ -37,6 +37,7 @@ from e2e_load import (  # bench/ is the script's own directory
     Clients,
     Deliveries,
     Signing,
+    memory_mib,
     partner_reader,
     positive,
     seed,
@@ -58,17 +59,6 @@ console = Console(width=None if os.isatty(1) else 150)
 RSS_SPREAD_TARGET = 0.10
 LAG_DRAIN_TARGET_S = 5.0
 DATA_STORES = ("tansu", "redis-server")
-
-
-def rss_mib(pid: int) -> float | None:
-    """VmRSS (resident memory now), in MiB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -110,7 +100,7 @@ async def soak(args: argparse.Namespace, infra: Infrastructure, stack: ServiceSt
                     lag = await consumer_lag(bootstrap)
                     samples.append({
                         "t_s": round(time.monotonic() - t0, 1),
-                        "rss_mib": {name: rss_mib(pid) for name, pid in pids.items()},
+                        "rss_mib": {name: memory_mib(pid, "VmRSS") for name, pid in pids.items()},
                         "lag": sum(v or 0 for v in lag.values()),
                         "accepted": clients.counts.get(202, 0),
                         "delivered": deliveries.count,
