@@ -219,6 +219,18 @@ def _decoded(record: LoggedRecord, model: type[Event], max_event_bytes: int) -> 
     return event, Context(attributes, record.topic, key, moment_of(event, attributes))
 
 
+def _share_of(progress: Progress | None, topic: str, shares: dict[str, tuple[int, int]]) -> Progress | None:
+    """One topic's progress, reported as the sum over the topics read side by side."""
+    if progress is None:
+        return None
+
+    def report(done: int, total: int) -> None:
+        shares[topic] = (done, total)
+        progress(sum(d for d, _ in shares.values()), sum(t for _, t in shares.values()))
+
+    return report
+
+
 async def rebuild_from_log(
     log: EventLog, table: ProjectionTable, max_event_bytes: int, progress: Progress | None = None
 ) -> dict[str, int]:
@@ -227,9 +239,9 @@ async def rebuild_from_log(
     it applied, and how many were skipped (poison, dead-lettered when they were first consumed)."""
     topics = await log.topics([p.topic for p in table])
     # Each topic's reader waits on its own round trips: read side by side, they cost the slowest one.
-    read = [
-        record for records in await asyncio.gather(*(log.records(t, progress) for t in topics)) for record in records
-    ]
+    shares: dict[str, tuple[int, int]] = {}
+    reading = await asyncio.gather(*(log.records(t, _share_of(progress, t, shares)) for t in topics))
+    read = [record for records in reading for record in records]
     counts = {"read": len(read)} | {p.name: 0 for p in table}
     skipped = 0
     for record in merged_by_time(read):

@@ -50,7 +50,11 @@ class MemoryEventLog:
         return [t for t in self.records_by_topic if any(fnmatch.fnmatchcase(t, p) for p in patterns)]
 
     async def records(self, topic: str, progress: Progress | None = None) -> list[LoggedRecord]:
-        return list(self.records_by_topic.get(topic, []))
+        records = list(self.records_by_topic.get(topic, []))
+        if progress is not None:  # as the Kafka reader reports: nothing read yet, then all of it
+            progress(0, len(records))
+            progress(len(records), len(records))
+        return list(records)
 
 
 class MemoryPublisher:
