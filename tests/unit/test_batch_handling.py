@@ -2,6 +2,7 @@
 state in any of them surfaces as StateLost (so that the middleware redelivers the whole batch)."""
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,40 +52,39 @@ def policy() -> ConsumePolicy:
     return ConsumePolicy(BeneficiaryProfile, NoDeadLetters(), 1 << 20, 0.0)  # type: ignore[arg-type]
 
 
+@dataclass
+class Recorder:
+    """A handler that notes each record's version under a lane name, and how many ran at once at most."""
+
+    lane: Callable[[CloudEventAttributes], str]
+    pause_s: Callable[[BeneficiaryProfile], float] = lambda event: 0.001
+    seen: dict[str, list[int]] = field(default_factory=dict)
+    in_flight: int = 0
+    most: int = 0
+
+    async def __call__(self, event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        await asyncio.sleep(self.pause_s(event))
+        self.seen.setdefault(self.lane(attributes), []).append(event.version)
+        self.in_flight -= 1
+
+
 async def test_each_partition_in_order_and_the_partitions_side_by_side() -> None:
-    seen: dict[int, list[int]] = {}
-    in_flight, most = 0, 0
-
-    async def handler(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await asyncio.sleep(0.001)
-        partition = int(attributes.id.split("-")[0])
-        seen.setdefault(partition, []).append(event.version)
-        in_flight -= 1
-
+    handler = Recorder(lane=lambda attributes: attributes.id.split("-")[0])
     await handle_in_order(deliveries(3, 5), handler, policy())  # no keys: each partition is one lane
-    assert seen == {p: [1, 2, 3, 4, 5] for p in range(3)}
-    assert most == 3
+    assert handler.seen == {str(p): [1, 2, 3, 4, 5] for p in range(3)}
+    assert handler.most == 3
 
 
 async def test_each_keys_records_in_order_and_the_keys_of_a_partition_side_by_side() -> None:
-    seen: dict[str, list[int]] = {}
-    in_flight, most = 0, 0
-
-    async def handler(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await asyncio.sleep(0.001 * (5 - event.version))  # later records finish sooner if let run together
-        offset = int(attributes.id.split("-")[1])
-        seen.setdefault(f"k{offset % 3}", []).append(event.version)
-        in_flight -= 1
-
+    handler = Recorder(
+        lane=lambda attributes: f"k{int(attributes.id.split('-')[1]) % 3}",
+        pause_s=lambda event: 0.001 * max(5 - event.version, 0),  # later records would finish sooner together
+    )
     await handle_in_order(deliveries(1, 9, keys=3), handler, policy())
-    assert seen == {"k0": [1, 4, 7], "k1": [2, 5, 8], "k2": [3, 6, 9]}
-    assert most == 3
+    assert handler.seen == {"k0": [1, 4, 7], "k1": [2, 5, 8], "k2": [3, 6, 9]}
+    assert handler.most == 3
 
 
 async def test_a_state_lost_in_one_partition_is_raised_as_state_lost() -> None:
