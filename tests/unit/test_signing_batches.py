@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from passerelle.import_command import MAX_CHUNK_BYTES, chunks
 from services.referrals.entrypoints.signing_batches_api import Line, LineResult, LineStatus, _parse, record_lines
 from shared.access import Principal, Role
+from shared.topics import BENEFICIARY_PROFILE, REFERRALS_KEY, REFERRALS_SIGNING
 from tests.factories import signing_body
 from tests.unit.fakes.harness import ReferralsHarness
 
@@ -66,3 +69,35 @@ def test_chunks_keep_the_order_and_stay_under_both_limits() -> None:
     assert (
         len(list(chunks([(1, "x" * (2 * MAX_CHUNK_BYTES))], 500))) == 1
     )  # one huge line still goes (the server says 413)
+
+
+def _lines(*bodies: dict[str, object]) -> list[Line]:
+    parsed = [_line(n, body) for n, body in enumerate(bodies, start=1)]
+    assert all(isinstance(p, Line) for p in parsed)
+    return parsed  # type: ignore[return-value]
+
+
+class _Unreachable:
+    """A topic that cannot be reached (the broker down): publishing fails."""
+
+    topic = BENEFICIARY_PROFILE.name
+
+    async def publish(self, *args: object, **kwargs: object) -> None:
+        raise ConnectionError("broker unreachable")
+
+
+async def test_a_batch_cut_short_is_completed_by_its_repeat_with_the_same_keys() -> None:
+    h = ReferralsHarness()
+    lines = _lines(*(signing_body(department="67") for _ in range(3)))
+    working, h.publishers.profiles = h.publishers.profiles, _Unreachable()  # type: ignore[assignment]
+
+    with pytest.raises(ConnectionError):
+        await record_lines(lines, AUDITOR_67, h.context)
+    assert h.log.events(BENEFICIARY_PROFILE.name) == []
+    h.publishers.profiles = working
+    results = await record_lines(lines, AUDITOR_67, h.context)
+
+    assert [r.status for r in results] == [LineStatus.DUPLICATE] * 3  # the signings were on record
+    assert len(h.log.events(BENEFICIARY_PROFILE.name)) == 3  # … and their profiles go now
+    assert len(h.log.events(REFERRALS_KEY.name)) == 3  # one key each: the repeat drew none
+    assert len(h.log.events(REFERRALS_SIGNING.name)) == 3
