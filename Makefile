@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps bytecode up demo test test-unit test-integration test-e2e lint bench evaluate bench-e2e bench-cpu bench-import bench-soak bench-cloudevents clean screenshots
+.PHONY: help install system-deps bytecode up demo test test-unit test-integration test-e2e lint bench evaluate bench-e2e bench-cpu bench-import bench-broker bench-soak bench-cloudevents clean screenshots
 
 help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-e2e  end-to-end load on the embedded stack: saturation (1000/s) and 200/s latency"
 	@echo "make bench-cpu  CPU per signing by process, end to end (BASELINE=rev compares with an older commit)"
 	@echo "make bench-import  a backlog of signings: one request each against POST /v1/cir-signings/batch"
+	@echo "make bench-broker  the embedded broker's CPU per message as a partition grows (no services)"
 	@echo "make bench-soak  20 minutes of steady load: memory per process, lag after the load, nothing lost"
 	@echo "make bench-cloudevents  the CloudEvents Kafka binding: ours against the official SDK, per message"
 
@@ -94,6 +95,9 @@ bench-cpu: install
 
 bench-import: install
 	$(PY) bench/bulk_import.py
+
+bench-broker: install
+	$(PY) bench/broker_growth.py
 
 bench-soak: install
 	$(PY) bench/soak.py $(if $(RATE),--rate $(RATE)) $(if $(MINUTES),--minutes $(MINUTES))
