@@ -236,7 +236,7 @@ class _KeysAfterTheLog:
     async def all_of(self, beneficiary_id: str) -> list[PersonalKeyIssued]:
         return [k for k in self._kept.values() if k.beneficiary_id == beneficiary_id]
 
-    async def keep(self, record: PersonalKeyIssued) -> None:
+    async def keep(self, record: PersonalKeyIssued) -> bool:
         raise AssertionError("a reader does not keep keys")
 
     async def forget(self, beneficiary_id: str, key_id: str | None = None) -> None:

@@ -247,7 +247,7 @@ async def erasure_steps(store: Any) -> list[Any]:
     """A person erased loses signing, versions, consent and audit; another person keeps theirs."""
     erased, kept = random_ref("b"), random_ref("b")
     for person in (erased, kept):
-        await store.save_signing(CirSigningCreate.model_validate(signing_body(beneficiary_id=person)))
+        await store.keep_signing(CirSigningCreate.model_validate(signing_body(beneficiary_id=person)), [])
         await store.keep_consent(consent_record(person, 1, True))
         await store.keep_audit(random_ref("e"), AuditRecord(actor="a", action="x", subject=person, at=NOW))
     erasure = AuditRecord(actor="auditor:t", action="personal_data_erased", subject=erased, at=NOW + DAY)
@@ -285,3 +285,27 @@ async def test_the_erasure_of_the_records_fake_forgets_as_redis(private_redis: R
 
 async def test_the_personal_keys_fake_keeps_the_last_as_redis(private_redis: Redis) -> None:
     await same_answers(personal_key_steps, PersonalKeyStore(private_redis), rf.FakePersonalKeys())
+
+
+async def kept_unless_erased_steps(pair: tuple[Any, Any]) -> list[Any]:
+    """Once a person is erased, neither a consent nor a key of theirs is kept again (a replayed record);
+    another person's still are."""
+    store, keys = pair
+    erased, other = random_ref("b"), random_ref("b")
+    key = PersonalKeyIssued(beneficiary_id=erased, key_id="k-a", master_key_id="m1", wrapped_key="w1", issued_at=NOW)
+    answers = [await store.keep_consent(consent_record(erased, 1, True)), await keys.keep(key)]
+    await store.forget_person(AuditRecord(actor="auditor:t", action="personal_data_erased", subject=erased, at=NOW))
+    await keys.forget(erased)
+    answers += [await store.keep_consent(consent_record(erased, 2, False)), await keys.keep(key)]
+    answers += [await store.consents(erased), await keys.all_of(erased)]
+    answers += [await store.keep_consent(consent_record(other, 1, True)), len(await store.consents(other))]
+    return answers
+
+
+async def test_the_fakes_keep_nothing_of_an_erased_person_as_redis(private_redis: Redis) -> None:
+    records = rf.FakeRecords()
+    fake = (records, rf.FakePersonalKeys(erased=records.erased))
+    answers = await kept_unless_erased_steps((ReferralStore(private_redis), PersonalKeyStore(private_redis)))
+
+    assert answers == await kept_unless_erased_steps(fake)
+    assert answers == [True, True, False, False, [], [], True, 1]

@@ -13,11 +13,21 @@ from services.referrals.domain.signing import CirSigningCreate
 from shared.events import AuditRecord, ConsentRecorded, MatchingProposal, ProgrammeOpening
 
 PREFIX = "referrals"
+ERASED = f"{PREFIX}:erased"  # who was erased: a hash, the erasure's audit record by beneficiary id
+
+# KEYS[1]: ERASED; KEYS[2]: a hash of the person's. ARGV: the person's id, the field, the value. Kept unless
+# the person was erased, in one step: an erasure cannot fall between the check and the write.
+KEEP_UNLESS_ERASED = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
 
 
 class ReferralStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._keep_unless_erased = redis.register_script(KEEP_UNLESS_ERASED)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
@@ -27,12 +37,15 @@ class ReferralStore:
         raw = await self._redis.get(f"{PREFIX}:beneficiary:{beneficiary_id}")
         return CirSigningCreate.model_validate_json(raw) if raw else None
 
-    async def save_signing(self, signing: CirSigningCreate) -> None:
-        await self._redis.set(f"{PREFIX}:beneficiary:{signing.beneficiary_id}", signing.model_dump_json())
-
-    async def save_history(self, beneficiary_id: str, history: list[ProfileVersion]) -> None:
-        payload = "[" + ",".join(v.model_dump_json() for v in history) + "]"
-        await self._redis.set(f"{PREFIX}:versions:{beneficiary_id}", payload)
+    async def keep_signing(self, signing: CirSigningCreate, history: list[ProfileVersion]) -> None:
+        """The signing as it stands and the list of its versions, in one command."""
+        versions = "[" + ",".join(v.model_dump_json() for v in history) + "]"
+        await self._redis.mset(
+            {
+                f"{PREFIX}:beneficiary:{signing.beneficiary_id}": signing.model_dump_json(),
+                f"{PREFIX}:versions:{signing.beneficiary_id}": versions,
+            }
+        )
 
     async def history(self, beneficiary_id: str) -> list[ProfileVersion]:
         raw = await self._redis.get(f"{PREFIX}:versions:{beneficiary_id}")
@@ -50,10 +63,13 @@ class ReferralStore:
         return signings
 
     # consent: every version, keyed by version (keeping one twice is keeping it once)
-    async def keep_consent(self, record: ConsentRecorded) -> None:
-        await self._redis.hset(
-            f"{PREFIX}:consent:{record.beneficiary_id}", str(record.version), record.model_dump_json()
+    async def keep_consent(self, record: ConsentRecorded) -> bool:
+        """Keep a version of the person's consent, unless they were erased (False)."""
+        person = record.beneficiary_id
+        kept = await self._keep_unless_erased(
+            keys=[ERASED, f"{PREFIX}:consent:{person}"], args=[person, str(record.version), record.model_dump_json()]
         )
+        return bool(kept)
 
     async def consents(self, beneficiary_id: str) -> list[ConsentRecorded]:
         """The person's consent records, oldest first; the last is the consent now."""
@@ -76,11 +92,11 @@ class ReferralStore:
         subject = erasure.subject
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(*(f"{PREFIX}:{kind}:{subject}" for kind in ("beneficiary", "versions", "consent", "audit")))
-            pipe.hset(f"{PREFIX}:erased", subject, erasure.model_dump_json())
+            pipe.hset(ERASED, subject, erasure.model_dump_json())
             await pipe.execute()
 
     async def erasure_of(self, beneficiary_id: str) -> AuditRecord | None:
-        raw = await self._redis.hget(f"{PREFIX}:erased", beneficiary_id)
+        raw = await self._redis.hget(ERASED, beneficiary_id)
         return AuditRecord.model_validate_json(raw) if raw else None
 
     # openings

@@ -47,11 +47,11 @@ async def current_consent(store: Records, beneficiary_id: str) -> ConsentRecorde
 
 
 async def record_consent_at_signing(
-    signing: CirSigningCreate, store: Records, consents: Publisher, by: str, at: datetime
+    signing: CirSigningCreate, held: list[ConsentRecorded], consents: Publisher, by: str, at: datetime
 ) -> None:
-    """Publish version 1 unless it is there (a repeated signing, or one whose first try failed after the
-    signing was logged)."""
-    if await current_consent(store, signing.beneficiary_id) is None:
+    """Publish version 1 unless the person has a consent on record (`held`, as the caller read it): a
+    repeated signing, or one whose first try failed after the signing was logged."""
+    if not held:
         record = consent_at_signing(signing, by, at)
         await consents.publish(record, key=record.beneficiary_id, event_id=consent_event_id(record.beneficiary_id, 1))
 

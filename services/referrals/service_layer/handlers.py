@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -58,31 +59,36 @@ async def record_signing(
         raise InvalidFields(problems)
     if signing.version != 1:  # Passerelle numbers the versions: a signing is the first
         signing = signing.model_copy(update={"version": 1})
-    erased = await store.erasure_of(signing.beneficiary_id)
+    person, marker = signing.beneficiary_id, profile_marker(signing.beneficiary_id, 1)
+    erased, existing, key, consents, published = await asyncio.gather(  # side by side: one Redis round trip
+        store.erasure_of(person),
+        store.get_signing(person),
+        keyring.current(person),
+        store.consents(person),
+        store.was_published(marker),
+    )
     if erased is not None:
         raise Conflict(
-            f"les données de {signing.beneficiary_id} ont été effacées le {erased.at:%d/%m/%Y} : enregistrez"
-            f" le CIR sous un autre identifiant / the data of {signing.beneficiary_id} was erased; record the"
+            f"les données de {person} ont été effacées le {erased.at:%d/%m/%Y} : enregistrez"
+            f" le CIR sous un autre identifiant / the data of {person} was erased; record the"
             " signing under another id"
         )
-    existing = await store.get_signing(signing.beneficiary_id)
     if existing is not None and existing != signing:
         raise Conflict(
-            f"le CIR de {signing.beneficiary_id} est déjà enregistré ; modifiez le profil"
-            f" (PUT /v1/beneficiaries/{signing.beneficiary_id}/profile) / beneficiary {signing.beneficiary_id}"
+            f"le CIR de {person} est déjà enregistré ; modifiez le profil"
+            f" (PUT /v1/beneficiaries/{person}/profile) / beneficiary {person}"
             " already has a different CIR signing recorded: amend its profile instead"
         )
     moment = at or datetime.combine(today, datetime.min.time())
     history = [ProfileVersion(version=1, at=moment, by=by)]
     if existing is None:  # the private log first (its projection keeps the signing): Redis is rebuilt from it
-        record = SigningRecorded(signing=signing, history=history)
-        await keyring.publish_signing(record, publishers.signings, publishers.keys, moment)
-    await record_consent_at_signing(signing, store, publishers.consents, by, history[0].at)
-    log.info("CIR signing recorded", extra={"beneficiary_id": signing.beneficiary_id, "repeat": existing is not None})
-    marker = f"profile:{signing.beneficiary_id}"
-    if not await store.was_published(marker):
+        key = key or await keyring.issue_new(person, publishers.keys, moment)
+        await keyring.publish_sealed(SigningRecorded(signing=signing, history=history), key, publishers.signings)
+    await record_consent_at_signing(signing, consents, publishers.consents, by, history[0].at)
+    log.info("CIR signing recorded", extra={"beneficiary_id": person, "repeat": existing is not None})
+    if not published:
         # A repeat of a signing whose publication failed (503) publishes it now; an answered one does not.
-        await publishers.profiles.publish(signing.profile(), key=signing.beneficiary_id)  # projected: marked
+        await publishers.profiles.publish(signing.profile(), key=person)  # projected: marked
     return existing is None
 
 

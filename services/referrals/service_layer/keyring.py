@@ -47,8 +47,10 @@ class Keyring:
         """The person's key, drawn and logged (wrapped) at their first signing. Two drawn at once (two
         instances, or a signing in flight while Redis is lost) are both kept: each opens what it sealed."""
         found = await self.current(beneficiary_id)
-        if found is not None:
-            return found
+        return found if found is not None else await self.issue_new(beneficiary_id, publisher, at)
+
+    async def issue_new(self, beneficiary_id: str, publisher: Publisher, at: datetime) -> tuple[str, bytes]:
+        """A key drawn and logged (wrapped) for a person the caller found without one."""
         key, key_id = new_personal_key(), uuid.uuid4().hex[:16]
         record = PersonalKeyIssued(
             beneficiary_id=beneficiary_id,
@@ -89,9 +91,12 @@ class Keyring:
         self, record: SigningRecorded, signings: Publisher, keys: Publisher, at: datetime
     ) -> None:
         """The signing on the private log, sealed with the person's key (issued at their first)."""
-        beneficiary_id = record.signing.beneficiary_id
-        key_id, key = await self.issue(beneficiary_id, keys, at)
-        await signings.publish(self.seal_signing(record, key_id, key), key=beneficiary_id)
+        await self.publish_sealed(record, await self.issue(record.signing.beneficiary_id, keys, at), signings)
+
+    async def publish_sealed(self, record: SigningRecorded, key: tuple[str, bytes], signings: Publisher) -> None:
+        """The signing on the private log, sealed with `key` (the person's, as `current` or `issue` gave it)."""
+        key_id, secret = key
+        await signings.publish(self.seal_signing(record, key_id, secret), key=record.signing.beneficiary_id)
 
     async def seal_note(self, beneficiary_id: str, note: str, keys: Publisher, at: datetime) -> str:
         key_id, key = await self.issue(beneficiary_id, keys, at)

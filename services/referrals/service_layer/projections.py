@@ -75,8 +75,7 @@ class ReferralsProjections:
         await self.credentials.restore(change)
 
     async def keep_personal_key(self, record: PersonalKeyIssued, context: Context) -> None:
-        if await self.store.erasure_of(record.beneficiary_id) is None:
-            await self.keyring.keys.keep(record)
+        await self.keyring.keys.keep(record)  # not once the person was erased
 
     async def forget_personal_key(self, key: str) -> None:
         beneficiary_id, key_id = split_key_record_key(key)
@@ -90,15 +89,13 @@ class ReferralsProjections:
         except Unreadable as exc:
             raise PoisonMessage(f"the signing of {sealed.beneficiary_id} cannot be opened: {exc}") from exc
         if record is not None:
-            await self.store.save_signing(record.signing)
-            await self.store.save_history(record.signing.beneficiary_id, record.history)
+            await self.store.keep_signing(record.signing, record.history)
 
     async def forget_signing(self, beneficiary_id: str) -> None:
         await self.store.forget_signing(beneficiary_id)
 
     async def keep_consent(self, record: ConsentRecorded, context: Context) -> None:
-        if await self.store.erasure_of(record.beneficiary_id) is None:
-            await self.store.keep_consent(record)
+        await self.store.keep_consent(record)  # not once the person was erased
 
     async def keep_audit(self, record: AuditRecord, context: Context) -> None:
         """What was disclosed of whom, and who exported a person's data: part of what a person may see.

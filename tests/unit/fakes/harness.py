@@ -146,7 +146,7 @@ class ReferralsHarness(Harness):
     def fresh_state(self) -> None:
         self.records, self.views, self.flags = rf.FakeRecords(), rf.FakeViews(), rf.FakeFlags()
         self.credentials, self.subscriptions = rf.FakeCredentialRecords(), rf.FakeSubscriptions()
-        self.keys = rf.FakePersonalKeys()
+        self.keys = rf.FakePersonalKeys(erased=self.records.erased)
         self.keyring = Keyring(MasterKey.parse(DEVELOPMENT_MASTER_KEY), self.keys)
         self.table = ReferralsProjections(
             self.records,

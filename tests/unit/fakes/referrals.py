@@ -52,20 +52,21 @@ class FakeRecords:
     async def get_signing(self, beneficiary_id: str) -> CirSigningCreate | None:
         return self.signings.get(beneficiary_id)
 
-    async def save_signing(self, signing: CirSigningCreate) -> None:
+    async def keep_signing(self, signing: CirSigningCreate, history: list[ProfileVersion]) -> None:
         self.signings[signing.beneficiary_id] = signing
+        self.histories[signing.beneficiary_id] = list(history)
 
     async def history(self, beneficiary_id: str) -> list[ProfileVersion]:
         return list(self.histories.get(beneficiary_id, []))
 
-    async def save_history(self, beneficiary_id: str, history: list[ProfileVersion]) -> None:
-        self.histories[beneficiary_id] = list(history)
-
     async def all_signings(self) -> list[CirSigningCreate]:
         return list(self.signings.values())
 
-    async def keep_consent(self, record: ConsentRecorded) -> None:
+    async def keep_consent(self, record: ConsentRecorded) -> bool:
+        if record.beneficiary_id in self.erased:
+            return False
         self.consent_records.setdefault(record.beneficiary_id, {})[record.version] = record
+        return True
 
     async def keep_audit(self, event_id: str, record: AuditRecord) -> None:
         self.audit.setdefault(record.subject, {})[event_id] = record
@@ -103,12 +104,16 @@ class FakeRecords:
 @dataclass
 class FakePersonalKeys:
     keys: dict[str, dict[str, PersonalKeyIssued]] = field(default_factory=dict)
+    erased: dict[str, AuditRecord] = field(default_factory=dict)  # the records' own, as Redis shares the hash
 
     async def all_of(self, beneficiary_id: str) -> list[PersonalKeyIssued]:
         return sorted(self.keys.get(beneficiary_id, {}).values(), key=lambda k: (k.issued_at, k.key_id))
 
-    async def keep(self, record: PersonalKeyIssued) -> None:
+    async def keep(self, record: PersonalKeyIssued) -> bool:
+        if record.beneficiary_id in self.erased:
+            return False
         self.keys.setdefault(record.beneficiary_id, {})[record.key_id] = record
+        return True
 
     async def forget(self, beneficiary_id: str, key_id: str | None = None) -> None:
         if key_id is None:
