@@ -6,9 +6,10 @@ partner's topic in a process of its own. Every `--sample` seconds it records the
 of every process, the consumer lag of every group and what has reached the partner. At the end it waits
 for the lag to reach 0 and reports:
 - RSS per process each minute; for each service its spread after the warm-up (the first `--warm-up`
-  minutes): the largest and smallest sample against their median (target: within ±10 %); for Tansu (an
-  in-memory log) and Redis (the state of every person), which grow with what they hold, MiB per 1,000
-  signings;
+  minutes; by default the time matching takes to fill its re-solve window, `REOPTIMISE_MAX_PROFILES`
+  holds at `--rate`, plus a minute, and at least 2): the largest and smallest sample against their
+  median (target: within ±10 %); for Tansu (an in-memory log) and Redis (the state of every person),
+  which grow with what they hold, MiB per 1,000 signings;
 - the time from the end of the load until every group's lag is 0 (target: within 5 s);
 - what was lost or doubled: every accepted signing must have exactly one entry on the partner's topic.
 
@@ -51,6 +52,7 @@ from rich.table import Table
 
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
+from services.matching.config import MatchingSettings
 from shared.ops_state import consumer_lag
 from shared.topics import partner_candidates_topic
 
@@ -61,17 +63,27 @@ LAG_DRAIN_TARGET_S = 5.0
 DATA_STORES = ("tansu", "redis-server")
 
 
+def default_warm_up(rate: float, minutes: float) -> float:
+    """Minutes until matching's memory may be flat: its re-solve window (the latest REOPTIMISE_MAX_PROFILES
+    holds) fills at `rate`, plus a minute; at least 2, and never more than half the run."""
+    window = MatchingSettings.model_fields["reoptimise_max_profiles"].default
+    return min(max(2.0, window / rate / 60 + 1), minutes / 2)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/soak.py", description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=positive(float, 5000), default=60.0, help="signings offered per second (60)")
     parser.add_argument("--minutes", type=positive(float, 600), default=20.0, help="how long the load runs (20)")
     parser.add_argument(
-        "--warm-up", type=positive(float, 60), default=2.0, help="minutes left out of the RSS check (2)"
-    )
+        "--warm-up", type=positive(float, 60), default=None,
+        help="minutes left out of the RSS check (default: matching's re-solve window filled, plus 1; at least 2)",
+    )  # fmt: skip
     parser.add_argument("--sample", type=positive(float, 600), default=10.0, help="seconds between samples (10)")
     parser.add_argument("--connections", type=positive(int, 10_000), default=64, help="HTTP pool size (64)")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "soak.json", help="JSON report")
     args = parser.parse_args(argv)
+    if args.warm_up is None:
+        args.warm_up = default_warm_up(args.rate, args.minutes)
     if args.warm_up >= args.minutes:
         parser.error("--warm-up must be shorter than --minutes")
     return args
