@@ -115,7 +115,9 @@ async def pending_steps(pending: Any) -> list[Any]:
     names = {first.beneficiary_id: "first", second.beneficiary_id: "second", third.beneficiary_id: "third"}
     latest = sorted(names[p.beneficiary_id] for p in await pending.live(NOW, limit=2))  # the holds granted last
     live = sorted((names.get(p.beneficiary_id, "other"), p.version) for p in await pending.live(NOW + 2 * DAY))
-    return [latest, live]
+    await pending.refresh(second.model_copy(update={"version": 2}))  # after a read: not answered from the last one
+    again = sorted((names.get(p.beneficiary_id, "other"), p.version) for p in await pending.live(NOW + 2 * DAY))
+    return [latest, live, again]
 
 
 async def model_steps(models: Any) -> list[Any]:

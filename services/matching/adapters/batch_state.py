@@ -19,6 +19,10 @@ class PendingProfiles:
         self._redis = redis
         self._key = key
         self._by_expiry = f"{key}:by-expiry"
+        # What the last `live` read, by beneficiary id: the stored value and the profile parsed from it. A
+        # re-solve every 30 s reads up to REOPTIMISE_MAX_PROFILES of them, most unchanged since the last one;
+        # parsing them all again held the event loop for over a second at 20,000 (profiles are frozen).
+        self._parsed: dict[str, tuple[str, BeneficiaryProfile]] = {}
 
     async def add(self, profile: BeneficiaryProfile, expires_at: datetime) -> None:
         value = json.dumps({"profile": profile.model_dump(mode="json"), "expires_at": expires_at.isoformat()})
@@ -41,11 +45,20 @@ class PendingProfiles:
         if expired:
             await asyncio.gather(self._redis.hdel(self._key, *expired), self._redis.zrem(self._by_expiry, *expired))
         if limit is None:
-            raws = list((await self._redis.hgetall(self._key)).values())
+            stored = [(str(i), str(raw)) for i, raw in (await self._redis.hgetall(self._key)).items()]
         else:
             latest = [str(i) for i in await self._redis.zrevrange(self._by_expiry, 0, limit - 1)]
-            raws = [raw for raw in (await self._redis.hmget(self._key, latest) if latest else []) if raw]
-        return [BeneficiaryProfile.model_validate(json.loads(raw)["profile"]) for raw in raws]
+            values = await self._redis.hmget(self._key, latest) if latest else []
+            stored = [(beneficiary_id, str(raw)) for beneficiary_id, raw in zip(latest, values, strict=True) if raw]
+        parsed = {}
+        for beneficiary_id, raw in stored:
+            known = self._parsed.get(beneficiary_id)
+            parsed[beneficiary_id] = (
+                known if known is not None and known[0] == raw
+                else (raw, BeneficiaryProfile.model_validate(json.loads(raw)["profile"]))
+            )  # fmt: skip
+        self._parsed = parsed  # only what is live now: bounded by `limit`
+        return [profile for _, profile in parsed.values()]
 
 
 class SeatPrices:
