@@ -17,6 +17,7 @@ from passerelle.seeding import DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack
 from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
 from tests.e2e.browser import assert_accessible, chromium, screenshot, sign_in
+from tests.e2e.steps import openings_known
 from tests.oidc_provider import OidcProvider
 from tests.smtp_sink import SmtpSink
 from tests.support import eventually, random_ref
@@ -33,9 +34,11 @@ def seeded(stack: ServiceStack) -> ServiceStack:
 
 
 async def _partner_with_opening(
-    base_url: str, partner_id: str, department: str, email: str | None = None, **fields: Any
+    stack: ServiceStack, partner_id: str, department: str, email: str | None = None, **fields: Any
 ) -> dict[str, Any]:
-    """A partner of its own, its staff account, and one opening open only to residents of `department`."""
+    """A partner of its own, its staff account, and one opening open only to residents of `department`,
+    once matching knows it (a signing that reaches matching first is proposed nothing)."""
+    base_url = stack.url("referrals")
     async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
         body = {"partner_id": partner_id, "name": f"Atelier {department}"} | ({"email": email} if email else {})
         assert (await admin.post("/v1/admin/partners", json=body)).status_code in (201, 409)
@@ -55,8 +58,14 @@ async def _partner_with_opening(
         "eligibility": {"departments": [department]},
     } | fields
     async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as p:
+        known_before = await openings_known(stack)
         answer = await p.post("/v1/openings", json=opening)
         assert answer.status_code == 201, answer.text
+
+    async def matching_knows_it() -> bool:
+        return await openings_known(stack) > known_before
+
+    await eventually(matching_knows_it, what=f"opening {opening['opening_id']} in matching")
     return opening
 
 
@@ -92,8 +101,8 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
     base_url = seeded.url("referrals")
     file_number = random_ref("14-2026")
     epide_rules = {"min_age": 17, "max_age": 25, "min_french": "A2", "max_diploma_level": 0, "departments": ["14"]}
-    await _partner_with_opening(base_url, "epide-caen", "14", programme="Epide", eligibility=epide_rules)
-    await _partner_with_opening(base_url, "ofii-caen", "14", programme="FLE pro", title="Français professionnel")
+    await _partner_with_opening(seeded, "epide-caen", "14", programme="Epide", eligibility=epide_rules)
+    await _partner_with_opening(seeded, "ofii-caen", "14", programme="FLE pro", title="Français professionnel")
     async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
         auditor = {"login": "auditeur.caen", "name": "Inès Lefèvre", "role": "auditor", "password": PASSWORD,
                    "directorate": "DT Caen", "departments": ["14"]}  # fmt: skip
@@ -172,7 +181,7 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
 
 async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(base_url, "atelier-971", "971")
+    await _partner_with_opening(seeded, "atelier-971", "971")
     case = await _signed_and_referred(base_url, "971", rsa_applicant=True, rsa_applied_on=APPLIED_FOR_RSA.isoformat())
     referral_id = case["referral"]["referral_id"]
     async with chromium() as browser:
@@ -242,7 +251,7 @@ async def test_an_emailed_link_answers_one_referral_and_a_tampered_one_is_refuse
 ) -> None:
     base_url = seeded.url("referrals")
     address = "accueil@atelier-972.example.org"
-    await _partner_with_opening(base_url, "atelier-972", "972", email=address)
+    await _partner_with_opening(seeded, "atelier-972", "972", email=address)
     case = await _signed_and_referred(base_url, "972")
 
     async def mailed() -> list[Any] | None:
@@ -273,8 +282,8 @@ async def test_an_emailed_link_answers_one_referral_and_a_tampered_one_is_refuse
 
 async def test_people_see_only_their_own_and_a_post_without_the_csrf_token_is_refused(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(base_url, "atelier-973", "973")
-    await _partner_with_opening(base_url, "atelier-10", "10")
+    await _partner_with_opening(seeded, "atelier-973", "973")
+    await _partner_with_opening(seeded, "atelier-10", "10")
     mine = await _signed_and_referred(base_url, "973")
     theirs = await _signed_and_referred(base_url, "10")
     async with chromium() as browser:
@@ -316,7 +325,7 @@ async def _tab_to(page: Page, name: str, presses: int = 80) -> None:
 
 async def test_a_partner_signs_in_and_accepts_with_the_keyboard_only(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(base_url, "atelier-975", "975")
+    await _partner_with_opening(seeded, "atelier-975", "975")
     case = await _signed_and_referred(base_url, "975")
     async with chromium() as browser:
         page = await browser.new_page()
@@ -397,7 +406,7 @@ async def test_an_agent_signs_in_through_the_identity_provider(
 
 async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(base_url, "atelier-21", "21")
+    await _partner_with_opening(seeded, "atelier-21", "21")
     case = await _signed_and_referred(base_url, "21")
     file_number = case["signing"]["beneficiary_id"]
     async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
