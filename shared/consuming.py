@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker, KafkaRouter
-from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
@@ -136,7 +135,7 @@ class ConsumeBatchSafely(BaseMiddleware):  # type: ignore[type-arg]
         deliveries = [delivery for delivery in judged if delivery is not None]
         if not deliveries:
             return None
-        setattr(msg, DELIVERIES, deliveries)  # read by the decoder and by the handler
+        setattr(msg, DELIVERIES, deliveries)  # what the decoder hands the handler
         try:
             if policy.guard is None:
                 result = await call_next(msg)
@@ -273,22 +272,21 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 
 
 def batch_handler(model: type[E], handler: EventHandler[E], policy: ConsumePolicy) -> Callable[..., Awaitable[None]]:
-    """The function FastStream calls with a batch: its signature names the event model, so that the
+    """The function FastStream calls with a batch: the middleware's judged, decoded records (what
+    `subscribe`'s decoder hands over). Its one parameter is annotated with the event model, so that the
     AsyncAPI document shows the payload (`shared.asyncapi` shows one event per record, as on the wire);
-    the records were judged and decoded by the middleware."""
+    the broker applies no types (`make_broker`), so nothing is validated again or injected: an injected
+    message was resolved in a worker thread, one thread hop per batch."""
 
-    async def on_batch(events: Any, msg: Any) -> None:
-        await handle_in_order(getattr(msg, DELIVERIES), handler, policy)
+    async def on_batch(deliveries: list[Delivery]) -> None:
+        await handle_in_order(deliveries, handler, policy)
 
     parameter = inspect.Parameter.POSITIONAL_OR_KEYWORD
     on_batch.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter("events", parameter, annotation=list[model]),  # type: ignore[valid-type]
-            inspect.Parameter("msg", parameter, annotation=KafkaMessage),
-        ],
+        [inspect.Parameter("events", parameter, annotation=list[model])],  # type: ignore[valid-type]
         return_annotation=None,
     )
-    on_batch.__annotations__ = {"events": list[model], "msg": KafkaMessage, "return": None}  # type: ignore[valid-type]
+    on_batch.__annotations__ = {"events": list[model], "return": None}  # type: ignore[valid-type]
     on_batch.__name__ = handler.__name__
     on_batch.__qualname__ = handler.__name__
     on_batch.__doc__ = handler.__doc__
@@ -332,14 +330,17 @@ def subscribe(
     tracer: Tracer | None = None,
 ) -> None:
     """Register `handler` for `topic` in consumer group `group`, typed with `model`: consumed in batches,
-    at-least-once, poison-safe, and (with a guard) never acting on a wiped state."""
+    at-least-once, poison-safe, and (with a guard) never acting on a wiped state. The broker must apply no
+    types (`shared.kafka_broker.make_broker`): the handler takes the batch as the middleware judged it."""
+    if broker.config.fd_config.use_fastdepends:
+        raise ValueError("subscribe() needs a broker made with apply_types=False (shared.kafka_broker.make_broker)")
     policy = ConsumePolicy(
         model, dead_letters, settings.max_event_bytes, settings.transient_retry_delay_s, max_attempts, guard, tracer
     )
     router = KafkaRouter(middlewares=[functools.partial(ConsumeBatchSafely, policy=policy)])
 
-    async def decode(msg: StreamMessage[Any]) -> list[Event]:
-        return [delivery.event for delivery in getattr(msg, DELIVERIES)]
+    async def decode(msg: StreamMessage[Any]) -> list[Delivery]:
+        return list(getattr(msg, DELIVERIES))
 
     options = consumer_options(settings, group) | {"decoder": decode}
     router.subscriber(topic, **options)(batch_handler(model, handler, policy))

@@ -44,6 +44,7 @@ def make_broker(settings: ServiceSettings, client_id: str, middlewares: Sequence
         settings.kafka_bootstrap_servers,
         client_id=f"{client_id}-{settings.instance_id}",
         acks="all",
+        apply_types=False,  # our one subscriber function takes the decoded batch as is (shared.consuming)
         security=security,
         logger=logging.getLogger(f"faststream.{client_id}"),
         middlewares=tuple(middlewares),

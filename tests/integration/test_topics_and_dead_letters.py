@@ -33,7 +33,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
     infrastructure: Infrastructure,
 ) -> None:
     spec, settings = await _topic_and_settings(infrastructure, "it.profiles", 1)
-    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers, apply_types=False)  # as make_broker
     handled: list[BeneficiaryProfile] = []
 
     async def on_profile_published(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
@@ -76,7 +76,7 @@ async def test_a_message_the_handler_keeps_failing_on_is_dead_lettered_after_its
     infrastructure: Infrastructure,
 ) -> None:
     spec, settings = await _topic_and_settings(infrastructure, "it.failing", 1)
-    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers, apply_types=False)  # as make_broker
     calls: list[str] = []
 
     async def on_profile_published(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
@@ -126,7 +126,7 @@ async def test_a_backlog_is_taken_in_batches_each_keys_order_kept_and_only_its_p
             if version == 2:
                 await writer.publish(b"[1, 2", topic=spec.name, key=poison_key.encode(), headers=_ce_headers())
 
-    reader = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    reader = KafkaBroker(infrastructure.kafka_bootstrap_servers, apply_types=False)
     seen: dict[str, list[int]] = {key: [] for key in keys}
     in_flight, most_in_flight = 0, 0
 
