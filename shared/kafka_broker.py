@@ -47,6 +47,7 @@ def make_broker(settings: ServiceSettings, client_id: str, middlewares: Sequence
         apply_types=False,  # our one subscriber function takes the decoded batch as is (shared.consuming)
         security=security,
         logger=logging.getLogger(f"faststream.{client_id}"),
+        log_level=logging.DEBUG,  # FastStream's "Received"/"Processed" per batch; ours says more (shared.consuming)
         middlewares=tuple(middlewares),
     )
 

@@ -27,6 +27,6 @@ class CommandBus:
             raise LookupError(f"no handler for {type(command).__name__}")
         started = time.perf_counter()
         result: R = await handler(command)
-        log.info("command handled", extra={"command": type(command).__name__,
+        log.debug("command handled", extra={"command": type(command).__name__,
                                            "ms": round((time.perf_counter() - started) * 1000, 2)})  # fmt: skip
         return result
