@@ -26,6 +26,13 @@ async def open_opening(
     the matcher pick another test's opening)."""
     rules = Eligibility(min_age=17, max_age=25, min_french="A2", max_diploma_level=0, departments=[department])
     opening = epide_opening(department=department, eligibility=rules, **overrides).model_dump(mode="json")
+    await publish_opening(api, stack, opening)
+    return opening
+
+
+async def publish_opening(api: httpx.AsyncClient, stack: ServiceStack, opening: dict[str, Any]) -> None:
+    """Post a new opening with the partner's client `api`, and wait until matching knows it (a signing
+    that reaches matching first is proposed nothing)."""
     known_before = await openings_known(stack)
     response = await api.post("/v1/openings", json=opening)
     assert response.status_code == 201, response.text
@@ -33,8 +40,7 @@ async def open_opening(
     async def matching_knows_it() -> bool:
         return await openings_known(stack) > known_before
 
-    await eventually(matching_knows_it, what="the opening in matching's view")
-    return opening
+    await eventually(matching_knows_it, what=f"opening {opening['opening_id']} in matching's view")
 
 
 async def referrals_of(api: httpx.AsyncClient, beneficiary_id: str) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from passerelle.seeding import DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack
 from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
 from tests.e2e.browser import assert_accessible, chromium, screenshot, sign_in
-from tests.e2e.steps import openings_known
+from tests.e2e.steps import publish_opening
 from tests.oidc_provider import OidcProvider
 from tests.smtp_sink import SmtpSink
 from tests.support import eventually, random_ref
@@ -37,7 +37,7 @@ async def _partner_with_opening(
     stack: ServiceStack, partner_id: str, department: str, email: str | None = None, **fields: Any
 ) -> dict[str, Any]:
     """A partner of its own, its staff account, and one opening open only to residents of `department`,
-    once matching knows it (a signing that reaches matching first is proposed nothing)."""
+    once matching knows it."""
     base_url = stack.url("referrals")
     async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
         body = {"partner_id": partner_id, "name": f"Atelier {department}"} | ({"email": email} if email else {})
@@ -58,14 +58,7 @@ async def _partner_with_opening(
         "eligibility": {"departments": [department]},
     } | fields
     async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as p:
-        known_before = await openings_known(stack)
-        answer = await p.post("/v1/openings", json=opening)
-        assert answer.status_code == 201, answer.text
-
-    async def matching_knows_it() -> bool:
-        return await openings_known(stack) > known_before
-
-    await eventually(matching_knows_it, what=f"opening {opening['opening_id']} in matching")
+        await publish_opening(p, stack, opening)
     return opening
 
 

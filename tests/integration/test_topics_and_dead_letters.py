@@ -3,7 +3,6 @@ import logging
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from faststream.kafka import KafkaBroker
 
 from passerelle.infrastructure import Infrastructure
 from shared.cloudevents import CloudEventAttributes
@@ -11,6 +10,7 @@ from shared.consuming import subscribe
 from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_OFFSET_HEADER, DLQ_TOPIC_HEADER, DeadLetters
 from shared.events import BeneficiaryProfile
 from shared.kafka_admin import ensure_topics
+from shared.kafka_broker import make_broker
 from shared.publishing import EventPublisher
 from shared.settings import ServiceSettings
 from shared.topics import FIXED_TOPICS, OPS_DLQ, TopicSpec
@@ -33,7 +33,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
     infrastructure: Infrastructure,
 ) -> None:
     spec, settings = await _topic_and_settings(infrastructure, "it.profiles", 1)
-    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers, apply_types=False)  # as make_broker
+    broker = make_broker(settings, "it")
     handled: list[BeneficiaryProfile] = []
 
     async def on_profile_published(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
@@ -76,7 +76,7 @@ async def test_a_message_the_handler_keeps_failing_on_is_dead_lettered_after_its
     infrastructure: Infrastructure,
 ) -> None:
     spec, settings = await _topic_and_settings(infrastructure, "it.failing", 1)
-    broker = KafkaBroker(infrastructure.kafka_bootstrap_servers, apply_types=False)  # as make_broker
+    broker = make_broker(settings, "it")
     calls: list[str] = []
 
     async def on_profile_published(event: BeneficiaryProfile, attributes: CloudEventAttributes) -> None:
@@ -115,7 +115,7 @@ async def test_a_backlog_is_taken_in_batches_each_keys_order_kept_and_only_its_p
     middle is dead-lettered alone."""
     spec, settings = await _topic_and_settings(infrastructure, "it.batches", 3)
     keys = [random_ref("k") for _ in range(20)]
-    writer = KafkaBroker(infrastructure.kafka_bootstrap_servers)
+    writer = make_broker(settings, "it")
     publisher = EventPublisher(writer, spec, BeneficiaryProfile, "/it", "profiles under test")
     poison_key = random_ref("poison")
     async with writer:
@@ -126,7 +126,7 @@ async def test_a_backlog_is_taken_in_batches_each_keys_order_kept_and_only_its_p
             if version == 2:
                 await writer.publish(b"[1, 2", topic=spec.name, key=poison_key.encode(), headers=_ce_headers())
 
-    reader = KafkaBroker(infrastructure.kafka_bootstrap_servers, apply_types=False)
+    reader = make_broker(settings, "it")
     seen: dict[str, list[int]] = {key: [] for key in keys}
     in_flight, most_in_flight = 0, 0
 
