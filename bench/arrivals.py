@@ -13,7 +13,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from passerelle.synthetic import make_openings, make_population, past_outcomes, true_success
+from passerelle.synthetic import ADDITIVE, World, make_openings, make_population, past_outcomes, true_success
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
 from services.matching.domain.lookahead import RATE_DAYS, lookalike_days
 from services.matching.service_layer.engine import PRICE_WEIGHT, MatchingEngine
@@ -88,8 +88,15 @@ def lp_seconds(n: int, people: np.ndarray, openings: np.ndarray, weights: np.nda
     return elapsed
 
 
+def _pair_draws(n: int, m: int, seed: int) -> np.ndarray:
+    """A random preference per (person, opening), the same whatever model ranked the pairs: first come,
+    first served is then the same baseline for every model compared on a world."""
+    return np.random.default_rng(seed + 1).random((n, m))
+
+
 @dataclass(frozen=True)
 class SideBySide:
+    world: str
     people: int
     openings: int
     seats: int
@@ -107,10 +114,10 @@ class SideBySide:
 POLICIES = ("fcfs", "online", "windowed", "batch", "ceiling", "optimum")
 
 
-def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7) -> SideBySide:
+def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7, world: World = ADDITIVE) -> SideBySide:
     rng = np.random.default_rng(seed)
     openings = make_openings(m, rng)
-    report = learn_from(past_outcomes(make_population(20_000, rng, "h"), MatchingEngine(openings), rng))
+    report = learn_from(past_outcomes(make_population(20_000, rng, "h"), MatchingEngine(openings), rng, world))
     engine = MatchingEngine(openings, report.model)
     seats = engine.table.seats.copy()
     # Seat prices from the last batch solve: `weeks` past windows' worth of arrivals against as many seats.
@@ -123,10 +130,13 @@ def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7) ->
     pool = engine.score_batch(population.profiles, pool_k=10_000)
     order = np.lexsort((-(pool.values - prices[pool.openings]), pool.people))
     people, opens, values = pool.people[order], pool.openings[order], pool.values[order]
-    truth = true_success(population, pool.table, engine.table, people, opens)
-    # What a matcher could reach that knew the true model but not the per-person effect hidden from it.
-    seen = true_success(dataclasses.replace(population, latent=np.zeros(n)), pool.table, engine.table, people, opens)
+    truth = true_success(population, pool.table, engine.table, people, opens, world)
+    # What a matcher could reach that knew the true model but not the per-person and per-opening effects
+    # hidden from it.
+    unseen = dataclasses.replace(population, latent=np.zeros(n))
+    seen = true_success(unseen, pool.table, engine.table, people, opens, world.seen())
     edge = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(people, opens, strict=True))}
+    canon = np.lexsort((opens, people))
 
     def total(chosen: np.ndarray, weights: np.ndarray) -> float:
         return float(sum(weights[edge[(i, int(j))]] for i, j in enumerate(chosen) if j >= 0))
@@ -140,18 +150,21 @@ def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7) ->
     pure = np.full(n, -1, dtype=np.int64)
     online(people, opens, values, prices, seats.astype(np.int64).copy(), np.arange(n), pure)
     chosen = {
-        "fcfs": first_come_first_served(n, people, opens, rng.random(len(people)), seats, best=True),
+        "fcfs": first_come_first_served(n, people, opens, _pair_draws(n, m, seed)[people, opens], seats, best=True),
         "online": pure,
         "windowed": windowed(engine, population.profiles, before, people, opens, values, prices, seats, windows),
         "batch": batch,
-        "ceiling": solve_assignment(n, people, opens, seen, seats).opening_of,
-        "optimum": solve_assignment(n, people, opens, truth, seats).opening_of,
+        # In the pairs' own order, not the model's: where several assignments tie, the same one is taken
+        # whatever model ranked the pairs.
+        "ceiling": solve_assignment(n, people[canon], opens[canon], seen[canon], seats).opening_of,
+        "optimum": solve_assignment(n, people[canon], opens[canon], truth[canon], seats).opening_of,
     }
     expected = {name: total(c, truth) for name, c in chosen.items()}
     own = {name: total(c, values) for name, c in chosen.items()}
     gain = expected["optimum"] - expected["fcfs"]
     return SideBySide(
-        people=n, openings=m, seats=int(seats.sum()), windows=windows, history=report.records, model=report.note,
+        world=world.name, people=n, openings=m, seats=int(seats.sum()), windows=windows, history=report.records,
+        model=report.note,
         captured={k: (v - expected["fcfs"]) / gain for k, v in expected.items()},
         of_optimum={k: v / expected["optimum"] for k, v in expected.items()},
         own={k: v / own["batch"] for k, v in own.items()},

@@ -18,8 +18,9 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
-from services.matching.domain.success_model import MIN_HISTORY, calibration_table, with_programme_columns
-from services.matching.service_layer.engine import MatchingEngine, pair_features_for
+from services.matching.domain.model_choice import MIN_HISTORY, calibration_table
+from services.matching.domain.model_columns import ColumnPlan, programme_effects
+from services.matching.service_layer.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.service_layer.history import OutcomeRecord, TrainingReport, learn_from
 from shared.events import BeneficiaryProfile, ProgrammeOpening
 
@@ -159,11 +160,13 @@ def backtest(records: Sequence[OutcomeRecord], holdout: float = 0.3, seed: int =
 def _columns(
     profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening], programmes: Sequence[str]
 ) -> np.ndarray:
-    """Pair features and a column per programme in `programmes`."""
-    return with_programme_columns(pair_features_for(profiles, openings), [o.programme for o in openings], programmes)
+    """The evaluation model's columns: every signal of the pairs, and an effect per programme in `programmes`."""
+    signals = pair_signals_for(profiles, openings)
+    plan = ColumnPlan(programme_effects(programmes))
+    return np.hstack([signals, plan.design(signals, plan.programme_index([o.programme for o in openings]))])
 
 
 def _probabilities(report: TrainingReport, records: Sequence[OutcomeRecord]) -> np.ndarray:
     """A model's chance of success for the pairs that actually happened."""
-    x = _columns([r.profile for r in records], [r.opening for r in records], report.model.programmes)
+    x = design_for(report.model, [r.profile for r in records], [r.opening for r in records])
     return np.asarray(report.model.predict(x), dtype=np.float64)

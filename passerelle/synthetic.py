@@ -3,10 +3,18 @@
 The true chance of success depends on the occupational fit, French, staying local, housing and a
 programme effect, plus a per-person latent factor the matcher cannot see. A hidden group label (a
 stand-in for a protected attribute) shifts the French level distribution only; it is never given to the
-matcher and is used only to measure placement gaps."""
+matcher and is used only to measure placement gaps.
+
+Three worlds (`WORLDS`): in `ADDITIVE` each of those effects adds to the others, as the pair features
+spell them out. In the other two, success depends on how the person and the opening meet, which the
+pair features do not spell out, and each opening has a hidden effect of its own (its staff, its
+employers): `HOUSING_AND_MOVING` (housing matters most to someone who moves; commuting hurts someone
+who did not want to move) and `FRENCH_THRESHOLDS` (French pays off in steps above the bar; a French
+course serves those with the least French; the occupational fit counts double in trade training)."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -96,6 +104,21 @@ def make_population(n: int, rng: np.random.Generator, prefix: str = "p") -> Popu
     return Population(profiles, group, rng.normal(0.0, 0.5, n))
 
 
+@dataclass(frozen=True)
+class World:
+    name: str
+    opening_spread: float = 0.0  # standard deviation of each opening's hidden effect on success
+
+    def seen(self) -> World:
+        """The same world without the hidden per-opening effect (what a matcher could at best learn)."""
+        return World(self.name)
+
+
+ADDITIVE = World("additive")
+HOUSING_AND_MOVING = World("housing-and-moving", opening_spread=0.4)
+FRENCH_THRESHOLDS = World("french-thresholds", opening_spread=0.4)
+WORLDS = {w.name: w for w in (ADDITIVE, HOUSING_AND_MOVING, FRENCH_THRESHOLDS)}
+
 PROGRAMME_EFFECT = {"trade training": 0.5, "youth insertion": 0.2, "job pool": 0.3, "french course": -0.4,
                     "relocation jobs": 0.1}  # fmt: skip
 
@@ -116,12 +139,22 @@ def _overlap(profiles: ProfileTable, openings: OpeningTable, pi: np.ndarray, oj:
     return np.asarray(people[pi].multiply(places[oj]).sum(axis=1)).ravel() > 0
 
 
+def _opening_effects(openings: OpeningTable, spread: float) -> np.ndarray:
+    """Each opening's hidden effect: drawn from its id, so the same opening has the same one everywhere."""
+    if spread == 0:
+        return np.zeros(len(openings))
+    return np.array(
+        [np.random.default_rng(zlib.crc32(o.opening_id.encode())).normal(0.0, spread) for o in openings.openings]
+    )
+
+
 def true_success(
     population: Population,
     profiles: ProfileTable,
     openings: OpeningTable,
     pi: np.ndarray,
     oj: np.ndarray,
+    world: World = ADDITIVE,
 ) -> np.ndarray:
     """The known outcome model: the probability that person pi[k] succeeds in opening oj[k]."""
     exact = _overlap(profiles, openings, pi, oj, "rome:")
@@ -131,23 +164,46 @@ def true_success(
     same_region = profiles.region[pi] == openings.region[oj]
     needs = profiles.needs_housing[pi] == 1
     offers = openings.offers_housing[oj]
+    kind = np.array([o.programme for o in openings.openings])[oj]
     effect_of = np.array([PROGRAMME_EFFECT[o.programme] for o in openings.openings])
-    logit = (
-        -1.2
-        + 1.6 * exact
-        + 0.6 * family
-        + 1.2 * french
-        + 0.3 * same_dept
-        + 0.2 * same_region
-        + 0.6 * (needs & offers)
-        - 0.7 * (needs & ~offers)
-        + effect_of[oj]
-        + population.latent[pi]
-    )
-    return 1.0 / (1.0 + np.exp(-logit))
+    hidden = population.latent[pi] + _opening_effects(openings, world.opening_spread)[oj]
+    if world.name == HOUSING_AND_MOVING.name:
+        moves = ~same_region
+        stayed_home = profiles.mobility[pi] == 0
+        logit = (
+            -1.0 + 1.4 * exact + 0.5 * family + 1.0 * french + 0.3 * same_dept
+            + (needs & offers) * (0.3 + 1.2 * moves)
+            - (needs & ~offers) * (0.3 + 1.4 * moves)
+            - 0.9 * (~same_dept & stayed_home)
+            + 0.5 * (moves & (profiles.mobility[pi] == 2) & ~needs)
+        )  # fmt: skip
+    elif world.name == FRENCH_THRESHOLDS.name:
+        minimum = openings.min_french[oj]
+        levels_above = np.where(minimum >= 0, np.maximum(profiles.french[pi], 0) - minimum, 0)
+        course = kind == "french course"
+        logit = (
+            -1.0 + 0.5 * family + 0.3 * same_dept + 0.5 * (needs & offers) - 0.6 * (needs & ~offers)
+            + 1.1 * (levels_above >= 1) + 0.4 * (levels_above >= 2)
+            + np.where(course, -2.0 * french, 0.8 * french)
+            + exact * np.where(kind == "trade training", 2.4, 1.0)
+        )  # fmt: skip
+    else:
+        logit = (
+            -1.2
+            + 1.6 * exact
+            + 0.6 * family
+            + 1.2 * french
+            + 0.3 * same_dept
+            + 0.2 * same_region
+            + 0.6 * (needs & offers)
+            - 0.7 * (needs & ~offers)
+        )
+    return 1.0 / (1.0 + np.exp(-(logit + effect_of[oj] + hidden)))
 
 
-def past_outcomes(population: Population, engine: MatchingEngine, rng: np.random.Generator) -> list[OutcomeRecord]:
+def past_outcomes(
+    population: Population, engine: MatchingEngine, rng: np.random.Generator, world: World = ADDITIVE
+) -> list[OutcomeRecord]:
     """Past referrals: each person was sent to one random feasible opening, and succeeded or not."""
     pool = engine.score_batch(population.profiles, pool_k=10_000)
     table, people, openings = pool.table, pool.people, pool.openings
@@ -155,7 +211,7 @@ def past_outcomes(population: Population, engine: MatchingEngine, rng: np.random
     order = rng.permutation(len(people))
     pick[people[order]] = openings[order]
     who = np.flatnonzero(pick >= 0)
-    p = true_success(population, table, engine.table, who, pick[who])
+    p = true_success(population, table, engine.table, who, pick[who], world)
     success = rng.random(len(who)) < p
     return [
         OutcomeRecord(profile=population.profiles[i], opening=engine.openings[j], success=bool(s))

@@ -10,19 +10,19 @@ import numpy as np
 import pytest
 
 from passerelle.synthetic import make_openings, make_population, past_outcomes
-from services.matching.domain.features import FEATURES
-from services.matching.domain.success_model import (
+from services.matching.domain import model_basis
+from services.matching.domain.features import SIGNALS
+from services.matching.domain.model_choice import (
     PLAIN,
     TREES,
     WITH_PROGRAMMES,
     NotEnoughHistory,
-    SuccessModel,
     calibration_table,
     choose_success_model,
-    programme_columns,
     train_success_model,
 )
-from services.matching.service_layer.engine import MatchingEngine, pair_features_for
+from services.matching.domain.success_model import SuccessModel
+from services.matching.service_layer.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.service_layer.history import OutcomeRecord, learn_from
 from shared.events import ProgrammeOpening, SuccessModelTrained
 from tests.unit.fakes.harness import NOW
@@ -54,25 +54,27 @@ def test_the_model_chosen_by_cross_validation_is_the_better_one_on_new_outcomes_
 ) -> None:
     _, history, fresh = world(seed, openings, people)
 
-    def columns(records: list[OutcomeRecord], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        x = pair_features_for([r.profile for r in records], [r.opening for r in records])
-        x = np.hstack([x, programme_columns([r.opening.programme for r in records], names)]) if names else x
-        return x, np.array([r.success for r in records], dtype=int)
+    def signals(records: list[OutcomeRecord]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        x = pair_signals_for([r.profile for r in records], [r.opening for r in records])
+        return x, np.array([r.success for r in records], dtype=int), [r.opening.programme for r in records]
 
-    x, y = columns(history, ())
-    model, choice = choose_success_model(x, y, [r.opening.programme for r in history])
+    x, y, programmes = signals(history)
+    model, choice = choose_success_model(x, y, programmes)
     assert choice is not None
 
-    with_effects = model.programmes or tuple(sorted({r.opening.programme for r in history}))
-    held_out = {}
-    for name, names in ((PLAIN, ()), (WITH_PROGRAMMES, with_effects)):
-        trained = model if name == choice.chosen else train_success_model(*columns(history, names))
-        fx, fy = columns(fresh, names)
-        held_out[name] = _log_loss(fy, trained.predict(fx))
-    other = WITH_PROGRAMMES if choice.chosen == PLAIN else PLAIN
-    assert held_out[choice.chosen] <= held_out[other] + 0.003, (choice.cv_log_loss, held_out)
+    def on_fresh(trained: SuccessModel) -> float:
+        design = design_for(trained, [r.profile for r in fresh], [r.opening for r in fresh])
+        return _log_loss(signals(fresh)[1], trained.predict(design))
+
+    everything = sorted({r.opening.programme for r in history})
+    simpler = {
+        PLAIN: train_success_model(x, y, programmes),
+        WITH_PROGRAMMES: train_success_model(x, y, programmes, model_basis.with_programmes(everything)),
+    }
+    for name, trained in simpler.items():  # the chosen model is as good as each simpler one on new outcomes
+        assert on_fresh(model) <= on_fresh(trained) + 0.003, (name, choice.cv_log_loss)
     assert choice.cv_log_loss[choice.chosen] <= choice.cv_log_loss[TREES] + 0.005  # trees find nothing more
-    fitted = np.asarray(model.predict(columns(history, model.programmes)[0]))
+    fitted = np.asarray(model.predict(design_for(model, [r.profile for r in history], [r.opening for r in history])))
     for predicted, observed, count in calibration_table(y, fitted, 5):  # per fifth of the predictions
         assert abs(predicted - observed) < 0.06, (predicted, observed, count)
     for predicted, observed, count in choice.calibration:  # out of fold: ~10 % of the outcomes per decile
@@ -81,13 +83,13 @@ def test_the_model_chosen_by_cross_validation_is_the_better_one_on_new_outcomes_
 
 def test_programme_effects_win_where_the_history_is_large_enough_to_show_them() -> None:
     _, records, _ = world(*BIG)
-    x = pair_features_for([r.profile for r in records], [r.opening for r in records])
+    x = pair_signals_for([r.profile for r in records], [r.opening for r in records])
     y = np.array([r.success for r in records], dtype=int)
 
     model, choice = choose_success_model(x, y, [r.opening.programme for r in records])
     assert choice is not None
 
-    assert choice.chosen == WITH_PROGRAMMES and choice.cv_log_loss[WITH_PROGRAMMES] < choice.cv_log_loss[PLAIN]
+    assert choice.chosen.startswith(WITH_PROGRAMMES) and choice.cv_log_loss[WITH_PROGRAMMES] < choice.cv_log_loss[PLAIN]
     assert set(model.programmes) == {r.opening.programme for r in records}  # each has 30 outcomes or more
 
 
@@ -101,16 +103,17 @@ def test_the_chosen_model_travels_as_arrays_and_the_engine_scores_with_its_progr
     assert shipped.programmes == report.model.programmes
     engine = MatchingEngine(catalogue, shipped)
     effects = dict(zip(shipped.feature_names, shipped.weights, strict=True))
+    effect_columns = [k for k, name in enumerate(shipped.feature_names) if name.startswith("programme:")]
     for record in records[:100]:
         for candidate in engine.candidates(record.profile):
-            *_, programme_part = np.split(candidate.features, [len(candidate.features) - len(shipped.programmes)])
+            programme_part = candidate.features[effect_columns]
             assert programme_part.tolist() == [float(p == candidate.opening.programme) for p in shipped.programmes]
             assert candidate.probability == pytest.approx(float(shipped.predict(candidate.features)), abs=1e-6)
     assert len({round(effects[f"programme:{p}"], 3) for p in shipped.programmes}) > 1  # effects differ
 
 
 def test_a_lopsided_history_is_learned_without_a_choice_or_kept_as_the_prior() -> None:
-    x = np.random.default_rng(0).random((60, len(FEATURES)))
+    x = np.random.default_rng(0).random((60, len(SIGNALS)))
     y = np.zeros(60, dtype=int)
     y[:3] = 1  # three successes: too few to cross-validate, enough to learn
 

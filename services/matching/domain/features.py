@@ -1,27 +1,23 @@
-"""The features of a (newcomer, opening) pair that the success model sees.
+"""The signals of a (newcomer, opening) pair that a success model's columns are computed from.
 
-Only these; nationality, religion, ethnicity and gender are not in the profile at all, and age and
-protection status, which decide eligibility, are deliberately left out of the score."""
+`FEATURES`, the first ten, are the pair features every model has (the prior's, the plain logistic's);
+the other signals only enter a model through the columns it learned (`model_columns.py`): a product with
+another signal ("housing offered, to someone who moves") or a hinge ("French two levels above the bar").
+Only these; nationality, religion, ethnicity and gender are not in the profile at all, and age,
+protection status and the RSA, which decide eligibility, are deliberately left out of the score (French
+law forbids choosing among candidates by age; scoring people lower for being poor or for their status
+would do the same by another road)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from services.matching.domain.tables import OpeningTable, ProfileTable
+from shared.events.model import SIGNALS
 
-FEATURES = (
-    "occupation_similarity",
-    "general_programme",
-    "french_margin",
-    "french_level",
-    "same_department",
-    "same_region",
-    "relocation",
-    "housing_met",
-    "housing_unmet",
-    "diploma_level",
-)
-F = len(FEATURES)
+F = 10
+FEATURES = SIGNALS[:F]  # the pair features (the contract's vocabulary lists them first)
+CONTEXT = SIGNALS[F:]  # facts of one side that mean something only together with the other side's
 
 
 def pair_features(
@@ -32,7 +28,18 @@ def pair_features(
     similarity: np.ndarray,
 ) -> np.ndarray:
     """Array (len(pi), F) of float32 for the pairs (pi[k], oj[k]); `similarity` is their occupation cosine."""
-    x = np.empty((len(pi), F), dtype=np.float32)
+    return pair_signals(p, pi, o, oj, similarity)[:, :F]
+
+
+def pair_signals(
+    p: ProfileTable,
+    pi: np.ndarray,
+    o: OpeningTable,
+    oj: np.ndarray,
+    similarity: np.ndarray,
+) -> np.ndarray:
+    """Array (len(pi), len(SIGNALS)) of float32: the pair features, then the context signals."""
+    x = np.empty((len(pi), len(SIGNALS)), dtype=np.float32)
     x[:, 0] = similarity
     x[:, 1] = ~o.has_targets[oj]
     french = p.french[pi].astype(np.float32)
@@ -50,4 +57,11 @@ def pair_features(
     x[:, 8] = needs & ~offers
     diploma = p.diploma[pi]
     x[:, 9] = np.where(diploma >= 0, diploma / 8.0, 0.0)
+    x[:, 10] = needs
+    x[:, 11] = offers
+    mobility = p.mobility[pi]
+    x[:, 12] = mobility == 1
+    x[:, 13] = mobility == 2
+    x[:, 14] = np.where(minimum >= 0, minimum / 6.0, 0.0)
+    x[:, 15] = p.experienced[pi]
     return x

@@ -1,10 +1,15 @@
-"""A proposal's top reasons, in words, from the features that weighed most in its predicted success."""
+"""A proposal's top reasons, in words, from what weighed most in its predicted success.
+
+Each of a model's columns is explained by one of its signals (the first in `EXPLAINED_BY`: a product of
+French and housing offered speaks of French); the columns' contributions against the model's reference
+are summed per signal, and the signals that raised the estimate most are put in words."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from services.matching.domain.features import FEATURES
+from services.matching.domain.features import SIGNALS
+from services.matching.domain.model_columns import Column
 from services.matching.domain.success_model import SuccessModel
 from shared.events import BeneficiaryProfile, ProgrammeOpening
 from shared.events.bounded import MATCHER_REASON_CHARS
@@ -12,6 +17,33 @@ from shared.events.bounded import MAX_REASONS as MAX_REASONS_IN_EVENT
 from shared.legal_delays import legal_deadline
 
 MAX_REASONS = 3
+PROGRAMME = "programme"  # a programme's own effect, learned from its past outcomes
+EXPLAINED_BY = (
+    "occupation_similarity",
+    "housing_met",
+    "french_margin",
+    "french_level",
+    "same_department",
+    "same_region",
+    "general_programme",
+    "diploma_level",
+    "relocation",
+    "housing_unmet",
+    "offers_housing",
+    "experienced",
+    "needs_housing",
+    "mobility_national",
+    "mobility_region",
+    "min_french",
+)
+assert sorted(EXPLAINED_BY) == sorted(SIGNALS)
+
+
+def explained_by(column: Column) -> str:
+    """The signal a column's contribution is told as (a programme's own effect: PROGRAMME)."""
+    if not column.signals:
+        return PROGRAMME
+    return min(column.signals, key=EXPLAINED_BY.index)
 
 
 def _source(source: str) -> str:
@@ -40,11 +72,18 @@ def _phrase(name: str, value: float, profile: BeneficiaryProfile, opening: Progr
         return f"{opening.programme} est ouvert à tous les métiers"
     if name == "diploma_level" and value > 0:
         return f"diplôme de niveau {profile.diploma_level} (cadre européen)"
+    if name == "offers_housing" and value > 0:
+        return f"{opening.programme} propose un hébergement"
+    if name == "experienced" and value > 0:
+        return "une expérience professionnelle déjà acquise"
+    if name == PROGRAMME:
+        return f"les personnes orientées vers {opening.programme} y ont souvent réussi (résultats passés)"
     return None
 
 
 def top_reasons(
     features: np.ndarray,
+    signals: np.ndarray,
     model: SuccessModel,
     profile: BeneficiaryProfile,
     opening: ProgrammeOpening,
@@ -56,16 +95,19 @@ def top_reasons(
     if deadline is not None:
         rule = deadline.rule.split(" / ")[0]  # the French part: the matcher's reasons are in French
         reasons.append(f"à orienter avant le {deadline.due_on:%d/%m/%Y} ({rule}) : prioritaire à l'approche")
-    contributions = sorted(model.contributions(features).items(), key=lambda item: -item[1])
-    same_department = features[FEATURES.index("same_department")] > 0
-    for name, contribution in contributions:
-        if contribution <= 0 or len(reasons) > MAX_REASONS + (deadline is not None):
+    totals: dict[str, float] = {}
+    for column, contribution in zip(model.columns, model.contributions(features).tolist(), strict=True):
+        name = explained_by(column)
+        totals[name] = totals.get(name, 0.0) + contribution
+    value = dict(zip(SIGNALS, signals.tolist(), strict=True)) | {PROGRAMME: 1.0}
+    for name, contribution in sorted(totals.items(), key=lambda item: -item[1]):
+        if contribution <= 1e-9 or len(reasons) > MAX_REASONS + (deadline is not None):
             break
-        if name == "same_region" and same_department:
+        if name == "same_region" and value["same_department"] > 0:
             continue
-        phrase = _phrase(name, float(features[FEATURES.index(name)]), profile, opening)
+        phrase = _phrase(name, float(value[name]), profile, opening)
         if phrase:
             reasons.append(phrase)
-    if features[FEATURES.index("relocation")] > 0:
+    if value["relocation"] > 0:
         reasons.append(f"suppose de déménager dans le département {opening.department}, comme la personne l'accepte")
     return [reason[:MATCHER_REASON_CHARS] for reason in reasons[:MAX_REASONS_IN_EVENT]]

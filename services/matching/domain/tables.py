@@ -50,6 +50,7 @@ class ProfileTable:
     birth_year: np.ndarray
     birth_md: np.ndarray
     tokens: list[list[str]]
+    experienced: np.ndarray  # past occupations or skills recorded
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -77,6 +78,7 @@ class ProfileTable:
             birth_year=np.array([p.birth_date.year for p in profiles], dtype=np.int32),
             birth_md=np.array([p.birth_date.month * 100 + p.birth_date.day for p in profiles], dtype=np.int32),
             tokens=[occupation_tokens(p.occupations, p.skills) for p in profiles],
+            experienced=np.array([bool(p.occupations or p.skills) for p in profiles]),
         )
 
 

@@ -12,11 +12,11 @@ from datetime import date
 import numpy as np
 
 from services.matching.domain.assignment import Assignment, solve_assignment
-from services.matching.domain.features import pair_features
+from services.matching.domain.features import FEATURES, pair_signals
 from services.matching.domain.households import HOUSEHOLD_NOTE, Pairs, households_of, keep_households_together
 from services.matching.domain.occupations import OccupationSpace, occupation_tokens
 from services.matching.domain.reasons import top_reasons
-from services.matching.domain.success_model import SuccessModel, prior_model, programme_columns
+from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.domain.tables import COMMUTING, OpeningTable, ProfileTable, eligible_pairs, reachable_pairs
 from services.matching.domain.urgency import URGENCY_WEIGHT, urgency
 from shared.events import BeneficiaryProfile, ProgrammeOpening
@@ -39,7 +39,8 @@ class Candidate:
     opening: ProgrammeOpening
     probability: float
     value: float  # what assignment maximises: probability plus the preference and urgency bonuses
-    features: np.ndarray
+    features: np.ndarray  # the model's columns for this pair
+    signals: np.ndarray  # the pair's signals, which the columns were computed from
     price: float = 0.0  # the seat's dual price from the last batch solve
 
     @property
@@ -48,15 +49,28 @@ class Candidate:
         return self.value > PRICE_WEIGHT * self.price
 
 
-def pair_features_for(profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening]) -> np.ndarray:
-    """Features of aligned pairs (profiles[k], openings[k]), e.g. to learn from past outcomes."""
+def pair_signals_for(profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening]) -> np.ndarray:
+    """Signals of aligned pairs (profiles[k], openings[k]), e.g. to learn from past outcomes."""
     unique = list({o.opening_id: o for o in openings}.values())
     engine = MatchingEngine(unique)
     table = ProfileTable.build(profiles)
     oj = np.array([engine._index[o.opening_id] for o in openings], dtype=np.int64)
     vectors = engine.space.profiles(table.tokens)
     similarity = np.asarray(vectors.multiply(engine.space.openings[oj]).sum(axis=1)).ravel()
-    return pair_features(table, np.arange(len(profiles)), engine.table, oj, similarity)
+    return pair_signals(table, np.arange(len(profiles)), engine.table, oj, similarity)
+
+
+def pair_features_for(profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening]) -> np.ndarray:
+    """The pair features of aligned pairs (the first columns of every model)."""
+    return pair_signals_for(profiles, openings)[:, : len(FEATURES)]
+
+
+def design_for(
+    model: SuccessModel, profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening]
+) -> np.ndarray:
+    """`model`'s columns for aligned pairs (profiles[k], openings[k]): what it predicts from."""
+    plan = model.plan
+    return plan.design(pair_signals_for(profiles, openings), plan.programme_index([o.programme for o in openings]))
 
 
 @dataclass(frozen=True)
@@ -127,7 +141,7 @@ class MatchingEngine:
         self.space = OccupationSpace(self.table.tokens)
         self._by_token = self.space.openings.T.tocsr()
         self.model = model or prior_model()
-        self._programme_x = programme_columns([o.programme for o in self.openings], self.model.programmes)
+        self._programme_of = self.model.plan.programme_index([o.programme for o in self.openings])
         self.prices = np.zeros(len(self.openings))
         self._index = {o.opening_id: k for k, o in enumerate(self.openings)}
         self._by_dept = self._group(self.table.dept)
@@ -169,7 +183,7 @@ class MatchingEngine:
             oj = oj[[self.openings[j].opening_id not in exclude for j in oj]]
             if oj.size == 0:
                 return []
-        x, probability = self._score_one(profile, table, oj)
+        x, signals, probability = self._score_one(profile, table, oj)
         value = probability + _preference_adjustment(profile, [self.openings[j] for j in oj])
         if table.rsa_day[0] >= 0:
             value = value + URGENCY_WEIGHT * urgency(
@@ -182,7 +196,14 @@ class MatchingEngine:
         else:
             order = np.argsort(-net, kind="stable")
         return [
-            Candidate(self.openings[oj[k]], float(probability[k]), float(value[k]), x[k], float(self.prices[oj[k]]))
+            Candidate(
+                self.openings[oj[k]],
+                float(probability[k]),
+                float(value[k]),
+                x[k],
+                signals[k],
+                float(self.prices[oj[k]]),
+            )
             for k in order.tolist()
             if np.isfinite(value[k])
         ]
@@ -192,27 +213,33 @@ class MatchingEngine:
         oj = np.array([self._index[i] for i in opening_ids if i in self._index], dtype=np.int64)
         if oj.size == 0:
             return {}
-        x, probability = self._score_one(profile, ProfileTable.build([profile]), oj)
+        x, signals, probability = self._score_one(profile, ProfileTable.build([profile]), oj)
         return {
-            self.openings[j].opening_id: Candidate(self.openings[j], float(probability[k]), float(probability[k]), x[k])
+            self.openings[j].opening_id: Candidate(
+                self.openings[j], float(probability[k]), float(probability[k]), x[k], signals[k]
+            )
             for k, j in enumerate(oj)
         }
 
     def _score_one(
         self, profile: BeneficiaryProfile, table: ProfileTable, oj: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         indices, weights = self.space.profile_vector(occupation_tokens(profile.occupations, profile.skills))
         similarity = np.asarray(self._by_token[indices].T @ weights).ravel()[oj] if indices.size else np.zeros(oj.size)
-        x = self._features(table, np.zeros(oj.size, dtype=np.int64), oj, similarity)
-        return x, self.model.predict(x)
+        x, signals = self._columns(table, np.zeros(oj.size, dtype=np.int64), oj, similarity)
+        return x, signals, self.model.predict(x)
 
-    def _features(self, table: ProfileTable, pi: np.ndarray, oj: np.ndarray, similarity: np.ndarray) -> np.ndarray:
-        """The pair features, then the model's programme columns (when it learned programme effects)."""
-        x = pair_features(table, pi, self.table, oj, similarity)
-        return np.hstack([x, self._programme_x[oj]]) if self._programme_x.shape[1] else x
+    def _columns(
+        self, table: ProfileTable, pi: np.ndarray, oj: np.ndarray, similarity: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The model's columns for the pairs (pi[k], oj[k]), and the signals they were computed from."""
+        signals = pair_signals(table, pi, self.table, oj, similarity)
+        return self.model.plan.design(signals, self._programme_of[oj]), signals
 
     def reasons(self, profile: BeneficiaryProfile, candidate: Candidate) -> list[str]:
-        return top_reasons(candidate.features, self.model, profile, candidate.opening, candidate.probability)
+        return top_reasons(
+            candidate.features, candidate.signals, self.model, profile, candidate.opening, candidate.probability
+        )
 
     # -- a batch, optimally ---------------------------------------------------------------------
     def score_batch(
@@ -263,7 +290,7 @@ class MatchingEngine:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0), np.zeros(0)
         similarity = (vectors[pi] @ self.space.openings[oj].T).toarray()[rows, cols]
-        x = self._features(table, pi[rows], oj[cols], similarity)
+        x, _ = self._columns(table, pi[rows], oj[cols], similarity)
         probability = self.model.predict(x)
         value = probability.astype(np.float64)
         if urgent and (table.rsa_day[pi] >= 0).any():
@@ -428,7 +455,9 @@ class MatchingEngine:
         oj = opening_of[pi]
         vectors = self.space.profiles([table.tokens[i] for i in pi])
         similarity = np.asarray(vectors.multiply(self.space.openings[oj]).sum(axis=1)).ravel()
-        x = self._features(table, pi, oj, similarity)
+        x, signals = self._columns(table, pi, oj, similarity)
         for k, i in enumerate(pi.tolist()):
-            reasons[i] = top_reasons(x[k], self.model, profiles[i], self.openings[oj[k]], float(probability[i]))
+            reasons[i] = top_reasons(
+                x[k], signals[k], self.model, profiles[i], self.openings[oj[k]], float(probability[i])
+            )
         return reasons

@@ -11,15 +11,9 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.matching.domain.success_model import (
-    ModelChoice,
-    NotEnoughHistory,
-    SuccessModel,
-    choose_success_model,
-    prior_model,
-    with_programme_columns,
-)
-from services.matching.service_layer.engine import pair_features_for
+from services.matching.domain.model_choice import PLAIN, ModelChoice, NotEnoughHistory, choose_success_model
+from services.matching.domain.success_model import SuccessModel, prior_model
+from services.matching.service_layer.engine import pair_signals_for
 from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
 MonitoringName = Annotated[str, Field(min_length=1, max_length=40)]
@@ -87,6 +81,9 @@ class TrainingReport:
             successes=self.successes,
             source=model.source,
             feature_names=list(model.feature_names),
+            columns=model.described_columns(),
+            family=model.family,
+            reference=None if model.reference is None else [float(v) for v in model.reference],
             weights=[float(w) for w in model.weights],
             intercept=model.intercept,
             isotonic_x=None if model.isotonic_x is None else [float(v) for v in model.isotonic_x],
@@ -102,16 +99,16 @@ def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
     successes = sum(r.success for r in records)
     if not records:
         return TrainingReport(prior_model(), 0, 0, "no history: prior weights")
-    x = pair_features_for([r.profile for r in records], [r.opening for r in records])
+    signals = pair_signals_for([r.profile for r in records], [r.opening for r in records])
     y = np.array([r.success for r in records], dtype=int)
     programmes = [r.opening.programme for r in records]
     try:
-        model, choice = choose_success_model(x, y, programmes)
+        model, choice = choose_success_model(signals, y, programmes)
     except NotEnoughHistory as exc:
         return TrainingReport(prior_model(), len(records), successes, f"{exc}; prior weights kept")
-    columns = with_programme_columns(x, programmes, model.programmes)
+    columns = model.plan.design(signals, model.plan.programme_index(programmes))
     p = np.clip(model.predict(columns).astype(np.float64), 1e-6, 1 - 1e-6)
     log_loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     brier = float(np.mean((p - y) ** 2))
-    note = f"{model.source}, {choice.chosen}" if choice is not None and model.programmes else model.source
+    note = f"{model.source}, {choice.chosen}" if choice is not None and choice.chosen != PLAIN else model.source
     return TrainingReport(model, len(records), successes, note, round(log_loss, 6), round(brier, 6), choice)
