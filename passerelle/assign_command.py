@@ -13,9 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from passerelle.model_files import read_model, trained_for
 from passerelle.usage import UsageError
+from services.matching.domain.model_choice import ModelChoice
+from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.service_layer.engine import BatchResult, MatchingEngine
-from services.matching.service_layer.history import BadRecord, OutcomeRecord, learn_from, read_jsonl
+from services.matching.service_layer.history import BadRecord, read_jsonl
 from shared.events import BeneficiaryProfile, ProgrammeOpening
 
 
@@ -34,6 +37,23 @@ def _read_unique(path: Path, model: type[BeneficiaryProfile] | type[ProgrammeOpe
     return records
 
 
+def _model(
+    history_path: Path | None, model_path: Path | None, console: Console
+) -> tuple[SuccessModel, str, ModelChoice | None]:
+    """The model to score with: a model file, what the history teaches (trained once per history, then
+    cached), or the prior."""
+    if model_path is not None:
+        artefact = read_model(model_path)
+        return SuccessModel.from_event(artefact), f"{artefact.source}, {artefact.family} ({model_path})", None
+    if history_path is None:
+        return prior_model(), "no history: prior weights", None
+    with console.status("apprentissage sur l'historique / learning from the history"):
+        artefact, note, choice, cached = trained_for(history_path)
+    if cached:
+        note += " (déjà appris sur cet historique / learned from this history before)"
+    return SuccessModel.from_event(artefact), note, choice
+
+
 def run_assign(
     openings_path: Path,
     profiles_path: Path,
@@ -41,19 +61,16 @@ def run_assign(
     out_path: Path | None,
     top_k: int,
     console: Console,
+    model_path: Path | None = None,
 ) -> int:
+    if history_path is not None and model_path is not None:
+        raise UsageError("--history ou --model, pas les deux / --history or --model, not both")
     openings: list[ProgrammeOpening] = _read_unique(openings_path, ProgrammeOpening, "opening_id")
     profiles: list[BeneficiaryProfile] = _read_unique(profiles_path, BeneficiaryProfile, "beneficiary_id")
     if not openings:
         raise UsageError(f"{openings_path}: no openings")
-    history = []
-    if history_path is not None:
-        try:
-            history = list(read_jsonl(history_path, OutcomeRecord))
-        except BadRecord as exc:
-            raise UsageError(str(exc)) from exc
-    report = learn_from(history)  # type: ignore[arg-type]
-    engine = MatchingEngine(openings, report.model)
+    model, note, choice = _model(history_path, model_path, console)
+    engine = MatchingEngine(openings, model)
     started = time.perf_counter()
     with Progress(
         TextColumn("scoring"),
@@ -72,14 +89,18 @@ def run_assign(
     else:
         with out_path.open("w") as handle:
             _write(result, handle)
-    _summary(result, report.note, elapsed, console)
-    if report.choice is not None:
-        losses = ", ".join(f"{name} {loss:.4f}" for name, loss in report.choice.cv_log_loss.items())
-        console.print(
-            f"modèle choisi par validation croisée / chosen by cross-validated log loss: {report.choice.chosen} "
-            f"({losses}); Brier {report.choice.brier:.4f}"
-        )
+    _summary(result, note, elapsed, console)
+    if choice is not None:
+        print_choice(choice, console)
     return 0
+
+
+def print_choice(choice: ModelChoice, console: Console) -> None:
+    losses = ", ".join(f"{name} {loss:.4f}" for name, loss in choice.cv_log_loss.items())
+    console.print(
+        f"modèle choisi par validation croisée / chosen by cross-validated log loss: {choice.chosen} "
+        f"({losses}); Brier {choice.brier:.4f}"
+    )
 
 
 def _write(result: BatchResult, handle: TextIO) -> None:

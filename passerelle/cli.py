@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("profile", type=Path, metavar="PROFILE.json", help="a profile (or a CIR signing body)")
     match.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     match.add_argument("--catalogue", type=Path, help="openings JSON file (default: the shipped catalogue)")
+    match.add_argument("--model", type=Path, metavar="MODEL.json", help="a trained model (default: the prior)")
     commands.add_parser("replay", help="rebuild the referral views in Redis from referral.event.v1")
     ops = commands.add_parser("ops", help="operators: watch the system, inspect and replay dead letters")
     ops_commands = ops.add_subparsers(dest="ops_command", required=True, metavar="OPS_COMMAND")
@@ -72,9 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     assign = commands.add_parser("assign", help="optimal batch assignment of profiles to openings under capacity")
     assign.add_argument("--openings", type=Path, required=True, metavar="OPENINGS.jsonl")
     assign.add_argument("--profiles", type=Path, required=True, metavar="PROFILES.jsonl")
-    assign.add_argument("--history", type=Path, metavar="HISTORY.jsonl", help="past outcomes to learn from")
+    assign.add_argument("--history", type=Path, metavar="HISTORY.jsonl",
+                        help="past outcomes to learn from (learned once per history, then cached)")  # fmt: skip
+    assign.add_argument("--model", type=Path, metavar="MODEL.json", help="a model written by passerelle train")
     assign.add_argument("--out", type=Path, metavar="ASSIGNMENTS.jsonl", help="default: standard output")
     assign.add_argument("--top-k", type=int, default=20, help="candidate openings kept per person (default 20)")
+    train = commands.add_parser("train", help="learn the success model from past outcomes and write it")
+    train.add_argument("--history", type=Path, required=True, metavar="HISTORY.jsonl")
+    train.add_argument("--out", type=Path, required=True, metavar="MODEL.json")
     evaluate = commands.add_parser("evaluate", help="hold-out back-test on past referrals: FCFS, Passerelle, optimum")
     evaluate.add_argument("--history", type=Path, required=True, metavar="HISTORY.jsonl", help="oldest first")
     evaluate.add_argument("--out", type=Path, default=Path("evaluation.html"), metavar="REPORT.html")
@@ -320,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "match":
             from passerelle.match_command import run_match
 
-            return run_match(args.profile, args.json, args.catalogue, console)
+            return run_match(args.profile, args.json, args.catalogue, console, args.model)
         if args.command == "ops":
             return cmd_ops(args, console)
         if args.command == "manifests":
@@ -338,7 +344,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "assign":
             from passerelle.assign_command import run_assign
 
-            return run_assign(args.openings, args.profiles, args.history, args.out, args.top_k, Console(stderr=True))
+            return run_assign(
+                args.openings, args.profiles, args.history, args.out, args.top_k, Console(stderr=True), args.model
+            )
+        if args.command == "train":
+            from passerelle.train_command import run_train
+
+            return run_train(args.history, args.out, console)
         if args.command == "evaluate":
             from passerelle.evaluate_command import run_evaluate
 

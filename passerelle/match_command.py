@@ -10,7 +10,9 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from passerelle.catalogue import load_catalogue
+from passerelle.model_files import read_model
 from passerelle.usage import UsageError
+from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.explain import OpeningVerdict, explain_openings
 from shared.events import BeneficiaryProfile
 
@@ -33,13 +35,16 @@ def read_profile(path: Path) -> BeneficiaryProfile:
         raise UsageError(f"{path}: invalid profile: {problems}") from exc
 
 
-def run_match(profile_path: Path, as_json: bool, catalogue_path: Path | None, console: Console) -> int:
+def run_match(
+    profile_path: Path, as_json: bool, catalogue_path: Path | None, console: Console, model_path: Path | None = None
+) -> int:
     profile = read_profile(profile_path)
     try:
         openings = load_catalogue(catalogue_path)
     except (OSError, ValidationError) as exc:
         raise UsageError(f"invalid catalogue {catalogue_path}: {exc}") from exc
-    verdicts = explain_openings(profile, openings)
+    model = None if model_path is None else SuccessModel.from_event(read_model(model_path))
+    verdicts = explain_openings(profile, openings, model)
     if as_json:
         print(json.dumps([asdict(v) for v in verdicts], ensure_ascii=False, indent=2))
         return 0

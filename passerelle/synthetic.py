@@ -206,7 +206,8 @@ def past_outcomes(
 ) -> list[OutcomeRecord]:
     """Past referrals: each person was sent to one random feasible opening, and succeeded or not."""
     pool = engine.score_batch(population.profiles, pool_k=10_000)
-    table, people, openings = pool.table, pool.people, pool.openings
+    canonical = np.lexsort((pool.openings, pool.people))  # the same draws whatever order the engine scored in
+    table, people, openings = pool.table, pool.people[canonical], pool.openings[canonical]
     pick = np.zeros(len(population.profiles), dtype=np.int64) - 1
     order = rng.permutation(len(people))
     pick[people[order]] = openings[order]

@@ -14,6 +14,7 @@ CONSUMER_GROUPS = {
     "matching.openings": "programme.opening.v1",
     "matching.referral-events": "referral.event.v1",
     "matching.windows": "referral.window.v1",
+    "matching.models": "matching.model.v1",
     "referrals.proposals": "matching.proposal.v1",
     "referrals.projection": "referral.event.v1",
     "notifications.referral-events": "referral.event.v1",

@@ -70,7 +70,9 @@ def bootstrap(settings: MatchingSettings, broker: KafkaBroker, redis: Redis, met
     model_log = publisher(
         MATCHING_MODEL, SuccessModelTrained, "A new version of the success model, with what it was trained on"
     )
-    feedback = Feedback(seats, profiles, tried, outcomes, models, live, proposals, model_log, clock, policy, history)
+    feedback = Feedback(
+        seats, profiles, tried, outcomes, models, live, proposals, model_log, clock, policy, history, meter.failed
+    )
     windows = WindowCloser(live, seats, profiles, tried, pending, WindowDecisionBook(redis), proposals, clock, policy)
     routes = matching_routes(MatchingDependencies(table, seats, live, feedback, proposals, clock, policy, windows))
     event_log = KafkaEventLog(settings.kafka_bootstrap_servers)

@@ -6,6 +6,8 @@ are summed per signal, and the signals that raised the estimate most are put in 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from services.matching.domain.features import SIGNALS
@@ -37,6 +39,13 @@ EXPLAINED_BY = (
     "min_french",
 )
 assert sorted(EXPLAINED_BY) == sorted(SIGNALS)
+
+
+@functools.lru_cache(maxsize=8)
+def told_by(columns: tuple[Column, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The signals a model's columns are told as, and per column the position of its own among them."""
+    names = tuple(dict.fromkeys(explained_by(c) for c in columns))
+    return names, np.array([names.index(explained_by(c)) for c in columns], dtype=np.int64)
 
 
 def explained_by(column: Column) -> str:
@@ -95,12 +104,11 @@ def top_reasons(
     if deadline is not None:
         rule = deadline.rule.split(" / ")[0]  # the French part: the matcher's reasons are in French
         reasons.append(f"à orienter avant le {deadline.due_on:%d/%m/%Y} ({rule}) : prioritaire à l'approche")
-    totals: dict[str, float] = {}
-    for column, contribution in zip(model.columns, model.contributions(features).tolist(), strict=True):
-        name = explained_by(column)
-        totals[name] = totals.get(name, 0.0) + contribution
+    names, told_as = told_by(model.columns)
+    totals = np.bincount(told_as, weights=model.contributions(features), minlength=len(names))
     value = dict(zip(SIGNALS, signals.tolist(), strict=True)) | {PROGRAMME: 1.0}
-    for name, contribution in sorted(totals.items(), key=lambda item: -item[1]):
+    for k in np.argsort(-totals, kind="stable").tolist():
+        name, contribution = names[k], float(totals[k])
         if contribution <= 1e-9 or len(reasons) > MAX_REASONS + (deadline is not None):
             break
         if name == "same_region" and value["same_department"] > 0:

@@ -11,14 +11,15 @@ from services.matching.service_layer.propose import Clock, ProposalPolicy, propo
 from services.matching.service_layer.referral_feedback import Feedback
 from shared.cloudevents import CloudEventAttributes
 from shared.consuming import Route
-from shared.events import BeneficiaryProfile, DecisionWindowClosed, ProgrammeOpening, ReferralEvent
+from shared.events import BeneficiaryProfile, DecisionWindowClosed, ProgrammeOpening, ReferralEvent, SuccessModelTrained
 from shared.projections import ProjectionTable, Publisher, consumes
-from shared.topics import BENEFICIARY_PROFILE, PROGRAMME_OPENING, REFERRAL_EVENT, REFERRAL_WINDOW
+from shared.topics import BENEFICIARY_PROFILE, MATCHING_MODEL, PROGRAMME_OPENING, REFERRAL_EVENT, REFERRAL_WINDOW
 
 PROFILES_GROUP = "matching.profiles"
 OPENINGS_GROUP = "matching.openings"
 REFERRALS_GROUP = "matching.referral-events"
 WINDOWS_GROUP = "matching.windows"
+MODELS_GROUP = "matching.models"
 
 
 @dataclass
@@ -61,4 +62,6 @@ def matching_routes(deps: MatchingDependencies) -> list[Route]:
         consumes(table, PROGRAMME_OPENING, ProgrammeOpening, OPENINGS_GROUP, clock),
         consumes(table, REFERRAL_EVENT, ReferralEvent, REFERRALS_GROUP, clock, reroute_or_retrain),
         consumes(table, REFERRAL_WINDOW, DecisionWindowClosed, WINDOWS_GROUP, clock, resolve_the_window),
+        # A version trained elsewhere (another instance, `passerelle train`) is adopted once it checks out.
+        consumes(table, MATCHING_MODEL, SuccessModelTrained, MODELS_GROUP, clock),
     ]

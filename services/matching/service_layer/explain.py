@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.matching.domain.eligibility import RULESET_VERSION, decide
 from services.matching.domain.geography import reachable
+from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
 from shared.events import BeneficiaryProfile, ProgrammeOpening
 
@@ -23,10 +24,13 @@ class OpeningVerdict:
     ruleset_version: str = RULESET_VERSION
 
 
-def explain_openings(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> list[OpeningVerdict]:
-    """Eligible openings first (best score first), then near-eligible ones, then the rest."""
+def explain_openings(
+    profile: BeneficiaryProfile, openings: list[ProgrammeOpening], model: SuccessModel | None = None
+) -> list[OpeningVerdict]:
+    """Eligible openings first (best score first, by `model`: the prior when none), then near-eligible
+    ones, then the rest."""
     verdicts = []
-    engine = MatchingEngine(openings)
+    engine = MatchingEngine(openings, model)
     decisions = {o.opening_id: decide(profile, o) for o in openings}
     scored = engine.score_openings(profile, [i for i, d in decisions.items() if d.eligible])
     for opening in openings:

@@ -44,7 +44,11 @@ class LiveEngine:
         if version > self._model.version:
             artefact = await self._models.latest()
             if artefact is not None:
-                self._model = SuccessModel.from_event(artefact)
+                try:
+                    self._model = SuccessModel.from_event(artefact)
+                except ValueError:  # kept by an older matcher that did not check: score on with the last one
+                    log.exception("success model unreadable; the previous one is kept", extra={"version": version})
+                    return self._model
                 log.info("success model loaded", extra={"version": artefact.version, "model": artefact.source})
         return self._model
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.matching.service_layer.history import OutcomeRecord
+from services.matching.service_layer.model_check import UnusableModel, adoptable
 from services.matching.service_layer.ports import Models, Openings, Outcomes, Pending, Profiles, Seats, Tried
 from services.matching.service_layer.propose import ProposalPolicy
+from shared.consuming import PoisonMessage
 from shared.events import BeneficiaryProfile, MatchingProposal, ProgrammeOpening, ReferralEvent, SuccessModelTrained
 from shared.projections import Context, Projection, ProjectionTable
 from shared.referral_lifecycle import CONFIRMS_SEAT, RELEASES_SEAT, SUCCESSFUL_OUTCOMES
@@ -87,6 +89,12 @@ class MatchingProjections:
         )
 
     async def keep_model(self, artefact: SuccessModelTrained, context: Context) -> None:
+        """A new version is kept only if it scores on every path (`model_check.py`); one that does not is
+        refused as poison (dead-lettered with the reason, on ops.dlq.v1) and the previous one stays."""
+        try:
+            adoptable(artefact)
+        except UnusableModel as exc:
+            raise PoisonMessage(f"modèle v{artefact.version} inutilisable / unusable model: {exc}") from exc
         await self.models.keep(artefact)
 
     def table(self) -> ProjectionTable:

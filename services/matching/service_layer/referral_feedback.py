@@ -7,16 +7,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from services.matching.service_layer.history import OutcomeRecord, learn_from
 from services.matching.service_layer.live_engine import LiveEngine
+from services.matching.service_layer.model_check import UnusableModel, check_model
 from services.matching.service_layer.ports import Models, Outcomes, Profiles, Seats, Tried
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
 from shared.events import MatchingProposal, ReferralEvent, SuccessModelTrained
 from shared.projections import Publisher
 from shared.referral_lifecycle import REROUTE_AFTER
+from shared.topics import MATCHING_MODEL
 from shared.vocabulary import ReferralEventKind
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class Feedback:
     clock: Clock
     policy: ProposalPolicy
     history: Sequence[OutcomeRecord] = ()  # the start-up history file, learned from with the outcomes
+    report_failure: Callable[[str, str], None] = lambda topic, error: None  # on ops.metrics.v1 (Meter.failed)
     _training: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def reroute_or_retrain(self, event: ReferralEvent) -> None:
@@ -81,6 +84,12 @@ class Feedback:
         report = await asyncio.to_thread(learn_from, [*self.history, *await self.outcomes.all()])
         if not report.learned:
             log.info("success model not retrained", extra={"outcomes": count, "model": report.note})
+            return None
+        try:
+            await asyncio.to_thread(check_model, report.model)
+        except UnusableModel as exc:  # never published: every instance scores on with the previous version
+            log.error("retrained success model unusable, not published", extra={"version": due, "reason": str(exc)})
+            self.report_failure(MATCHING_MODEL.name, f"modèle v{due} non publié / not published: {exc}")
             return None
         artefact = report.artefact(due, count, self.clock())
         await self.model_log.publish(artefact, key=MODEL_KEY, event_id=str(uuid.uuid5(MODEL_NAMESPACE, str(due))))
