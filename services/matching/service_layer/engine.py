@@ -52,9 +52,15 @@ class Candidate:
         return self.value > PRICE_WEIGHT * self.price
 
 
-def pair_signals_for(profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening]) -> np.ndarray:
-    """Signals of aligned pairs (profiles[k], openings[k]), e.g. to learn from past outcomes."""
-    unique = list({o.opening_id: o for o in openings}.values())
+def pair_signals_for(
+    profiles: Sequence[BeneficiaryProfile],
+    openings: Sequence[ProgrammeOpening],
+    catalogue: Sequence[ProgrammeOpening] | None = None,
+) -> np.ndarray:
+    """Signals of aligned pairs (profiles[k], openings[k]), e.g. to learn from past outcomes. The
+    occupational similarity is weighed over `catalogue` (by default the pairs' own openings), as an engine
+    over that catalogue weighs it."""
+    unique = list({o.opening_id: o for o in [*(catalogue or ()), *openings]}.values())
     engine = MatchingEngine(unique)
     table = ProfileTable.build(profiles)
     oj = np.array([engine._index[o.opening_id] for o in openings], dtype=np.int64)
@@ -69,11 +75,15 @@ def pair_features_for(profiles: Sequence[BeneficiaryProfile], openings: Sequence
 
 
 def design_for(
-    model: SuccessModel, profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening]
+    model: SuccessModel,
+    profiles: Sequence[BeneficiaryProfile],
+    openings: Sequence[ProgrammeOpening],
+    catalogue: Sequence[ProgrammeOpening] | None = None,
 ) -> np.ndarray:
     """`model`'s columns for aligned pairs (profiles[k], openings[k]): what it predicts from."""
     plan = model.plan
-    return plan.design(pair_signals_for(profiles, openings), plan.programme_index([o.programme for o in openings]))
+    signals = pair_signals_for(profiles, openings, catalogue)
+    return plan.design(signals, plan.programme_index([o.programme for o in openings]))
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,10 @@ def _people() -> list[BeneficiaryProfile]:
 
 def check_model(model: SuccessModel) -> None:
     """Raise UnusableModel when `model` fails on a path or gives something that is not a probability."""
+    numbers = [model.weights, [model.intercept], model.sigmoid_ab or (), model.isotonic_x, model.isotonic_y]
+    numbers.append(model.reference)
+    if not all(np.isfinite(np.asarray(n, dtype=np.float64)).all() for n in numbers if n is not None):
+        raise UnusableModel("un paramètre n'est pas un nombre fini / a parameter is not a finite number")
     openings, people = _openings(model.programmes), _people()
     path = "colonnes / columns"
     try:

@@ -4,13 +4,15 @@ cases, the projection table and the consumed-topic routes are the production one
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from services.matching.domain.success_model import prior_model
+from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.entrypoints.consumers import MatchingDependencies, matching_routes
 from services.matching.service_layer.decision_window import WindowCloser
+from services.matching.service_layer.history import OutcomeRecord
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.projections import MatchingProjections
 from services.matching.service_layer.propose import ProposalPolicy
@@ -206,9 +208,19 @@ class ReferralsHarness(Harness):
 
 
 class MatchingHarness(Harness):
-    def __init__(self, log: MemoryEventLog | None = None, models: mf.FakeModels | None = None) -> None:
+    def __init__(
+        self,
+        log: MemoryEventLog | None = None,
+        models: mf.FakeModels | None = None,
+        own_model: SuccessModel | None = None,
+        history: Sequence[OutcomeRecord] = (),
+    ) -> None:
+        """`own_model` and `history`: what `bootstrap.start_up_history` gives an instance started with a
+        history file (the model learned from it, and the records learned from again at each retraining)."""
         self.log, self.clock = log or MemoryEventLog(), Clock()
         self.models = models or mf.FakeModels()
+        self.own_model, self.history = own_model or prior_model(), history
+        self.failures: list[tuple[str, str]] = []  # what the trainer reported on ops.metrics.v1
         self.fresh_state()
 
     def lose_state(self) -> None:
@@ -223,12 +235,14 @@ class MatchingHarness(Harness):
         self.table = MatchingProjections(
             self.openings, self.seats, self.profiles, self.pending, self.tried, self.outcomes, self.models, self.policy
         ).table()
-        self.live = LiveEngine(self.openings, self.prices, self.models, prior_model(), lambda: paris_date(self.clock()))
+        self.live = LiveEngine(
+            self.openings, self.prices, self.models, self.own_model, lambda: paris_date(self.clock())
+        )
         proposals = ProjectingPublisher(self.log.publisher(MATCHING_PROPOSAL.name), self.table, self.clock)
         model_log = ProjectingPublisher(self.log.publisher(MATCHING_MODEL.name), self.table, self.clock)
         self.feedback = Feedback(
             self.seats, self.profiles, self.tried, self.outcomes, self.models, self.live, proposals, model_log,
-            self.clock, self.policy,
+            self.clock, self.policy, self.history, lambda topic, error: self.failures.append((topic, error)),
         )  # fmt: skip
         self.windows = WindowCloser(
             self.live, self.seats, self.profiles, self.tried, self.pending, mf.FakeWindowDecisions(), proposals,
