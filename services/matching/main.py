@@ -55,9 +55,14 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
 
     @get(include_in_schema=False)
     async def health(scope: Scope) -> AsgiResponse:
-        """Ready when the broker answers; reports how many openings matching knows."""
+        """Ready when the broker answers; reports how many openings matching knows and the model it scores
+        with (version 0: this instance's own, the prior or what it learned from its start-up history)."""
         ok = await broker.ping(timeout=2.0)
-        body = {"service": SERVICE, "status": "ok" if ok else "down", "openings_known": await matching.openings.count()}
+        model = await matching.live.model()
+        body = {
+            "service": SERVICE, "status": "ok" if ok else "down", "openings_known": await matching.openings.count(),
+            "model": {"version": model.version, "family": model.family, "columns": len(model.columns)},
+        }  # fmt: skip
         return _json(body, 200 if ok else 503)
 
     @get(include_in_schema=False)

@@ -12,10 +12,18 @@ from aiokafka import AIOKafkaProducer
 from passerelle.stack import ServiceStack
 from shared.cloudevents import new_attributes
 from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
-from shared.events import BeneficiaryProfile, MatchingProposal, PartnerSubscription, ProgrammeOpening, ReferralEvent
+from shared.events import (
+    BeneficiaryProfile,
+    MatchingProposal,
+    PartnerSubscription,
+    ProgrammeOpening,
+    ReferralEvent,
+    SuccessModelTrained,
+)
 from shared.ops_state import CONSUMER_GROUPS, consumer_lag
 from shared.topics import (
     BENEFICIARY_PROFILE,
+    MATCHING_MODEL,
     MATCHING_PROPOSAL,
     OPS_DLQ,
     PARTNER_SUBSCRIPTION,
@@ -78,6 +86,7 @@ CONSUMED = [
     (MATCHING_PROPOSAL.name, MatchingProposal.EVENT_TYPE, {"referrals"}),
     (REFERRAL_EVENT.name, ReferralEvent.EVENT_TYPE, {"referrals", "matching", "notifications"}),
     (PARTNER_SUBSCRIPTION.name, PartnerSubscription.EVENT_TYPE, {"notifications"}),
+    (MATCHING_MODEL.name, SuccessModelTrained.EVENT_TYPE, {"matching"}),
 ]
 # Each kind of poison, and the words its dead letter must give as the reason. The headers: True for valid
 # CloudEvents headers, False for none, "v2" for an unknown version, "bytes" for valid ones plus a header

@@ -24,7 +24,9 @@ from shared.vocabulary import ReferralEventKind
 log = logging.getLogger(__name__)
 REROUTE_NAMESPACE = uuid.UUID("c7f4b1e2-0d3a-4f5b-8e6c-9a1b2c3d4e5f")
 MODEL_NAMESPACE = uuid.UUID("0f6e2d9a-3b1c-4e7f-a5d8-6c4b2a1e9f30")
-MODEL_KEY = "success-model"
+# One key per version: on the compacted topic, a later record (even one refused as unusable) never
+# compacts away a version that was adopted, and a rebuild replays every version, keeping the newest usable.
+MODEL_KEY = "success-model-v{version}"
 RETRAIN_EVERY = 25
 
 
@@ -92,7 +94,8 @@ class Feedback:
             self.report_failure(MATCHING_MODEL.name, f"modèle v{due} non publié / not published: {exc}")
             return None
         artefact = report.artefact(due, count, self.clock())
-        await self.model_log.publish(artefact, key=MODEL_KEY, event_id=str(uuid.uuid5(MODEL_NAMESPACE, str(due))))
+        key, event_id = MODEL_KEY.format(version=due), str(uuid.uuid5(MODEL_NAMESPACE, str(due)))
+        await self.model_log.publish(artefact, key=key, event_id=event_id)
         log.info(
             "success model retrained",
             extra={"version": due, "outcomes": count, "records": report.records, "log_loss": report.log_loss},
