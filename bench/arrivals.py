@@ -111,13 +111,15 @@ class SideBySide:
     lp_s: float  # HiGHS on the same pairs as a linear programme
 
 
-POLICIES = ("fcfs", "online", "windowed", "batch", "ceiling", "optimum")
+POLICIES = ("fcfs", "online", "windowed", "batch", "simpler", "ceiling", "optimum")
 
 
 def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7, world: World = ADDITIVE) -> SideBySide:
     rng = np.random.default_rng(seed)
     openings = make_openings(m, rng)
-    report = learn_from(past_outcomes(make_population(20_000, rng, "h"), MatchingEngine(openings), rng, world))
+    history = past_outcomes(make_population(20_000, rng, "h"), MatchingEngine(openings), rng, world)
+    report = learn_from(history)
+    before_groups = learn_from(history, groups=False).model  # the learner as it was: no hinges, slopes, products
     engine = MatchingEngine(openings, report.model)
     seats = engine.table.seats.copy()
     # Seat prices from the last batch solve: `weeks` past windows' worth of arrivals against as many seats.
@@ -147,6 +149,7 @@ def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7, wo
     started = time.perf_counter()
     batch = engine.assign_batch(population.profiles, explain=False).assignment.opening_of
     batch_s = time.perf_counter() - started
+    simpler = MatchingEngine(openings, before_groups).assign_batch(population.profiles, explain=False)
     pure = np.full(n, -1, dtype=np.int64)
     online(people, opens, values, prices, seats.astype(np.int64).copy(), np.arange(n), pure)
     chosen = {
@@ -154,6 +157,7 @@ def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7, wo
         "online": pure,
         "windowed": windowed(engine, population.profiles, before, people, opens, values, prices, seats, windows),
         "batch": batch,
+        "simpler": simpler.assignment.opening_of,
         # In the pairs' own order, not the model's: where several assignments tie, the same one is taken
         # whatever model ranked the pairs.
         "ceiling": solve_assignment(n, people[canon], opens[canon], seen[canon], seats).opening_of,
@@ -169,4 +173,31 @@ def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7, wo
         of_optimum={k: v / expected["optimum"] for k, v in expected.items()},
         own={k: v / own["batch"] for k, v in own.items()},
         batch_s=batch_s, flow_s=flow_s, lp_s=lp_seconds(n, people, opens, values, seats),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WorldRatio:
+    world: str
+    seeds: tuple[int, ...]
+    batch: tuple[float, ...]  # share of the optimum's gain over FCFS captured, per seed
+    simpler: tuple[float, ...]  # the same with pair features and programme effects only
+    ceiling: tuple[float, ...]
+    models: tuple[str, ...]
+
+    @property
+    def ratio(self) -> float:
+        """The batch's share as a share of the ceiling's, over the seeds."""
+        return float(np.mean(self.batch) / np.mean(self.ceiling))
+
+    @property
+    def simpler_ratio(self) -> float:
+        return float(np.mean(self.simpler) / np.mean(self.ceiling))
+
+
+def world_ratio(world: World, n: int, m: int, seeds: tuple[int, ...] = (7, 8, 9)) -> WorldRatio:
+    runs = [side_by_side(n, m, 20, seed=seed, world=world) for seed in seeds]
+    return WorldRatio(
+        world.name, seeds, tuple(r.captured["batch"] for r in runs), tuple(r.captured["simpler"] for r in runs),
+        tuple(r.captured["ceiling"] for r in runs), tuple(r.model for r in runs),
     )  # fmt: skip

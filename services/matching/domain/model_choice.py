@@ -277,12 +277,13 @@ def _groups(programmes: Sequence[str], effects: Sequence[str]) -> dict[str, tupl
 
 @_one_thread
 def choose_success_model(
-    signals: np.ndarray, y: np.ndarray, programmes: Sequence[str], seed: int = 0
+    signals: np.ndarray, y: np.ndarray, programmes: Sequence[str], seed: int = 0, groups: bool = True
 ) -> tuple[SuccessModel, ModelChoice | None]:
     """The candidate with the lowest cross-validated log loss, refitted on every outcome: the pair features
     alone or with programme effects, then each group of `_groups` added in turn and kept where it lowers
     the loss (from MIN_FOR_INTERACTIONS outcomes). With fewer than MIN_PER_CLASS successes or failures
-    there is nothing to cross-validate: the pair features alone, and no choice (None)."""
+    there is nothing to cross-validate: the pair features alone, and no choice (None). `groups=False`:
+    the pair features and programme effects only (what was learned before the groups, for comparisons)."""
     y = y.astype(int)
     _check(y)
     if min(int(y.sum()), len(y) - int(y.sum())) < MIN_PER_CLASS:
@@ -302,7 +303,7 @@ def choose_success_model(
     best = tried(PLAIN, PLAIN_COLUMNS)
     if len(effects) > 1:
         best = min(best, tried(WITH_PROGRAMMES, model_basis.with_programmes(effects)), key=loss)
-    if len(y) >= MIN_FOR_INTERACTIONS:
+    if groups and len(y) >= MIN_FOR_INTERACTIONS:
         for group, columns in _groups(programmes, effects).items():
             if columns:
                 best = min(best, tried(f"{best.name} + {group}", best.columns + columns), key=loss)

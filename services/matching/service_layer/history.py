@@ -94,8 +94,9 @@ class TrainingReport:
         )
 
 
-def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
-    """A calibrated model from the records, or the prior (and why) when they are too few."""
+def learn_from(records: Sequence[OutcomeRecord], groups: bool = True) -> TrainingReport:
+    """A calibrated model from the records, or the prior (and why) when they are too few. `groups=False`:
+    no hinges, slopes or products (`choose_success_model`)."""
     successes = sum(r.success for r in records)
     if not records:
         return TrainingReport(prior_model(), 0, 0, "no history: prior weights")
@@ -103,7 +104,7 @@ def learn_from(records: Sequence[OutcomeRecord]) -> TrainingReport:
     y = np.array([r.success for r in records], dtype=int)
     programmes = [r.opening.programme for r in records]
     try:
-        model, choice = choose_success_model(signals, y, programmes)
+        model, choice = choose_success_model(signals, y, programmes, groups=groups)
     except NotEnoughHistory as exc:
         return TrainingReport(prior_model(), len(records), successes, f"{exc}; prior weights kept")
     columns = model.plan.design(signals, model.plan.programme_index(programmes))
