@@ -106,6 +106,7 @@ class SideBySide:
     captured: dict[str, float]  # share of the optimum's gain over first-come-first-served, per policy
     of_optimum: dict[str, float]  # expected successes as a share of the hindsight optimum
     own: dict[str, float]  # the engine's own objective (predicted success + bonuses), as a share of batch
+    violations: int  # over every policy: seats beyond capacity, pairs the rules or mobility exclude
     batch_s: float  # passerelle's batch, scoring included
     flow_s: float  # its min-cost flow alone, over every feasible pair
     lp_s: float  # HiGHS on the same pairs as a linear programme
@@ -164,6 +165,11 @@ def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7, wo
         "optimum": solve_assignment(n, people[canon], opens[canon], truth[canon], seats).opening_of,
     }
     expected = {name: total(c, truth) for name, c in chosen.items()}
+    violations = 0
+    for of in chosen.values():  # one seat a person by construction (one opening index each)
+        placed = of[of >= 0]
+        violations += int(np.maximum(np.bincount(placed, minlength=m) - seats, 0).sum())
+        violations += sum((i, int(j)) not in edge for i, j in enumerate(of) if j >= 0)
     own = {name: total(c, values) for name, c in chosen.items()}
     gain = expected["optimum"] - expected["fcfs"]
     return SideBySide(
@@ -172,7 +178,7 @@ def side_by_side(n: int, m: int, windows: int, weeks: int = 3, seed: int = 7, wo
         captured={k: (v - expected["fcfs"]) / gain for k, v in expected.items()},
         of_optimum={k: v / expected["optimum"] for k, v in expected.items()},
         own={k: v / own["batch"] for k, v in own.items()},
-        batch_s=batch_s, flow_s=flow_s, lp_s=lp_seconds(n, people, opens, values, seats),
+        violations=violations, batch_s=batch_s, flow_s=flow_s, lp_s=lp_seconds(n, people, opens, values, seats),
     )  # fmt: skip
 
 
@@ -184,6 +190,7 @@ class WorldRatio:
     simpler: tuple[float, ...]  # the same with pair features and programme effects only
     ceiling: tuple[float, ...]
     models: tuple[str, ...]
+    violations: int
 
     @property
     def ratio(self) -> float:
@@ -199,5 +206,5 @@ def world_ratio(world: World, n: int, m: int, seeds: tuple[int, ...] = (7, 8, 9)
     runs = [side_by_side(n, m, 20, seed=seed, world=world) for seed in seeds]
     return WorldRatio(
         world.name, seeds, tuple(r.captured["batch"] for r in runs), tuple(r.captured["simpler"] for r in runs),
-        tuple(r.captured["ceiling"] for r in runs), tuple(r.model for r in runs),
+        tuple(r.captured["ceiling"] for r in runs), tuple(r.model for r in runs), sum(r.violations for r in runs),
     )  # fmt: skip

@@ -163,6 +163,9 @@ def print_side_by_side(results: list[SideBySide]) -> None:
     )
     table.add_row("batch wall time, scoring included", *(f"{r.batch_s:.2f} s" for r in results))
     table.add_row(
+        "seats beyond capacity or pairs the rules exclude, every policy", *(str(r.violations) for r in results)
+    )
+    table.add_row(
         "batch's share as a share of the ceiling's (target >= 95 %)",
         *(f"{r.captured['batch'] / r.captured['ceiling']:.1%}" for r in results),
     )
@@ -175,12 +178,13 @@ def print_side_by_side(results: list[SideBySide]) -> None:
 def print_worlds(ratios: list[WorldRatio], n: int, m: int) -> None:
     table = Table(title=f"Worlds whose outcomes depend on interactions ({n:,} x {m}, seeds 7, 8, 9): share of the "
                         "optimum's gain over first-come-first-served, per seed")  # fmt: skip
-    for column in ("world", "batch", "batch, simpler model", "ceiling", "batch / ceiling", "simpler / ceiling"):
+    for column in ("world", "batch", "batch, simpler model", "ceiling", "batch / ceiling", "simpler / ceiling",
+                   "violations"):  # fmt: skip
         table.add_column(column, justify="right")
     for r in ratios:
         table.add_row(
             r.world, " ".join(f"{v:.1%}" for v in r.batch), " ".join(f"{v:.1%}" for v in r.simpler),
-            " ".join(f"{v:.1%}" for v in r.ceiling), f"{r.ratio:.1%}", f"{r.simpler_ratio:.1%}",
+            " ".join(f"{v:.1%}" for v in r.ceiling), f"{r.ratio:.1%}", f"{r.simpler_ratio:.1%}", str(r.violations),
         )  # fmt: skip
     console.print(table)
     for r in ratios:
