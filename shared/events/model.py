@@ -36,6 +36,7 @@ Signal = Literal[
     "mobility_national",
     "min_french",
     "experienced",
+    "occupation_exact",
 ]
 SIGNALS: tuple[str, ...] = get_args(Signal)
 

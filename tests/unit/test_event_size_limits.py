@@ -22,6 +22,7 @@ from shared.events import (
     PartnerSubscription,
     ProgrammeOpening,
     ReferralEvent,
+    SuccessModelTrained,
 )
 from shared.settings import ServiceSettings
 
@@ -34,6 +35,7 @@ CONSUMED_OR_REBUILT = [
     PartnerCandidateEntry,
     SigningRecorded,
     CredentialChange,
+    SuccessModelTrained,
 ]
 BYTES_PER_CHAR = 6
 NUMBER_BYTES = 24  # -1.2345678901234567e-308
@@ -68,6 +70,9 @@ def worst_case_bytes(schema: dict[str, Any], defs: dict[str, Any], where: str = 
         return 5
     if kind == "null":
         return 4
+    if kind == "array" and "prefixItems" in schema:  # a tuple: each of its items, once
+        items = schema["prefixItems"]
+        return 2 + sum(worst_case_bytes(item, defs, f"{where}[{k}]") + 1 for k, item in enumerate(items))
     if kind == "array":
         if "maxItems" not in schema:
             raise Unbounded(f"{where or '<root>'}: a list without maxItems")

@@ -2,7 +2,7 @@
 
 A model trained with programme effects once crashed every proposal (its reasons looked its columns up
 among the pair features). Here each kind of column the trainer can learn — the pair features, programme
-effects, one-sided facts, hinges, programme slopes, person x opening products, all of them at once — is
+effects, more facts, hinges, programme slopes, person x opening products, all of them at once — is
 trained by the real fit, shipped as a matching.model.v1 artefact and read back, then used by every reader:
 a real-time proposal and its reasons, the batch and its reasons, a window's close, the explanation of
 every opening, and the columns an analysis computes (`design_for`, what evaluate and assign score with).
@@ -58,10 +58,10 @@ def shapes() -> dict[str, tuple[Column, ...]]:
     return {
         "pair features": PLAIN_COLUMNS,
         "programme effects": with_effects,
-        "one-sided facts": with_effects + model_basis.one_sided_columns(),
+        "more facts": with_effects + model_basis.more_facts_columns(),
         "hinges": with_effects + model_basis.hinge_columns(),
         "programme slopes": with_effects + model_basis.slope_columns(slopes),
-        "person x opening": with_effects + model_basis.product_columns(),
+        "products": with_effects + model_basis.product_columns(),
         "every column the trainer can learn": model_basis.with_interactions(programmes, slopes),
     }
 

@@ -26,9 +26,11 @@ def pair_features(
     o: OpeningTable,
     oj: np.ndarray,
     similarity: np.ndarray,
+    exact: np.ndarray,
 ) -> np.ndarray:
-    """Array (len(pi), F) of float32 for the pairs (pi[k], oj[k]); `similarity` is their occupation cosine."""
-    return pair_signals(p, pi, o, oj, similarity)[:, :F]
+    """Array (len(pi), F) of float32 for the pairs (pi[k], oj[k]); `similarity` is their occupation cosine,
+    `exact` whether the person has practised one of the opening's target ROME codes."""
+    return pair_signals(p, pi, o, oj, similarity, exact)[:, :F]
 
 
 def pair_signals(
@@ -37,6 +39,7 @@ def pair_signals(
     o: OpeningTable,
     oj: np.ndarray,
     similarity: np.ndarray,
+    exact: np.ndarray,
 ) -> np.ndarray:
     """Array (len(pi), len(SIGNALS)) of float32: the pair features, then the context signals."""
     x = np.empty((len(pi), len(SIGNALS)), dtype=np.float32)
@@ -64,4 +67,5 @@ def pair_signals(
     x[:, 13] = mobility == 2
     x[:, 14] = np.where(minimum >= 0, minimum / 6.0, 0.0)
     x[:, 15] = p.experienced[pi]
+    x[:, 16] = exact
     return x

@@ -24,8 +24,18 @@ HINGES = {
 PERSON = ("french_level", "diploma_level", "needs_housing", "mobility_region", "mobility_national", "experienced")
 # Facts of one side alone: a person's raise everyone's or no one's chances, which matters when seats are few.
 MAIN = ("needs_housing", "mobility_region", "mobility_national", "experienced", "offers_housing", "min_french")
+# ... and of the pair: a target trade practised, not only a near one (F1703 for F1703, not F1701).
+MORE = (*MAIN, "occupation_exact")
 # Facts of the pair that change each other's effect (housing offered, to someone who moves away).
-PAIR = ("occupation_similarity", "french_margin", "same_department", "relocation", "housing_met", "housing_unmet")
+PAIR = (
+    "occupation_similarity",
+    "occupation_exact",
+    "french_margin",
+    "same_department",
+    "relocation",
+    "housing_met",
+    "housing_unmet",
+)
 OPENING_OR_PAIR = (
     "occupation_similarity",
     "general_programme",
@@ -44,14 +54,23 @@ REDUNDANT = {
     ("needs_housing", "housing_unmet"),
     ("experienced", "occupation_similarity"),
     ("same_department", "relocation"),
+    ("occupation_similarity", "occupation_exact"),
     ("housing_met", "housing_unmet"),
 }
-SLOPES = ("occupation_similarity", "french_level", "french_margin", "diploma_level", "relocation", "housing_met")
-MAX_SLOPE_PROGRAMMES = 10
+SLOPES = (
+    "occupation_similarity",
+    "occupation_exact",
+    "french_level",
+    "french_margin",
+    "diploma_level",
+    "relocation",
+    "housing_met",
+)
+MAX_SLOPE_PROGRAMMES = 8
 
 
-def one_sided_columns() -> tuple[Column, ...]:
-    return tuple(Column(signal) for signal in MAIN)
+def more_facts_columns() -> tuple[Column, ...]:
+    return tuple(Column(signal) for signal in MORE)
 
 
 def hinge_columns() -> tuple[Column, ...]:
@@ -75,6 +94,6 @@ def with_programmes(programmes: Sequence[str]) -> tuple[Column, ...]:
 
 def with_interactions(programmes: Sequence[str], slope_programmes: Sequence[str]) -> tuple[Column, ...]:
     return (
-        PLAIN_COLUMNS + tuple(Column(s) for s in MAIN) + programme_effects(programmes) + hinge_columns()
+        PLAIN_COLUMNS + more_facts_columns() + programme_effects(programmes) + hinge_columns()
         + product_columns() + slope_columns(slope_programmes)
     )  # fmt: skip

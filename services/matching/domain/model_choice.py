@@ -54,7 +54,7 @@ CV_FOLDS = 3
 MIN_PER_CLASS = 4 * CV_FOLDS
 PLAIN, WITH_PROGRAMMES = "logistic", "logistic + programme effects"
 # What may be added to either, group by group (`model_basis.py`).
-ONE_SIDED, HINGES, SLOPES, PRODUCTS = "one-sided facts", "hinges", "programme slopes", "person x opening"
+MORE_FACTS, HINGES, SLOPES, PRODUCTS = "more facts", "hinges", "programme slopes", "products"
 TREES = "gradient-boosted trees (yardstick)"
 # L2 penalties on standardised columns: light on a column of its own (a pair feature, a fact of one side,
 # a programme's effect: scikit-learn's default C=1), heavier on what bends or combines them (hinges,
@@ -268,7 +268,7 @@ def _groups(programmes: Sequence[str], effects: Sequence[str]) -> dict[str, tupl
     """What may be learned beyond straight lines and separate effects, tried group by group, cheapest first."""
     slopes = _frequent(programmes, MIN_PER_SLOPE, model_basis.MAX_SLOPE_PROGRAMMES) if len(effects) > 1 else []
     return {
-        ONE_SIDED: model_basis.one_sided_columns(),
+        MORE_FACTS: model_basis.more_facts_columns(),
         SLOPES: model_basis.slope_columns(slopes),
         HINGES: model_basis.hinge_columns(),
         PRODUCTS: model_basis.product_columns(),

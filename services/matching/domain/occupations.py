@@ -38,6 +38,13 @@ class OccupationSpace:
         self._index: dict[str, int] = {t: int(i) for t, i in self._vectorizer.vocabulary_.items()}
         self._idf = self._vectorizer.idf_.astype(np.float64)
         self.has_targets = np.array([bool(tokens) for tokens in opening_tokens])
+        self.is_code = np.array([t.startswith("rome:") for t in self._vectorizer.get_feature_names_out()])
+        self._codes = np.flatnonzero(self.is_code)
+        self.opening_codes = self.codes_of(self.openings)
+
+    def codes_of(self, vectors: csr_matrix) -> csr_matrix:
+        """Which ROME codes of the space each row holds (1 or 0), from its TF-IDF vector."""
+        return (vectors[:, self._codes] > 0).astype(np.float32).tocsr()
 
     def profiles(self, profile_tokens: Sequence[list[str]]) -> csr_matrix:
         return self._vectorizer.transform(profile_tokens).tocsr()

@@ -21,6 +21,7 @@ from shared.legal_delays import legal_deadline
 MAX_REASONS = 3
 PROGRAMME = "programme"  # a programme's own effect, learned from its past outcomes
 EXPLAINED_BY = (
+    "occupation_exact",
     "occupation_similarity",
     "housing_met",
     "french_margin",
@@ -60,7 +61,7 @@ def _source(source: str) -> str:
 
 
 def _phrase(name: str, value: float, profile: BeneficiaryProfile, opening: ProgrammeOpening) -> str | None:
-    if name == "occupation_similarity" and value > 0:
+    if name in ("occupation_similarity", "occupation_exact") and value > 0:
         shared = sorted(set(profile.occupations) & set(opening.target_occupations))
         if len(shared) == 1:
             return f"métier exercé ({shared[0]}) parmi ceux que prépare {opening.programme}"

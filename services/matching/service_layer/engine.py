@@ -66,7 +66,8 @@ def pair_signals_for(
     oj = np.array([engine._index[o.opening_id] for o in openings], dtype=np.int64)
     vectors = engine.space.profiles(table.tokens)
     similarity = np.asarray(vectors.multiply(engine.space.openings[oj]).sum(axis=1)).ravel()
-    return pair_signals(table, np.arange(len(profiles)), engine.table, oj, similarity)
+    exact = np.asarray(engine.space.codes_of(vectors).multiply(engine.space.opening_codes[oj]).sum(axis=1)).ravel() > 0
+    return pair_signals(table, np.arange(len(profiles)), engine.table, oj, similarity, exact)
 
 
 def pair_features_for(profiles: Sequence[BeneficiaryProfile], openings: Sequence[ProgrammeOpening]) -> np.ndarray:
@@ -239,14 +240,16 @@ class MatchingEngine:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         indices, weights = self.space.profile_vector(occupation_tokens(profile.occupations, profile.skills))
         similarity = np.asarray(self._by_token[indices].T @ weights).ravel()[oj] if indices.size else np.zeros(oj.size)
-        x, signals = self._columns(table, np.zeros(oj.size, dtype=np.int64), oj, similarity)
+        codes = indices[self.space.is_code[indices]]
+        exact = np.asarray(self._by_token[codes].sum(axis=0)).ravel()[oj] > 0 if codes.size else np.zeros(oj.size, bool)
+        x, signals = self._columns(table, np.zeros(oj.size, dtype=np.int64), oj, similarity, exact)
         return x, signals, self.model.predict(x)
 
     def _columns(
-        self, table: ProfileTable, pi: np.ndarray, oj: np.ndarray, similarity: np.ndarray
+        self, table: ProfileTable, pi: np.ndarray, oj: np.ndarray, similarity: np.ndarray, exact: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The model's columns for the pairs (pi[k], oj[k]), and the signals they were computed from."""
-        signals = pair_signals(table, pi, self.table, oj, similarity)
+        signals = pair_signals(table, pi, self.table, oj, similarity, exact)
         return self.model.plan.design(signals, self._programme_of[oj]), signals
 
     def reasons(self, profile: BeneficiaryProfile, candidate: Candidate) -> list[str]:
@@ -314,7 +317,8 @@ class MatchingEngine:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0), np.zeros(0)
         similarity = (vectors[pi] @ self.space.openings[oj].T).toarray()[rows, cols]
-        x, _ = self._columns(table, pi[rows], oj[cols], similarity)
+        exact = (self.space.codes_of(vectors[pi]) @ self.space.opening_codes[oj].T).toarray()[rows, cols] > 0
+        x, _ = self._columns(table, pi[rows], oj[cols], similarity, exact)
         probability = self.model.predict(x)
         value = probability.astype(np.float64)
         if urgent and (table.rsa_day[pi] >= 0).any():
@@ -479,7 +483,8 @@ class MatchingEngine:
         oj = opening_of[pi]
         vectors = self.space.profiles([table.tokens[i] for i in pi])
         similarity = np.asarray(vectors.multiply(self.space.openings[oj]).sum(axis=1)).ravel()
-        x, signals = self._columns(table, pi, oj, similarity)
+        exact = np.asarray(self.space.codes_of(vectors).multiply(self.space.opening_codes[oj]).sum(axis=1)).ravel() > 0
+        x, signals = self._columns(table, pi, oj, similarity, exact)
         for k, i in enumerate(pi.tolist()):
             reasons[i] = top_reasons(
                 x[k], signals[k], self.model, profiles[i], self.openings[oj[k]], float(probability[i])
