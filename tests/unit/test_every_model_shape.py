@@ -114,7 +114,8 @@ def test_every_reader_reads_the_model_and_they_agree(name: str) -> None:
         for candidate in engine.candidates(person):
             reasons = engine.reasons(person, candidate)
             assert reasons[0].startswith("réussite estimée à"), reasons
-            assert all(isinstance(r, str) and r for r in reasons)
+            assert all(isinstance(r, str) and r for r in reasons) and len(set(reasons)) == len(reasons), reasons
+            assert sum(r.startswith("français") for r in reasons) <= 1, reasons  # the level said once
             assert 0.0 <= candidate.probability <= 1.0
             assert candidate.probability == pytest.approx(float(model.predict(candidate.features)), abs=1e-6)
             proposed += 1

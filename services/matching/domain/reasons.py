@@ -49,11 +49,17 @@ def told_by(columns: tuple[Column, ...]) -> tuple[tuple[str, ...], np.ndarray]:
     return names, np.array([names.index(explained_by(c)) for c in columns], dtype=np.int64)
 
 
+# Told together: the trade practised is the closest occupational fit; housing offered matters to someone
+# who needs it (housing_met), and French above the bar says the level too.
+TOLD_AS = {"occupation_exact": "occupation_similarity", "offers_housing": "housing_met"}
+
+
 def explained_by(column: Column) -> str:
     """The signal a column's contribution is told as (a programme's own effect: PROGRAMME)."""
     if not column.signals:
         return PROGRAMME
-    return min(column.signals, key=EXPLAINED_BY.index)
+    first = min(column.signals, key=EXPLAINED_BY.index)
+    return TOLD_AS.get(first, first)
 
 
 def _source(source: str) -> str:
@@ -61,7 +67,7 @@ def _source(source: str) -> str:
 
 
 def _phrase(name: str, value: float, profile: BeneficiaryProfile, opening: ProgrammeOpening) -> str | None:
-    if name in ("occupation_similarity", "occupation_exact") and value > 0:
+    if name == "occupation_similarity" and value > 0:
         shared = sorted(set(profile.occupations) & set(opening.target_occupations))
         if len(shared) == 1:
             return f"métier exercé ({shared[0]}) parmi ceux que prépare {opening.programme}"
@@ -82,8 +88,6 @@ def _phrase(name: str, value: float, profile: BeneficiaryProfile, opening: Progr
         return f"{opening.programme} est ouvert à tous les métiers"
     if name == "diploma_level" and value > 0:
         return f"diplôme de niveau {profile.diploma_level} (cadre européen)"
-    if name == "offers_housing" and value > 0:
-        return f"{opening.programme} propose un hébergement"
     if name == "experienced" and value > 0:
         return "une expérience professionnelle déjà acquise"
     if name == PROGRAMME:
@@ -108,15 +112,19 @@ def top_reasons(
     names, told_as = told_by(model.columns)
     totals = np.bincount(told_as, weights=model.contributions(features), minlength=len(names))
     value = dict(zip(SIGNALS, signals.tolist(), strict=True)) | {PROGRAMME: 1.0}
+    told: set[str] = set()
     for k in np.argsort(-totals, kind="stable").tolist():
         name, contribution = names[k], float(totals[k])
         if contribution <= 1e-9 or len(reasons) > MAX_REASONS + (deadline is not None):
             break
         if name == "same_region" and value["same_department"] > 0:
             continue
+        if name == "french_level" and "french_margin" in told:
+            continue  # the level was said with the margin above the bar
         phrase = _phrase(name, float(value[name]), profile, opening)
         if phrase:
             reasons.append(phrase)
+            told.add(name)
     if value["relocation"] > 0:
         reasons.append(f"suppose de déménager dans le département {opening.department}, comme la personne l'accepte")
     return [reason[:MATCHER_REASON_CHARS] for reason in reasons[:MAX_REASONS_IN_EVENT]]
