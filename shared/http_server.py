@@ -22,4 +22,5 @@ def serve(service: str, settings: S, create_app: Callable[[S], Any]) -> None:
         port=settings.http_port,
         log_config=None,
         timeout_keep_alive=settings.http_keep_alive_s,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )

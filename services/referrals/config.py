@@ -38,7 +38,18 @@ class ReferralsSettings(ServiceSettings):
     session_secret: SecretStr = Field(
         SecretStr(DEVELOPMENT_SESSION_SECRET), description="Signs the console's session cookies and e-mail links"
     )
-    session_hours: float = Field(8.0, gt=0, le=24, description="A console session lasts this long")
+    session_hours: float = Field(
+        8.0, gt=0, le=24, description="A console session ends this long after sign-in, however busy (absolute)"
+    )
+    session_idle_minutes: float = Field(
+        30.0, gt=0, le=24 * 60, description="A console session unused for this long is ended (idle)"
+    )
+    sign_in_workers: int = Field(
+        1, ge=1, le=16, description="Threads that check passwords (argon2id, 64 MiB each), off the event loop"
+    )
+    sign_in_max_waiting: int = Field(
+        32, ge=0, le=10_000, description="Password checks that may wait for a thread; more are answered 503"
+    )
     secure_cookies: bool = Field(False, description="Session cookie only over HTTPS (set it behind TLS)")
     rome_referential_path: Path = Field(default_factory=default_rome_path, description="ROME 4.0 JSON file")
     assets_dir: Path = Field(default_factory=_default_assets_dir, description="npm assets (Swagger UI)")

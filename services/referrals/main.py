@@ -68,9 +68,9 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     meter, service_clock = Meter(SERVICE, settings.instance_id), ServiceClock()
     traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
     broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
-    redis = make_redis(settings.redis_url)
+    redis, cache = make_redis(settings.redis_url), make_redis(settings.cache_url())
     now: Clock = clock or service_clock
-    referrals = bootstrap(settings, broker, redis, meter, now)
+    referrals = bootstrap(settings, broker, redis, cache, meter, now)
     context, mail = referrals.context, referrals.mail
     guard = StateGuard(redis, SERVICE, referrals.rebuild, check_interval_s=settings.state_check_interval_s)
     tracer = traces.get_tracer(SERVICE)
@@ -124,6 +124,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
                 task.cancel()
             await broker.stop()
             await redis.aclose()
+            await cache.aclose()
             traces.shutdown()  # exports the spans still buffered
 
     app = FastAPI(
@@ -134,6 +135,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         docs_url=None,  # served by the console from the service's own files (no CDN)
     )
     app.state.context, app.state.broker, app.state.credentials = context, broker, context.credentials
+    app.state.sign_in = referrals.sign_in
     app.state.admin_token = settings.admin_token.get_secret_value()
     app.state.max_batch_lines = settings.max_batch_lines
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers

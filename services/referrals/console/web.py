@@ -18,9 +18,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.referrals.adapters.accounts import Accounts
+from services.referrals.adapters.password_hashing import HashingBusy
 from services.referrals.console import french, i18n
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.sessions import CSRF_FIELD, SignInRequired, check_csrf, csrf_token, sign_in, sign_out
+from services.referrals.service_layer.sign_in import AccountDisabled, PasswordSignIn, SignInRefused, TooManyAttempts
 from shared.access import Role
 
 HERE = Path(__file__).parent
@@ -93,22 +95,49 @@ async def sign_in_submit(
     suivant: str = Form("/console"),
 ) -> Response:
     await check_csrf(request)
-    accounts: Accounts = request.app.state.accounts
-    account = await accounts.sign_in(identifiant, mot_de_passe)
-    if account is None:
-        return page(
-            request,
-            "sign_in.html",
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            next_url=_safe_next(suivant),
-            error="Identifiant ou mot de passe incorrect.",
-            login=identifiant,
+    password_sign_in: PasswordSignIn = request.app.state.sign_in
+    client = request.client.host if request.client else "unknown"
+    try:
+        account = await password_sign_in(identifiant[:80], mot_de_passe[:200], client)
+    except SignInRefused as exc:
+        code, error, headers = _refusal(exc)
+        refused = page(
+            request, "sign_in.html", status_code=code, next_url=_safe_next(suivant), error=error, login=identifiant[:80]
         )
+        refused.headers.update(headers)
+        return refused
+    except HashingBusy:
+        return page(
+            request, "sign_in.html", status_code=status.HTTP_503_SERVICE_UNAVAILABLE, next_url=_safe_next(suivant),
+            error=BUSY, login=identifiant[:80],
+        )  # fmt: skip
     sign_in(request, account)
     target = _safe_next(suivant)
     if target == "/console":
         target = HOME_OF_ROLE[account.role]
     return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+
+
+BUSY = "Le service est très sollicité : réessayez dans un instant. / The service is busy: try again in a moment."
+
+
+def _refusal(exc: SignInRefused) -> tuple[int, str, dict[str, str]]:
+    """The status, the message (French, then English) and the headers of a refused sign-in."""
+    if isinstance(exc, TooManyAttempts):
+        wait = exc.retry_after_s
+        return (
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Trop de tentatives : réessayez dans {wait} secondes. / Too many attempts: try again in {wait} seconds.",
+            {"Retry-After": str(wait)},
+        )
+    if isinstance(exc, AccountDisabled):
+        return (
+            status.HTTP_403_FORBIDDEN,
+            "Ce compte est désactivé : adressez-vous à votre administrateur."
+            " / This account is disabled: ask your administrator.",
+            {},
+        )
+    return status.HTTP_401_UNAUTHORIZED, "Identifiant ou mot de passe incorrect.", {}
 
 
 @router.post("/deconnexion")
