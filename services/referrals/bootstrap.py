@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from services.referrals.adapters.accounts import Accounts
+from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.locks import ReferralLocks
 from services.referrals.adapters.password_hashing import PasswordHashing
 from services.referrals.adapters.personal_keys import PersonalKeyStore
@@ -25,6 +26,7 @@ from services.referrals.domain.records import PersonalKeyIssued, SigningSealed
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.account_administration import AccountAdministration
 from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.keyring import Keyring
@@ -72,6 +74,8 @@ class Referrals:
     routes: list[Route]
     accounts: Accounts
     sign_in: PasswordSignIn
+    sessions: ConsoleSessions
+    administration: AccountAdministration
     links: ReferralLinks
     mail: PartnerMail
     rebuild: Callable[[], Awaitable[dict[str, int]]]
@@ -164,4 +168,8 @@ def bootstrap(
         await publishers.audit.publish(record, key=record.subject)
 
     sign_in = PasswordSignIn(accounts, SignInThrottle(cache, now), audit, now)
-    return Referrals(context, table, routes, accounts, sign_in, links, mail, rebuild)
+    sessions = ConsoleSessions(
+        cache, now, timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_hours)
+    )
+    administration = AccountAdministration(accounts, sessions, audit, now)
+    return Referrals(context, table, routes, accounts, sign_in, sessions, administration, links, mail, rebuild)

@@ -135,7 +135,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         docs_url=None,  # served by the console from the service's own files (no CDN)
     )
     app.state.context, app.state.broker, app.state.credentials = context, broker, context.credentials
-    app.state.sign_in = referrals.sign_in
+    app.state.sign_in, app.state.account_administration = referrals.sign_in, referrals.administration
     app.state.admin_token = settings.admin_token.get_secret_value()
     app.state.max_batch_lines = settings.max_batch_lines
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
@@ -150,9 +150,9 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         client_secret = settings.oidc_client_secret.get_secret_value()
         oidc = oidc_configure(settings.oidc_issuer_url, settings.oidc_client_id, client_secret)
     add_console(
-        app, referrals.accounts, OccupationReferential.load(settings.rome_referential_path),
-        settings.session_secret.get_secret_value(), settings.session_hours, settings.secure_cookies,
-        settings.assets_dir, oidc, settings.oidc_label,
+        app, referrals.accounts, OccupationReferential.load(settings.rome_referential_path), referrals.sessions,
+        settings.session_secret.get_secret_value(), settings.secure_cookies, settings.assets_dir, oidc,
+        settings.oidc_label,
     )  # fmt: skip
     for module in ROUTERS:
         app.include_router(module.router)

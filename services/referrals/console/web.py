@@ -15,13 +15,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from services.referrals.adapters.accounts import Accounts
+from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.password_hashing import HashingBusy
 from services.referrals.console import french, i18n
 from services.referrals.console.occupations import OccupationReferential
-from services.referrals.console.sessions import CSRF_FIELD, SignInRequired, check_csrf, csrf_token, sign_in, sign_out
+from services.referrals.console.session_cookies import ConsoleSessionCookies
+from services.referrals.console.sessions import (
+    CSRF_FIELD,
+    SignInRequired,
+    check_csrf,
+    csrf_token,
+    sign_in,
+    sign_out,
+    signed_in_account,
+)
 from services.referrals.service_layer.sign_in import AccountDisabled, PasswordSignIn, SignInRefused, TooManyAttempts
 from shared.access import Role
 
@@ -107,11 +116,13 @@ async def sign_in_submit(
         refused.headers.update(headers)
         return refused
     except HashingBusy:
-        return page(
+        busy = page(
             request, "sign_in.html", status_code=status.HTTP_503_SERVICE_UNAVAILABLE, next_url=_safe_next(suivant),
             error=BUSY, login=identifiant[:80],
         )  # fmt: skip
-    sign_in(request, account)
+        busy.headers["Retry-After"] = "2"
+        return busy
+    await sign_in(request, account)
     target = _safe_next(suivant)
     if target == "/console":
         target = HOME_OF_ROLE[account.role]
@@ -143,14 +154,13 @@ def _refusal(exc: SignInRefused) -> tuple[int, str, dict[str, str]]:
 @router.post("/deconnexion")
 async def sign_out_submit(request: Request) -> RedirectResponse:
     await check_csrf(request)
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse("/connexion", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/console")
 async def console_home(request: Request) -> RedirectResponse:
-    login = request.session.get("login")
-    account = await request.app.state.accounts.get(str(login)) if login else None
+    account = await signed_in_account(request)
     if account is None:
         return RedirectResponse("/connexion", status_code=status.HTTP_303_SEE_OTHER)
     return RedirectResponse(HOME_OF_ROLE[account.role], status_code=status.HTTP_303_SEE_OTHER)
@@ -160,8 +170,8 @@ def add_console(
     app: FastAPI,
     accounts: Accounts,
     occupations: OccupationReferential,
+    sessions: ConsoleSessions,
     session_secret: str,
-    session_hours: float,
     secure_cookies: bool,
     assets_dir: Path,
     oidc: OAuth | None = None,
@@ -180,14 +190,7 @@ def add_console(
     app.state.oidc = oidc
     templates.env.globals["OIDC_LABEL"] = oidc_label if oidc is not None else None
     app.state.occupations = occupations
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=session_secret,
-        session_cookie="passerelle_session",
-        max_age=int(session_hours * 3600),
-        same_site="lax",
-        https_only=secure_cookies,
-    )
+    app.add_middleware(ConsoleSessionCookies, sessions=sessions, secret=session_secret, secure=secure_cookies)
     swagger = assets_dir / "swagger-ui-dist"
     if swagger.is_dir():  # before /static, which would otherwise answer for it
         app.mount("/static/swagger-ui", StaticFiles(directory=swagger), name="swagger-ui")
