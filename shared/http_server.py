@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import uvicorn
+from pydantic import ValidationError
 
 from shared.logging_setup import configure_logging
 from shared.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+EXIT_CONFIGURATION = 2
+
+
+def settings_or_exit(service: str, settings: Callable[[], S]) -> S:
+    """The service's settings, or a refusal to start that names every setting at fault, one a line, and exits
+    with 2 (no traceback: the operator reads what to set, not where it failed)."""
+    try:
+        return settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            if error["type"] == "missing":
+                name = "_".join(str(part) for part in error["loc"]).upper()
+                lines.append(f"{name} : à fournir / must be set")
+            else:
+                where = "_".join(str(part) for part in error["loc"]).upper()
+                message = str(error["msg"]).removeprefix("Value error, ")
+                lines += [f"{where} : {part}" if where else part for part in message.split("; ")]
+        sys.stderr.write(f"{service} ne démarre pas / does not start:\n" + "".join(f"  - {line}\n" for line in lines))
+        raise SystemExit(EXIT_CONFIGURATION) from None
 
 
 def serve(service: str, settings: S, create_app: Callable[[S], Any]) -> None:

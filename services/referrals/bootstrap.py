@@ -153,7 +153,7 @@ def bootstrap(
         bus=bus,
         keyring=keyring,
     )
-    links = ReferralLinks(settings.session_secret.get_secret_value(), timedelta(days=settings.link_days), credentials)
+    links = ReferralLinks(settings.session_key(), timedelta(days=settings.link_days), credentials)
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
     mail = PartnerMail(relay, redis, credentials, links, publishers.audit, settings.console_url, now)
     event_log = KafkaEventLog(settings.kafka_bootstrap_servers)

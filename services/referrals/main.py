@@ -136,7 +136,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     )
     app.state.context, app.state.broker, app.state.credentials = context, broker, context.credentials
     app.state.sign_in, app.state.account_administration = referrals.sign_in, referrals.administration
-    app.state.admin_token = settings.admin_token.get_secret_value()
+    app.state.admin_token = settings.admin_secret()
     app.state.max_batch_lines = settings.max_batch_lines
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
     app.state.links, app.state.lag_sampler, app.state.ops_picture = referrals.links, lag_sampler, ops_picture
@@ -151,7 +151,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         oidc = oidc_configure(settings.oidc_issuer_url, settings.oidc_client_id, client_secret)
     add_console(
         app, referrals.accounts, OccupationReferential.load(settings.rome_referential_path), referrals.sessions,
-        settings.session_secret.get_secret_value(), settings.secure_cookies, settings.assets_dir, oidc,
+        settings.session_key(), settings.cookies_secure(), settings.assets_dir, oidc,
         settings.oidc_label,
     )  # fmt: skip
     for module in ROUTERS:
