@@ -39,6 +39,7 @@ from shared.dead_letters import DeadLetters
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
 from shared.http_request_limits import add_request_limits
+from shared.http_security_headers import SecurityHeaders
 from shared.http_state_gate import add_state_gate
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
@@ -171,4 +172,5 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             status_code=200 if ok else 503,
         )
 
+    app.add_middleware(SecurityHeaders, hsts=settings.strict_transport_security())  # outermost: on every answer
     return app

@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.referrals.console import french
 from services.referrals.console.occupations import OccupationReferential
-from services.referrals.console.sessions import PartnerPerson, check_csrf
+from services.referrals.console.sessions import PartnerPerson, check_csrf, flash, take_flash
 from services.referrals.console.web import page
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.lifecycle import AWAITING_ANSWER, IllegalTransition, NotBeforeStart
@@ -132,12 +131,28 @@ async def export(partner: PartnerPerson, context: ContextDep) -> Response:
 async def referral_page(
     request: Request, referral_id: str, partner: PartnerPerson, context: ContextDep
 ) -> HTMLResponse:
+    """One referral; its contact details only through the POST below (a GET records nothing)."""
+    return await _referral_page(request, referral_id, partner, context, disclose=False)
+
+
+@router.post("/orientations/{referral_id}/coordonnees", response_class=HTMLResponse)
+async def disclose_contact(
+    request: Request, referral_id: str, partner: PartnerPerson, context: ContextDep
+) -> HTMLResponse:
+    """The referral with the person's contact details, once accepted and if they consented (audited)."""
+    await check_csrf(request)
+    return await _referral_page(request, referral_id, partner, context, disclose=True)
+
+
+async def _referral_page(
+    request: Request, referral_id: str, partner: Principal, context: ReferralsContext, disclose: bool
+) -> HTMLResponse:
     request.state.person = partner
     view = await _own_referral(referral_id, partner, context)
     occupations: OccupationReferential = request.app.state.occupations
     contact = None
     contact_refusal = None
-    if request.query_params.get("coordonnees") == "1":
+    if disclose:
         try:
             contact = await context.bus.handle(DiscloseContact(view, partner))
         except DisclosureRefused as exc:
@@ -151,7 +166,7 @@ async def referral_page(
         overdue=is_overdue(view, context.clock()),
         contact=contact,
         contact_refusal=contact_refusal,
-        message=request.query_params.get("message"),
+        message=take_flash(request),
         form_action=f"/console/partenaire/orientations/{referral_id}",
         reasons=list(DeclineReason),
         outcomes=list(OutcomeAtThreeMonths),
@@ -194,9 +209,8 @@ async def act(
         done = f"Action impossible : l'orientation est « {french.STATUS[ReferralStatus(exc.current)]} »."
     except InvalidFields as exc:
         done = " ".join(m.split(" / ")[0] for _, m in exc.problems)
-    return RedirectResponse(
-        f"/console/partenaire/orientations/{referral_id}?message={quote(done)}", status_code=status.HTTP_303_SEE_OTHER
-    )
+    flash(request, done)
+    return RedirectResponse(f"/console/partenaire/orientations/{referral_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 async def answer(
