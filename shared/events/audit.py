@@ -8,6 +8,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.events.profile import Department
 
 
 class AuditRecord(Event):
@@ -19,3 +20,6 @@ class AuditRecord(Event):
     referral_id: str | None = None
     fields: list[str] = Field(default_factory=list, description="Which personal fields were disclosed")
     at: datetime
+    department: Department | None = Field(
+        None, description="The person's département, on an erasure: only its territory's auditors learn of it"
+    )

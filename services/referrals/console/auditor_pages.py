@@ -14,7 +14,7 @@ from services.referrals.console.forms import FormResult, form_values, french_par
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.sessions import AuditorPerson, check_csrf, flash, take_flash
 from services.referrals.console.web import page
-from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
+from services.referrals.domain.errors import Conflict, FileNumberTaken, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
@@ -194,8 +194,10 @@ async def record(request: Request, auditor: AuditorPerson, context: ContextDep) 
             await context.bus.handle(RecordSigning(result.signing, auditor.actor, context.clock()))
         except InvalidFields as exc:
             errors = _field_errors(exc)
-        except Conflict:
-            errors = {"beneficiary_id": "Ce dossier a déjà une signature : ouvrez-le et modifiez le profil."}
+        except Conflict as exc:
+            taken = isinstance(exc, FileNumberTaken) and not auditor.covers_file(exc.department)
+            errors = {"beneficiary_id": "Ce numéro de dossier est déjà utilisé." if taken else
+                      "Ce dossier a déjà une signature : ouvrez-le et modifiez le profil."}  # fmt: skip
     if errors:
         return page(request, "signing_form.html", status_code=422, values=result.values, errors=errors, amending=None)
     assert result.signing is not None

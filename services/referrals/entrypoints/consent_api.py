@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
+from services.referrals.entrypoints.territory import no_signing
 from services.referrals.service_layer.commands import ChangeConsent, ErasePersonalData, ExportPersonalData
 from services.referrals.service_layer.consent import ConsentVersion, readable
 from services.referrals.service_layer.erasure import refuse_if_erased
@@ -55,13 +56,13 @@ def _erasure(record: AuditRecord) -> Erasure:
 
 
 async def _covered(beneficiary_id: str, auditor: Principal, context: ReferralsContext) -> None:
-    refuse_if_erased(await context.store.erasure_of(beneficiary_id))
+    """The person is on the auditor's territory (410 if erased there); elsewhere, as if they never signed."""
+    erasure = await context.store.erasure_of(beneficiary_id)
+    if erasure is not None and auditor.covers_file(erasure.department):
+        refuse_if_erased(erasure)
     signing = await context.store.get_signing(beneficiary_id)
     if signing is None or not auditor.covers(signing.department):
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing recorded for {beneficiary_id}",
-        )
+        raise HTTPException(status.HTTP_404_NOT_FOUND, no_signing(beneficiary_id))
 
 
 async def _consent(beneficiary_id: str, context: ReferralsContext) -> Consent:
@@ -119,4 +120,6 @@ async def erase(
     if done is None:
         await _covered(beneficiary_id, auditor, context)
         done = await context.bus.handle(ErasePersonalData(beneficiary_id, auditor.actor, context.clock(), channel))
+    elif not auditor.covers_file(done.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, no_signing(beneficiary_id))
     return _erasure(done)

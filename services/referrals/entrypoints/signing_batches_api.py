@@ -21,6 +21,7 @@ from services.referrals.domain.errors import Conflict, InvalidFields
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.entrypoints.signings_api import OUTSIDE_TERRITORY
+from services.referrals.entrypoints.territory import conflict_detail
 from services.referrals.service_layer.commands import RecordSigning
 from shared.access import Principal
 from shared.http_auth import AuditorDep
@@ -90,7 +91,7 @@ async def _record(line: Line, auditor: Principal, context: ReferralsContext) -> 
         ]
         return LineResult(**answer, status=LineStatus.INVALID, errors=found)
     except Conflict as exc:
-        return LineResult(**answer, status=LineStatus.CONFLICT, detail=str(exc))
+        return LineResult(**answer, status=LineStatus.CONFLICT, detail=conflict_detail(auditor, exc))
     return LineResult(**answer, status=LineStatus.ACCEPTED if created else LineStatus.DUPLICATE)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from services.referrals.domain.decision_window import DecisionWindows
-from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
+from services.referrals.domain.errors import Conflict, FileNumberTaken, InvalidFields, NotFound
 from services.referrals.domain.records import MAX_VERSIONS_KEPT, ProfileVersion, SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
@@ -68,16 +68,18 @@ async def record_signing(
         store.was_published(marker),
     )
     if erased is not None:
-        raise Conflict(
+        raise FileNumberTaken(
             f"les données de {person} ont été effacées le {erased.at:%d/%m/%Y} : enregistrez"
             f" le CIR sous un autre identifiant / the data of {person} was erased; record the"
-            " signing under another id"
+            " signing under another id",
+            erased.department,
         )
     if existing is not None and existing != signing:
-        raise Conflict(
+        raise FileNumberTaken(
             f"le CIR de {person} est déjà enregistré ; modifiez le profil"
             f" (PUT /v1/beneficiaries/{person}/profile) / beneficiary {person}"
-            " already has a different CIR signing recorded: amend its profile instead"
+            " already has a different CIR signing recorded: amend its profile instead",
+            existing.department,
         )
     moment = at or datetime.combine(today, datetime.min.time())
     history = [ProfileVersion(version=1, at=moment, by=by)]
