@@ -80,7 +80,7 @@ async def _no_body() -> Message:
 def field_error(error: dict[str, Any]) -> dict[str, Any]:
     """One validation error as answered: where and which rule, never the value."""
     loc = list(error.get("loc", ()))
-    message = str(error.get("msg", ""))
+    message = str(error.get("msg", "")).removeprefix("Value error, ")  # our rules' words come first, in French
     value = error.get("input")
     if any(part in PERSONAL for part in loc):
         message = f"valeur refusée ({error.get('type')}) / value refused"

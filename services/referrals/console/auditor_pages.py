@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.referrals.console.forms import FormResult, form_values, french_part, parse_signing
+from services.referrals.console.name_search import matches
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.sessions import AuditorPerson, check_csrf, flash, take_flash
 from services.referrals.console.web import page
@@ -120,13 +121,12 @@ async def _territory_page(
     request: Request, auditor: Principal, context: ReferralsContext, q: str, status_code: int = 200
 ) -> HTMLResponse:
     """The auditor's newcomers, those a search finds when there is one, the latest signed first."""
-    wanted = q.strip().lower()
     found = []
     for signing in await context.store.all_signings():
         if not auditor.covers(signing.department):
             continue
-        names = f"{signing.contact.given_name} {signing.contact.family_name}".lower() if signing.contact else ""
-        if not wanted or wanted in signing.beneficiary_id.lower() or wanted in names:
+        given, family = (signing.contact.given_name, signing.contact.family_name) if signing.contact else ("", "")
+        if matches(q, given, family, signing.beneficiary_id):
             found.append(signing)
     found.sort(key=lambda s: (s.cir_signed_on, s.beneficiary_id), reverse=True)
     request.state.person = auditor
@@ -317,13 +317,17 @@ async def change_consent(
     await check_csrf(request)
     await _own_signing(beneficiary_id, auditor, context)
     channel = _channel(canal)
-    record = await context.bus.handle(
-        ChangeConsent(
-            beneficiary_id, coordonnees == "1", viviers == "1", None, channel, auditor.actor, context.clock(),
-            note.strip()[:300] or None,
-        )
-    )  # fmt: skip
-    flash(request, f"Consentement enregistré (version {record.version}).")
+    try:
+        record = await context.bus.handle(
+            ChangeConsent(
+                beneficiary_id, coordonnees == "1", viviers == "1", None, channel, auditor.actor, context.clock(),
+                note.strip()[:300] or None,
+            )
+        )  # fmt: skip
+    except InvalidFields as exc:
+        flash(request, "Consentement non enregistré. Note : " + " ".join(french_part(m) for _, m in exc.problems))
+    else:
+        flash(request, f"Consentement enregistré (version {record.version}).")
     return RedirectResponse(f"/console/auditeur/personnes/{beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -399,6 +403,8 @@ async def withdraw(
         )
     except IllegalTransition as exc:
         message = f"Impossible de retirer cette orientation : elle est « {exc.current.value} »."
+    except InvalidFields as exc:
+        message = "Note : " + " ".join(french_part(m) for _, m in exc.problems)
     flash(request, message)
     return RedirectResponse(f"/console/auditeur/personnes/{view.beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)
 
@@ -423,6 +429,8 @@ async def refer_by_hand(
             message = "Orientation manuelle enregistrée."
         except NotFound:
             message = "Cette session n'existe pas."
+        except InvalidFields as exc:
+            message = "Motif : " + " ".join(french_part(m) for _, m in exc.problems)
         except Conflict:
             message = "Cette personne a déjà une orientation vers cette session."
     flash(request, message)

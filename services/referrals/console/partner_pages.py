@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.referrals.console import french
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.sessions import PartnerPerson, check_csrf, flash, take_flash
+from services.referrals.console.spreadsheet_cells import spreadsheet_cell
 from services.referrals.console.web import page
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.lifecycle import AWAITING_ANSWER, IllegalTransition, NotBeforeStart
@@ -105,21 +106,20 @@ async def export(partner: PartnerPerson, context: ContextDep) -> Response:
         ]
     )
     for view in await context.views.of_partner(partner.partner_id):
-        writer.writerow(
-            [
-                view.referral_id,
-                view.programme,
-                view.opening_id,
-                french.STATUS[view.status],
-                view.respond_by.date().isoformat() if view.respond_by else "",
-                french.age_band(view.candidate.age_band),
-                view.candidate.french_level.value if view.candidate.french_level else "",
-                view.candidate.department,
-                " ".join(view.candidate.occupations),
-                view.created_at.date().isoformat(),
-                view.updated_at.date().isoformat(),
-            ]
-        )
+        row = [
+            view.referral_id,
+            view.programme,
+            view.opening_id,
+            french.STATUS[view.status],
+            view.respond_by.date().isoformat() if view.respond_by else "",
+            french.age_band(view.candidate.age_band),
+            view.candidate.french_level.value if view.candidate.french_level else "",
+            view.candidate.department,
+            " ".join(view.candidate.occupations),
+            view.created_at.date().isoformat(),
+            view.updated_at.date().isoformat(),
+        ]
+        writer.writerow([spreadsheet_cell(value) for value in row])  # never a formula (OWASP CSV injection)
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -20,6 +20,7 @@ from shared.access import Principal
 from shared.events import AuditRecord, ConsentChannel
 from shared.http_auth import AuditorDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.human_text import FreeText, OneLineText
 
 router = APIRouter(prefix="/v1", tags=["consent"], responses=errors(*KEYED, *UNAVAILABLE))
 
@@ -31,11 +32,11 @@ class ConsentChange(BaseModel):
         description="The partner that accepts the person may read their contact details"
     )
     candidate_pools: bool = Field(description="The person may be shown, minimised, in other partners' pools")
-    pool_programmes: list[str] | None = Field(
+    pool_programmes: list[OneLineText] | None = Field(
         None, max_length=50, description="Only these programmes' pools; null for all (with candidate_pools)"
     )
     channel: ConsentChannel = Field(description="How the person told us")
-    note: str | None = Field(None, max_length=300)
+    note: FreeText | None = Field(None, max_length=300)
 
 
 class Consent(BaseModel):

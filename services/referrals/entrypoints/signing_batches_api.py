@@ -60,9 +60,10 @@ class Line(BaseModel):
 
 
 def _parse(number: int, text: str) -> Line | LineResult:
+    """One line, judged alone: whatever it holds, it is its own result, never a failure of the batch."""
     try:
         raw = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         problem = {"loc": ["body", number], "msg": "ligne JSON invalide / not a JSON line", "type": "json_invalid"}
         return LineResult(line=number, status=LineStatus.INVALID, errors=[problem])
     try:
@@ -130,7 +131,10 @@ async def post_signing_batch(request: Request, auditor: AuditorDep, context: Con
         text = body.decode()
     except UnicodeDecodeError:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "le corps n'est pas en UTF-8 / body is not UTF-8") from None
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    # Lines end at \n only (and a \r before it): str.splitlines() also cuts at U+2028, U+2029, \x1c…, which
+    # JSON allows inside a string, and would judge half a signing as a line.
+    lines = (line.removesuffix("\r") for line in text.split("\n"))
+    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     limit: int = request.app.state.max_batch_lines
     if len(numbered) > limit:
         raise HTTPException(
