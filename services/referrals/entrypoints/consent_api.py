@@ -32,7 +32,7 @@ class ConsentChange(BaseModel):
         description="The partner that accepts the person may read their contact details"
     )
     candidate_pools: bool = Field(description="The person may be shown, minimised, in other partners' pools")
-    pool_programmes: list[OneLineText] | None = Field(
+    pool_programmes: list[Annotated[OneLineText, Field(max_length=80)]] | None = Field(
         None, max_length=50, description="Only these programmes' pools; null for all (with candidate_pools)"
     )
     channel: ConsentChannel = Field(description="How the person told us")
