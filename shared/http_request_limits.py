@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.http_idempotency import IdempotentPosts
+from shared.http_idempotency import IdempotentPosts, Identify
 
 MAX_ERRORS = 50
 MAX_MESSAGE_CHARS = 200
@@ -89,9 +89,12 @@ def field_error(error: dict[str, Any]) -> dict[str, Any]:
     return {"loc": loc, "msg": message[:MAX_MESSAGE_CHARS], "type": error.get("type", "value_error")}
 
 
-def add_request_limits(app: FastAPI, max_bytes: int, redis: Redis, service: str) -> None:
-    """The body limit first (outermost), then `Idempotency-Key` on POST, then the app; 422s without echo."""
-    app.add_middleware(IdempotentPosts, redis=redis, prefix=service)
+def add_request_limits(
+    app: FastAPI, max_bytes: int, cache: Redis, service: str, identify: Identify, per_caller: int = 10_000
+) -> None:
+    """The body limit first (outermost), then `Idempotency-Key` on POST for authenticated callers (records in
+    the cache Redis, at most `per_caller` each), then the app; 422s without echo."""
+    app.add_middleware(IdempotentPosts, redis=cache, prefix=service, identify=identify, per_caller=per_caller)
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
 
     @app.exception_handler(RequestValidationError)

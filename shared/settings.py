@@ -81,6 +81,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     kafka_use_tls: bool = False
     max_event_bytes: int = Field(256 * 1024, ge=1024, description="Larger messages are dead-lettered")
+    idempotency_keys_per_caller: int = Field(
+        10_000, ge=1, description="Idempotency-Key records an API key may hold at once (24 h each); 429 beyond"
+    )
     max_request_bytes: int = Field(
         1024 * 1024, ge=1024, description="Larger HTTP request bodies are refused with 413 before they are read"
     )

@@ -36,6 +36,7 @@ from services.referrals.service_layer.handlers import Clock
 from shared import telemetry
 from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
+from shared.http_auth import key_holder
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
 from shared.http_request_limits import add_request_limits
@@ -143,7 +144,8 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     app.state.links, app.state.lag_sampler, app.state.ops_picture = referrals.links, lag_sampler, ops_picture
     telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
-    add_request_limits(app, settings.max_request_bytes, redis, SERVICE)
+    identify = key_holder(settings.admin_secret(), context.credentials)
+    add_request_limits(app, settings.max_request_bytes, cache, SERVICE, identify, settings.idempotency_keys_per_caller)
     add_bus_error_answers(app)
     add_domain_error_answers(app)
     oidc = None
