@@ -18,10 +18,10 @@ from services.referrals.console.spreadsheet_cells import spreadsheet_cell
 from services.referrals.console.web import page
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.lifecycle import AWAITING_ANSWER, IllegalTransition, NotBeforeStart
-from services.referrals.domain.referral_view import ReferralView, sent_to_partner
+from services.referrals.domain.referral_view import ReferralView, for_partner, sent_to_partner
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome
-from services.referrals.service_layer.disclosure import DisclosureRefused
+from services.referrals.service_layer.disclosure import DisclosureRefused, shares_contact
 from shared.access import Principal
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 
@@ -157,10 +157,11 @@ async def _referral_page(
             contact = await context.bus.handle(DiscloseContact(view, partner))
         except DisclosureRefused as exc:
             contact_refusal = _french_refusal(str(exc))
+    shown = for_partner(view, await shares_contact(context.store, view.beneficiary_id))  # as the API shows it
     return page(
         request,
         "partner_referral.html",
-        view=view,
+        view=shown,
         opening=await context.store.get_opening(view.opening_id),
         occupations=occupations,
         overdue=is_overdue(view, context.clock()),
