@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
@@ -27,12 +28,26 @@ class BodyTooLarge(HTTPException):
         )
 
 
-class BodyLimit:
-    """ASGI middleware: refuse by Content-Length at once, and count the bytes of a body sent without one."""
+class BodyTooSlow(Exception):
+    """Not an HTTPException: it must reach BodyLimit, which answers 408 and closes the connection (the rest of
+    the body may still come; nothing else can be read on it)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, timeout_s: float) -> None:
+        self.detail = (
+            f"corps de requête interrompu : rien reçu pendant {timeout_s:g} s"
+            f" / request body stalled for {timeout_s:g} s"
+        )
+        super().__init__(self.detail)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse by Content-Length at once, count the bytes of a body sent without one, and
+    refuse (408) a body that stops arriving for `body_timeout_s`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, body_timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,7 +62,10 @@ class BodyLimit:
 
         async def counting_receive() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=self.body_timeout_s)
+            except TimeoutError:
+                raise BodyTooSlow(self.body_timeout_s) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -65,6 +83,13 @@ class BodyLimit:
             if started:
                 raise
             await self._refuse(send)
+        except BodyTooSlow as exc:
+            if started:
+                raise
+            response = JSONResponse(
+                {"detail": exc.detail}, status_code=status.HTTP_408_REQUEST_TIMEOUT, headers={"Connection": "close"}
+            )
+            await response({"type": "http"}, _no_body, send)
 
     async def _refuse(self, send: Send) -> None:
         detail = BodyTooLarge(self.max_bytes).detail
@@ -90,12 +115,18 @@ def field_error(error: dict[str, Any]) -> dict[str, Any]:
 
 
 def add_request_limits(
-    app: FastAPI, max_bytes: int, cache: Redis, service: str, identify: Identify, per_caller: int = 10_000
+    app: FastAPI,
+    max_bytes: int,
+    cache: Redis,
+    service: str,
+    identify: Identify,
+    per_caller: int = 10_000,
+    body_timeout_s: float = 30.0,
 ) -> None:
     """The body limit first (outermost), then `Idempotency-Key` on POST for authenticated callers (records in
     the cache Redis, at most `per_caller` each), then the app; 422s without echo."""
     app.add_middleware(IdempotentPosts, redis=cache, prefix=service, identify=identify, per_caller=per_caller)
-    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes, body_timeout_s=body_timeout_s)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import uvicorn
 from pydantic import ValidationError
 
+from shared.http_slow_clients import with_header_timeout
 from shared.logging_setup import configure_logging
 from shared.settings import ServiceSettings
 
@@ -37,14 +38,25 @@ def settings_or_exit(service: str, settings: Callable[[], S]) -> S:
         raise SystemExit(EXIT_CONFIGURATION) from None
 
 
-def serve(service: str, settings: S, create_app: Callable[[S], Any]) -> None:
-    """Configure logging, build the app and serve it until stopped (SIGINT/SIGTERM)."""
-    configure_logging(service, settings.instance_id, settings.log_format, settings.log_level)
-    uvicorn.run(
-        create_app(settings),
+def server_config(settings: ServiceSettings, app: Any) -> uvicorn.Config:
+    """uvicorn as every service runs it: a deadline for each request's headers (slow clients are cut off
+    with a 408), idle keep-alive connections closed after HTTP_KEEP_ALIVE_S, and at most
+    HTTP_MAX_CONNECTIONS connections and requests at once (503 beyond); the body's own deadline is the
+    BodyLimit middleware's. A reverse proxy in front keeps its own limits (docs/security.md)."""
+    return uvicorn.Config(
+        app,
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
+        http=with_header_timeout(settings.http_header_timeout_s),
         timeout_keep_alive=settings.http_keep_alive_s,
+        limit_concurrency=settings.http_max_connections,
+        timeout_graceful_shutdown=10,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+def serve(service: str, settings: S, create_app: Callable[[S], Any]) -> None:
+    """Configure logging, build the app and serve it until stopped (SIGINT/SIGTERM)."""
+    configure_logging(service, settings.instance_id, settings.log_format, settings.log_level)
+    uvicorn.Server(server_config(settings, create_app(settings))).run()
