@@ -53,6 +53,7 @@ def server_config(settings: ServiceSettings, app: Any) -> uvicorn.Config:
         limit_concurrency=settings.http_max_connections,
         timeout_graceful_shutdown=10,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        server_header=False,  # no "server: uvicorn" (ASVS 14.3.3)
     )
 
 

@@ -54,9 +54,11 @@ class PasswordSignIn:
         keys = (account_key(login), client_key(client))
         wait = await self.throttle.must_wait(*keys)
         if wait is not None:
+            log.info("sign-in refused: waiting", extra={"account": keys[0], "client": keys[1], "locked": wait.locked})
             raise TooManyAttempts(wait, self.clock())
         account = await self.accounts.sign_in(login, password)
         if account is None:
+            log.info("sign-in refused: wrong login or password", extra={"account": keys[0], "client": keys[1]})
             for failure in await self.throttle.failed(*keys):
                 if failure.locked_now:
                     log.warning("sign-in locked after %d failures", failure.failures, extra={"key": failure.key})
@@ -64,6 +66,7 @@ class PasswordSignIn:
             raise WrongCredentials()
         await self.throttle.succeeded(login)
         if account.disabled:
+            log.info("sign-in refused: account disabled", extra={"account": keys[0]})
             raise AccountDisabled()
         await self.audit(audit_record("signed_in", keys[0], self.clock(), actor=f"{account.role.value}:{login}"))
         return account
