@@ -16,7 +16,8 @@ RUN pip install --no-compile . && python -m passerelle.rome_fetch /app/rome-4.0.
     && useradd --system --uid 10001 passerelle
 COPY --from=assets /assets/node_modules/swagger-ui-dist ./node_modules/swagger-ui-dist
 USER passerelle
-ENV HTTP_HOST=0.0.0.0 HTTP_PORT=8000 LOG_FORMAT=json \
+# Production unless told otherwise: the service then refuses to start without its secrets, naming each.
+ENV ENVIRONMENT=production HTTP_HOST=0.0.0.0 HTTP_PORT=8000 LOG_FORMAT=json \
     ROME_REFERENTIAL_PATH=/app/rome-4.0.json ASSETS_DIR=/app/node_modules
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

@@ -193,14 +193,10 @@ def deployment(service: str) -> list[dict[str, Any]]:
         {"name": "KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": service, "key": "password"}}},
         {"name": "INSTANCE_ID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
     ]
-    if service == "referrals":
-        env.append({"name": "ADMIN_TOKEN", "valueFrom": {"secretKeyRef": {"name": "passerelle-admin", "key": "token"}}})
-        env.append(  # signs the console's session cookies and e-mail links
-            {"name": "SESSION_SECRET", "valueFrom": {"secretKeyRef": {"name": "passerelle-admin", "key": "session"}}}
-        )
-        env.append(  # wraps each person's key; referrals refuses to start with the placeholder
-            {"name": "MASTER_KEY", "valueFrom": {"secretKeyRef": {"name": "passerelle-master-key", "key": "key"}}}
-        )
+    if service == "referrals":  # secrets the operator creates (deploy/README.md); optional, so that a missing
+        # one reaches the service, which refuses to start naming it, rather than a pod stuck without a reason
+        for name, secret, key in SECRETS:
+            env.append({"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key, "optional": True}}})
     documents: list[dict[str, Any]] = [{
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": service, "namespace": NAMESPACE, "labels": labels},
@@ -254,20 +250,24 @@ def trigger_authentication(service: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+SECRETS = (  # (variable, Secret, key): created by the operator, never shipped with a placeholder value
+    ("ADMIN_TOKEN", "passerelle-admin", "token"),
+    ("SESSION_SECRET", "passerelle-admin", "session"),
+    ("MASTER_KEY", "passerelle-master-key", "key"),
+)
+
+
 def platform() -> list[dict[str, Any]]:
     labels = {"app.kubernetes.io/name": "passerelle", "app.kubernetes.io/component": "redis"}
+    cache_labels = {"app.kubernetes.io/name": "passerelle", "app.kubernetes.io/component": "redis-cache"}
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "passerelle-config", "namespace": NAMESPACE},
          "data": {"KAFKA_BOOTSTRAP_SERVERS": f"{CLUSTER}-kafka-bootstrap:9093", "KAFKA_USE_TLS": "true",
                   "KAFKA_REPLICATION_FACTOR": str(REPLICAS), "KAFKA_MANAGE_TOPICS": "false",
-                  "REDIS_URL": "redis://redis:6379/0", "ENVIRONMENT": "production", "LOG_FORMAT": "json",
+                  "REDIS_URL": "redis://redis:6379/0", "CACHE_REDIS_URL": "redis://redis-cache:6379/0",
+                  "ENVIRONMENT": "production", "LOG_FORMAT": "json",
                   "HTTP_HOST": "0.0.0.0", "HTTP_PORT": "8000"}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "passerelle-admin", "namespace": NAMESPACE},
-         "type": "Opaque", "stringData": {"token": "REPLACE-WITH-A-SECRET-OF-AT-LEAST-32-CHARACTERS",
-                                          "session": "REPLACE-WITH-ANOTHER-LONG-RANDOM-SECRET"}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "passerelle-master-key", "namespace": NAMESPACE},
-         "type": "Opaque", "stringData": {"key": "REPLACE-WITH-THE-OUTPUT-OF-passerelle-master-key"}},
         {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis", "namespace": NAMESPACE},
          "spec": {"serviceName": "redis", "replicas": 1, "selector": {"matchLabels": labels}, "template": {
              "metadata": {"labels": labels},
@@ -282,6 +282,19 @@ def platform() -> list[dict[str, Any]]:
                  "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "20Gi"}}}}]}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "redis", "namespace": NAMESPACE},
          "spec": {"selector": labels, "ports": [{"name": "redis", "port": 6379}]}},
+        # Sessions, sign-in throttles, Idempotency-Key records: a memory limit and eviction, apart from the state.
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "redis-cache", "namespace": NAMESPACE},
+         "spec": {"replicas": 1, "selector": {"matchLabels": cache_labels}, "template": {
+             "metadata": {"labels": cache_labels},
+             "spec": {"containers": [{"name": "redis", "image": "redis:7.4-alpine",
+                                      "command": ["redis-server", "--maxmemory", "256mb", "--maxmemory-policy",
+                                                  "volatile-ttl", "--save", "", "--appendonly", "no"],
+                                      "ports": [{"containerPort": 6379, "name": "redis"}],
+                                      "readinessProbe": {"exec": {"command": ["redis-cli", "ping"]}},
+                                      "resources": {"requests": {"cpu": "100m", "memory": "300Mi"},
+                                                    "limits": {"memory": "320Mi"}}}]}}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "redis-cache", "namespace": NAMESPACE},
+         "spec": {"selector": cache_labels, "ports": [{"name": "redis", "port": 6379}]}},
     ]  # fmt: skip
 
 

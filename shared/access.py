@@ -49,6 +49,11 @@ class Principal:
         """An auditor sees only the newcomers of their own territory."""
         return self.departments is None or department in self.departments
 
+    def covers_file(self, department: str | None) -> bool:
+        """`covers`, for a file whose département may not be known (an erasure recorded before erasures kept
+        it): such a file is only for an auditor of every département."""
+        return self.departments is None or (department is not None and department in self.departments)
+
 
 OWNER = "referrals"  # the service that issues keys and rebuilds them from its private log
 PREFIX = "referrals:auth"

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.access import KeyExpired, Principal, Role
+from shared.access import Credentials, KeyExpired, Principal, Role
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer psk_…`")
 
@@ -62,3 +62,22 @@ AuditorDep = Annotated[Principal, Depends(require(Role.AUDITOR))]
 PartnerDep = Annotated[Principal, Depends(require(Role.PARTNER))]
 OpsDep = Annotated[Principal, Depends(require(Role.OPS))]
 AuditorOrPartnerDep = Annotated[Principal, Depends(require(Role.AUDITOR, Role.PARTNER))]
+
+
+def key_holder(admin_token: str, credentials: Credentials) -> Callable[[bytes | None], Awaitable[str | None]]:
+    """Who an Authorization header proves the caller is — "admin", or the API key's id — or None (no header,
+    a malformed, unknown, revoked or expired key): what the idempotency records are kept under."""
+
+    async def identify(header: bytes | None) -> str | None:
+        if not header or not header.lower().startswith(b"bearer "):
+            return None
+        presented = header[7:].strip().decode("latin-1")
+        if hmac.compare_digest(presented.encode(), admin_token.encode()):
+            return "admin"
+        try:
+            principal = await credentials.authenticate(presented)
+        except KeyExpired:
+            return None
+        return principal.key_id if principal is not None else None
+
+    return identify

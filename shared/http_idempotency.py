@@ -1,17 +1,21 @@
 """`Idempotency-Key` on POST: a client whose answer was lost sends the same request again with the same key
 and gets the first answer back (24 h), never a second effect nor a 409 it cannot tell from a conflict.
 
-The record is kept per caller (a digest of the Authorization header), per key, with a digest of the
-request: the same key with another request is a 422. While the first request runs, a repeat is a 409.
-Answers a retry could change are not kept (401, 403, 413, 429 and 5xx): the retry runs again. The records
-live in Redis only; after a loss of Redis a retry runs again, which every POST tolerates (a repeated
-signing is recognised; a repeated partner answer is a 409 naming the status reached)."""
+Only for callers who authenticate: `identify` names the caller of an Authorization header (an API key's
+id, the administrator), or None — and then the request goes through as if it carried no key, writing
+nothing (anonymous requests must not fill Redis). A caller keeps at most `per_caller` records at a time
+(a 429 beyond, with when to retry). The record is kept per caller, per key, with a digest of the request:
+the same key with another request is a 422. While the first request runs, a repeat is a 409. Answers a
+retry could change are not kept (401, 403, 413, 429 and 5xx): the retry runs again. The records live in
+the cache Redis, apart from the state; after their loss a retry runs again, which every POST tolerates (a
+repeated signing is recognised; a repeated partner answer is a 409 naming the status reached)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -25,6 +29,11 @@ PENDING = "pending"
 BAD_KEY = "1 à 255 caractères ASCII visibles / 1 to 255 visible ASCII characters"
 KEY_REUSED = "clé déjà utilisée pour une autre requête / key already used for another request"
 STILL_RUNNING = "la même requête est encore en cours ; réessayez / the same request is still running; retry"
+TOO_MANY = (
+    "trop de clés d'idempotence en 24 h pour ce client ; réessayez plus tard"
+    " / too many idempotency keys in 24 h for this caller; retry later"
+)
+Identify = Callable[[bytes | None], Awaitable[str | None]]
 
 
 def _key_error(message: str) -> dict[str, object]:
@@ -40,10 +49,21 @@ def _digest(*parts: bytes) -> str:
 
 
 class IdempotentPosts:
-    def __init__(self, app: ASGIApp, redis: Redis, prefix: str, ttl_s: int = 24 * 3600, pending_s: int = 60) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        redis: Redis,
+        prefix: str,
+        identify: Identify,
+        per_caller: int = 10_000,
+        ttl_s: int = 24 * 3600,
+        pending_s: int = 60,
+    ) -> None:
         self.app = app
         self.redis = redis
         self.prefix = prefix
+        self.identify = identify
+        self.per_caller = per_caller
         self.ttl_s = ttl_s
         self.pending_s = pending_s
 
@@ -56,12 +76,21 @@ class IdempotentPosts:
         if not KEY_FORMAT.match(key):
             await _answer(send, 422, _key_error(BAD_KEY))
             return
+        caller = await self.identify(headers.get(b"authorization"))
+        if caller is None:  # not authenticated: answered as without a key, and nothing is kept
+            await self.app(scope, receive, send)
+            return
         body = await _read_body(receive)
         request = _digest(scope["path"].encode(), scope.get("query_string", b""), body)
-        record_key = f"{self.prefix}:idempotency:{_digest(headers.get(b'authorization', b''))[:32]}:{_digest(key)[:32]}"
+        owner = _digest(caller.encode())[:32]
+        record_key = f"{self.prefix}:idempotency:{owner}:{_digest(key)[:32]}"
         if not await self.redis.set(record_key, json.dumps({"state": PENDING, "request": request}), nx=True,
                                     ex=self.pending_s):  # fmt: skip
             await self._repeat(record_key, request, send)
+            return
+        if not await self._within_bound(owner):
+            await self.redis.delete(record_key)
+            await _answer(send, 429, {"detail": TOO_MANY}, retry_after=True)
             return
         captured = _Captured()
         try:
@@ -71,6 +100,14 @@ class IdempotentPosts:
                 await self.redis.delete(record_key)
             else:
                 await self.redis.set(record_key, json.dumps(captured.record(request)), ex=self.ttl_s)
+
+    async def _within_bound(self, owner: str) -> bool:
+        """Count a new record for the caller; False beyond `per_caller` within the records' lifetime."""
+        counter = f"{self.prefix}:idempotency-count:{owner}"
+        count = int(await self.redis.incr(counter))
+        if count == 1:
+            await self.redis.expire(counter, self.ttl_s)
+        return count <= self.per_caller
 
     async def _repeat(self, record_key: str, request: str, send: Send) -> None:
         raw = await self.redis.get(record_key)

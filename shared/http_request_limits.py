@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
@@ -11,7 +12,7 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.http_idempotency import IdempotentPosts
+from shared.http_idempotency import IdempotentPosts, Identify
 
 MAX_ERRORS = 50
 MAX_MESSAGE_CHARS = 200
@@ -27,12 +28,26 @@ class BodyTooLarge(HTTPException):
         )
 
 
-class BodyLimit:
-    """ASGI middleware: refuse by Content-Length at once, and count the bytes of a body sent without one."""
+class BodyTooSlow(Exception):
+    """Not an HTTPException: it must reach BodyLimit, which answers 408 and closes the connection (the rest of
+    the body may still come; nothing else can be read on it)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, timeout_s: float) -> None:
+        self.detail = (
+            f"corps de requête interrompu : rien reçu pendant {timeout_s:g} s"
+            f" / request body stalled for {timeout_s:g} s"
+        )
+        super().__init__(self.detail)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse by Content-Length at once, count the bytes of a body sent without one, and
+    refuse (408) a body that stops arriving for `body_timeout_s`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, body_timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,7 +62,10 @@ class BodyLimit:
 
         async def counting_receive() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=self.body_timeout_s)
+            except TimeoutError:
+                raise BodyTooSlow(self.body_timeout_s) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -65,6 +83,13 @@ class BodyLimit:
             if started:
                 raise
             await self._refuse(send)
+        except BodyTooSlow as exc:
+            if started:
+                raise
+            response = JSONResponse(
+                {"detail": exc.detail}, status_code=status.HTTP_408_REQUEST_TIMEOUT, headers={"Connection": "close"}
+            )
+            await response({"type": "http"}, _no_body, send)
 
     async def _refuse(self, send: Send) -> None:
         detail = BodyTooLarge(self.max_bytes).detail
@@ -80,7 +105,7 @@ async def _no_body() -> Message:
 def field_error(error: dict[str, Any]) -> dict[str, Any]:
     """One validation error as answered: where and which rule, never the value."""
     loc = list(error.get("loc", ()))
-    message = str(error.get("msg", ""))
+    message = str(error.get("msg", "")).removeprefix("Value error, ")  # our rules' words come first, in French
     value = error.get("input")
     if any(part in PERSONAL for part in loc):
         message = f"valeur refusée ({error.get('type')}) / value refused"
@@ -89,10 +114,19 @@ def field_error(error: dict[str, Any]) -> dict[str, Any]:
     return {"loc": loc, "msg": message[:MAX_MESSAGE_CHARS], "type": error.get("type", "value_error")}
 
 
-def add_request_limits(app: FastAPI, max_bytes: int, redis: Redis, service: str) -> None:
-    """The body limit first (outermost), then `Idempotency-Key` on POST, then the app; 422s without echo."""
-    app.add_middleware(IdempotentPosts, redis=redis, prefix=service)
-    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+def add_request_limits(
+    app: FastAPI,
+    max_bytes: int,
+    cache: Redis,
+    service: str,
+    identify: Identify,
+    per_caller: int = 10_000,
+    body_timeout_s: float = 30.0,
+) -> None:
+    """The body limit first (outermost), then `Idempotency-Key` on POST for authenticated callers (records in
+    the cache Redis, at most `per_caller` each), then the app; 422s without echo."""
+    app.add_middleware(IdempotentPosts, redis=cache, prefix=service, identify=identify, per_caller=per_caller)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes, body_timeout_s=body_timeout_s)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

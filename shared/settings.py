@@ -22,7 +22,13 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     kafka_bootstrap_servers: str = Field(description="host:port[,host:port] of the Kafka brokers")
-    redis_url: str = Field(description="redis://host:port/db")
+    redis_url: str = Field(description="redis://host:port/db: the state (rebuilt from the log; no eviction)")
+    cache_redis_url: str | None = Field(
+        None,
+        description="redis://host:port/db for what is not state and may be lost or evicted: console sessions, "
+        "sign-in throttles, Idempotency-Key records. Unset: the next database of REDIS_URL's server (development); "
+        "production wants a Redis of its own with a memory limit, so the state's Redis cannot be filled from outside",
+    )
     instance_id: str = Field(default_factory=_default_instance_id)
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
@@ -30,6 +36,20 @@ class ServiceSettings(BaseSettings):
         75, ge=1, description="Idle keep-alive connections are closed after this; longer than clients' and proxies' own"
     )
     environment: Literal["development", "test", "production"] = "development"
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (the client's address is what "
+        "sign-in throttling counts): the reverse proxy's address, comma-separated",
+    )
+    http_header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="A connection whose request line and headers take longer is closed"
+    )
+    http_body_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="A request body that stops arriving for this long is refused (408)"
+    )
+    http_max_connections: int = Field(
+        1000, ge=1, description="Open connections and requests in progress above this are answered 503 at once"
+    )
     webhook_allowed_networks: str = Field(
         "",
         description="Networks webhooks may reach although internal (intranet receivers, tests), comma-separated: "
@@ -61,6 +81,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     kafka_use_tls: bool = False
     max_event_bytes: int = Field(256 * 1024, ge=1024, description="Larger messages are dead-lettered")
+    idempotency_keys_per_caller: int = Field(
+        10_000, ge=1, description="Idempotency-Key records an API key may hold at once (24 h each); 429 beyond"
+    )
     max_request_bytes: int = Field(
         1024 * 1024, ge=1024, description="Larger HTTP request bodies are refused with 413 before they are read"
     )
@@ -71,6 +94,15 @@ class ServiceSettings(BaseSettings):
     state_check_interval_s: float = Field(
         1.0, gt=0, description="How often the service checks that its Redis state is there (rebuilt if not)"
     )
+
+    def cache_url(self) -> str:
+        """CACHE_REDIS_URL, or the database after REDIS_URL's on the same server."""
+        if self.cache_redis_url:
+            return self.cache_redis_url
+        base, _, database = self.redis_url.rpartition("/")
+        if base.endswith(":") or not database.isdigit():  # redis://host:port with no database
+            return f"{self.redis_url.rstrip('/')}/1"
+        return f"{base}/{(int(database) + 1) % 16}"
 
     def webhook_target_policy(self) -> WebhookTargetPolicy:
         return WebhookTargetPolicy(

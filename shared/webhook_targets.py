@@ -1,7 +1,11 @@
 """Where a webhook may be sent: not into the platform itself. A target that resolves to a loopback,
 link-local (cloud metadata), private, shared, reserved or multicast address is refused, at subscription
 time and again before each delivery (the name may have been re-pointed since); `https` only in production.
-Intranet receivers and tests name their networks in an explicit allow-list."""
+An IPv6 address that carries an IPv4 one — IPv4-mapped, IPv4-compatible, NAT64 (64:ff9b::/96), 6to4
+(2002::/16), Teredo — is judged by that IPv4 address too, since a translator or tunnel delivers there;
+local-use NAT64 (64:ff9b:1::/48) is refused whole. The delivery then connects to the address that was
+checked (`CheckedTarget.request`), never resolving the name a second time (DNS rebinding). Intranet
+receivers and tests name their networks in an explicit allow-list."""
 
 from __future__ import annotations
 
@@ -33,10 +37,43 @@ def parse_networks(text: str) -> tuple[IpNetwork, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def carried_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 one leads to through a translator or a tunnel."""
+    carried = [address.ipv4_mapped, address.sixtofour]
+    if address.teredo is not None:
+        carried += list(address.teredo)  # its server, and its client (obfuscated in the address)
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [a for a in carried if a is not None]
+
+
 def _internal(address: IpAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in LOCAL_NAT64:
+            return True
+        if any(_internal(carried) for carried in carried_ipv4(address)):
+            return True
     return not address.is_global or address.is_multicast
+
+
+@dataclass(frozen=True)
+class CheckedTarget:
+    """A URL judged safe, and the address it was judged by: the delivery goes there and nowhere else."""
+
+    url: httpx.URL
+    address: IpAddress
+
+    def request(self) -> tuple[str, dict[str, str], dict[str, str]]:
+        """The URL with the checked address for its host, the Host header naming the host, and the TLS
+        server name (SNI, and the name the certificate is verified against) for httpx's extensions."""
+        pinned = self.url.copy_with(host=str(self.address))  # httpx brackets an IPv6 address itself
+        port = f":{self.url.port}" if self.url.port else ""
+        return str(pinned), {"host": f"{self.url.host}{port}"}, {"sni_hostname": self.url.host}
 
 
 @dataclass(frozen=True)
@@ -48,8 +85,8 @@ class WebhookTargetPolicy:
     def _allowed(self, address: IpAddress) -> bool:
         return any(address in network for network in self.allowed)
 
-    async def check(self, url: str) -> None:
-        """Raise WebhookTargetRefused unless `url` may receive webhooks now."""
+    async def check(self, url: str) -> CheckedTarget:
+        """Raise WebhookTargetRefused unless `url` may receive webhooks now; the address to connect to."""
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise WebhookTargetRefused("adresse http(s) attendue / an http(s) URL is expected")
@@ -71,6 +108,7 @@ class WebhookTargetPolicy:
                 f"{parsed.host} désigne une adresse interne ({refused}) : refusée"
                 f" / {parsed.host} points at an internal address, refused"
             )
+        return CheckedTarget(parsed, addresses[0])
 
 
 def _refused(addresses: Iterable[IpAddress], allowed: Callable[[IpAddress], bool]) -> str:

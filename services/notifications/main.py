@@ -21,9 +21,11 @@ from services.notifications.service_layer.webhook_sender import Clock, RetryPoli
 from shared import telemetry
 from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
+from shared.http_auth import key_holder
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
 from shared.http_request_limits import add_request_limits
+from shared.http_security_headers import SecurityHeaders
 from shared.http_state_gate import add_state_gate
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
@@ -44,7 +46,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     meter = Meter(SERVICE, settings.instance_id)
     traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
     broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
-    redis = make_redis(settings.redis_url)
+    redis, cache = make_redis(settings.redis_url), make_redis(settings.cache_url())
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
     dead_letters = DeadLetters(broker, SERVICE, meter)
     notifications = bootstrap(settings, broker, redis, meter, clock)
@@ -86,6 +88,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
                 watching.cancel()
                 await broker.stop()
                 await redis.aclose()
+                await cache.aclose()
                 traces.shutdown()  # exports the spans still buffered
 
     app = FastAPI(title="Passerelle notifications", version="0.1.0", lifespan=lifespan)
@@ -93,9 +96,18 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     app.state.broker = broker
     telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
-    add_request_limits(app, settings.max_request_bytes, redis, SERVICE)
-    add_bus_error_answers(app)
     app.state.admin_token = secrets.token_urlsafe(48)  # nothing here is for the administrator
+    identify = key_holder(app.state.admin_token, notifications.credentials)
+    add_request_limits(
+        app,
+        settings.max_request_bytes,
+        cache,
+        SERVICE,
+        identify,
+        settings.idempotency_keys_per_caller,
+        settings.http_body_timeout_s,
+    )
+    add_bus_error_answers(app)
     app.state.outbox = outbox
     app.state.subscriptions = notifications.subscriptions
     app.state.clock = clock
@@ -109,4 +121,5 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
         ok = await broker.ping(timeout=2.0) and bool(await redis.ping())
         return JSONResponse({"service": SERVICE, "status": "ok" if ok else "down"}, status_code=200 if ok else 503)
 
+    app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")  # outermost: on every answer
     return app

@@ -11,10 +11,13 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from services.referrals.adapters.accounts import Accounts
+from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.locks import ReferralLocks
+from services.referrals.adapters.password_hashing import PasswordHashing
 from services.referrals.adapters.personal_keys import PersonalKeyStore
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.review_flags import ReviewFlags
+from services.referrals.adapters.sign_in_throttle import SignInThrottle
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
@@ -23,12 +26,14 @@ from services.referrals.domain.records import PersonalKeyIssued, SigningSealed
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import referrals_routes
 from services.referrals.entrypoints.dependencies import ReferralsContext
+from services.referrals.service_layer.account_administration import AccountAdministration
 from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
 from services.referrals.service_layer.projections import ReferralsProjections
+from services.referrals.service_layer.sign_in import PasswordSignIn
 from shared.access import CredentialChange, Credentials
 from shared.consuming import Route
 from shared.events import (
@@ -68,12 +73,18 @@ class Referrals:
     table: ProjectionTable
     routes: list[Route]
     accounts: Accounts
+    sign_in: PasswordSignIn
+    sessions: ConsoleSessions
+    administration: AccountAdministration
     links: ReferralLinks
     mail: PartnerMail
     rebuild: Callable[[], Awaitable[dict[str, int]]]
 
 
-def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, meter: Meter, now: Clock) -> Referrals:
+def bootstrap(
+    settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, cache: Redis, meter: Meter, now: Clock
+) -> Referrals:
+    """`redis` holds the state (rebuilt from the log), `cache` what may be lost: sessions, throttles."""
     store, views, flags = ReferralStore(redis), ReferralViews(redis), ReviewFlags(redis)
     credential_log = EventPublisher(
         broker,
@@ -142,7 +153,7 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
         bus=bus,
         keyring=keyring,
     )
-    links = ReferralLinks(settings.session_secret.get_secret_value(), timedelta(days=settings.link_days), credentials)
+    links = ReferralLinks(settings.session_key(), timedelta(days=settings.link_days), credentials)
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
     mail = PartnerMail(relay, redis, credentials, links, publishers.audit, settings.console_url, now)
     event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
@@ -151,4 +162,14 @@ def bootstrap(settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, me
         return await rebuild_from_log(event_log, table, settings.max_event_bytes)
 
     routes = referrals_routes(context, table, mail)
-    return Referrals(context, table, routes, Accounts(redis, journal), links, mail, rebuild)
+    accounts = Accounts(redis, journal, PasswordHashing(settings.sign_in_workers, settings.sign_in_max_waiting))
+
+    async def audit(record: AuditRecord) -> None:
+        await publishers.audit.publish(record, key=record.subject)
+
+    sign_in = PasswordSignIn(accounts, SignInThrottle(cache, now), audit, now)
+    sessions = ConsoleSessions(
+        cache, now, timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_hours)
+    )
+    administration = AccountAdministration(accounts, sessions, audit, now)
+    return Referrals(context, table, routes, accounts, sign_in, sessions, administration, links, mail, rebuild)

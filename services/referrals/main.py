@@ -36,9 +36,11 @@ from services.referrals.service_layer.handlers import Clock
 from shared import telemetry
 from shared.consuming import subscribe_all
 from shared.dead_letters import DeadLetters
+from shared.http_auth import key_holder
 from shared.http_bus_errors import add_bus_error_answers
 from shared.http_ops_routes import add_ops_routes
 from shared.http_request_limits import add_request_limits
+from shared.http_security_headers import SecurityHeaders
 from shared.http_state_gate import add_state_gate
 from shared.kafka_admin import ensure_topics
 from shared.kafka_broker import make_broker
@@ -68,9 +70,9 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     meter, service_clock = Meter(SERVICE, settings.instance_id), ServiceClock()
     traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
     broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
-    redis = make_redis(settings.redis_url)
+    redis, cache = make_redis(settings.redis_url), make_redis(settings.cache_url())
     now: Clock = clock or service_clock
-    referrals = bootstrap(settings, broker, redis, meter, now)
+    referrals = bootstrap(settings, broker, redis, cache, meter, now)
     context, mail = referrals.context, referrals.mail
     guard = StateGuard(redis, SERVICE, referrals.rebuild, check_interval_s=settings.state_check_interval_s)
     tracer = traces.get_tracer(SERVICE)
@@ -124,6 +126,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
                 task.cancel()
             await broker.stop()
             await redis.aclose()
+            await cache.aclose()
             traces.shutdown()  # exports the spans still buffered
 
     app = FastAPI(
@@ -134,13 +137,23 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         docs_url=None,  # served by the console from the service's own files (no CDN)
     )
     app.state.context, app.state.broker, app.state.credentials = context, broker, context.credentials
-    app.state.admin_token = settings.admin_token.get_secret_value()
+    app.state.sign_in, app.state.account_administration = referrals.sign_in, referrals.administration
+    app.state.admin_token = settings.admin_secret()
     app.state.max_batch_lines = settings.max_batch_lines
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
     app.state.links, app.state.lag_sampler, app.state.ops_picture = referrals.links, lag_sampler, ops_picture
     telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
-    add_request_limits(app, settings.max_request_bytes, redis, SERVICE)
+    identify = key_holder(settings.admin_secret(), context.credentials)
+    add_request_limits(
+        app,
+        settings.max_request_bytes,
+        cache,
+        SERVICE,
+        identify,
+        settings.idempotency_keys_per_caller,
+        settings.http_body_timeout_s,
+    )
     add_bus_error_answers(app)
     add_domain_error_answers(app)
     oidc = None
@@ -148,9 +161,9 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         client_secret = settings.oidc_client_secret.get_secret_value()
         oidc = oidc_configure(settings.oidc_issuer_url, settings.oidc_client_id, client_secret)
     add_console(
-        app, referrals.accounts, OccupationReferential.load(settings.rome_referential_path),
-        settings.session_secret.get_secret_value(), settings.session_hours, settings.secure_cookies,
-        settings.assets_dir, oidc, settings.oidc_label,
+        app, referrals.accounts, OccupationReferential.load(settings.rome_referential_path), referrals.sessions,
+        settings.session_key(), settings.cookies_secure(), settings.assets_dir, oidc,
+        settings.oidc_label,
     )  # fmt: skip
     for module in ROUTERS:
         app.include_router(module.router)
@@ -169,4 +182,5 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
             status_code=200 if ok else 503,
         )
 
+    app.add_middleware(SecurityHeaders, hsts=settings.strict_transport_security())  # outermost: on every answer
     return app

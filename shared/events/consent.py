@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from shared.events.bounded import ProgrammeName
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 from shared.events.profile import BeneficiaryId
 
@@ -32,7 +33,7 @@ class ConsentRecorded(Event):
         description="The partner that accepts the person may read their contact details"
     )
     candidate_pools: bool = Field(description="The person is shown, minimised, in other partners' candidate pools")
-    pool_programmes: list[str] | None = Field(
+    pool_programmes: list[ProgrammeName] | None = Field(
         None,
         max_length=50,
         description="Only the pools of these programmes; null for every programme (with candidate_pools)",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.events.bounded import MAX_DEPARTMENTS
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
 from shared.events.profile import Department, RomeCode, Skill
+from shared.human_text import schema_pattern
 from shared.vocabulary import FrenchLevel, Mobility, ProtectionStatus
 
 
@@ -77,10 +78,10 @@ class ProgrammeOpening(Event):
     EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "programme.opening.v1"
 
     opening_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,80}$", max_length=81, examples=["epide-strasbourg-2027-01"])
-    programme: str = Field(min_length=2, max_length=80, examples=["Epide"])
+    programme: str = Field(min_length=2, max_length=80, examples=["Epide"], json_schema_extra=schema_pattern())
     partner_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", max_length=63, examples=["epide"])
-    partner_name: str = Field("", max_length=120, examples=["Epide"])
-    title: str = Field("", max_length=200)
+    partner_name: str = Field("", max_length=120, examples=["Epide"], json_schema_extra=schema_pattern(empty=True))
+    title: str = Field("", max_length=200, json_schema_extra=schema_pattern(empty=True))
     department: Department
     starts_on: date
     seats: int = Field(ge=0, le=100_000)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from shared.events.bounded import ProgrammeName
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.human_text import schema_pattern
 from shared.vocabulary import FrenchLevel, Housing, Mobility, ProtectionStatus
 
 BeneficiaryId = Annotated[
@@ -33,7 +34,10 @@ Department = Annotated[
         examples=["67"],
     ),
 ]
-Skill = Annotated[str, Field(min_length=1, max_length=80)]
+Skill = Annotated[
+    str,
+    Field(min_length=1, max_length=80, json_schema_extra=schema_pattern()),  # readable: referrals' door checks it
+]
 
 
 class Preferences(BaseModel):

@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.bounded import Identifier
 from shared.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.events.profile import BeneficiaryId
 
 WINDOW_NAMESPACE = uuid.UUID("9d2f6a41-7c3b-4e8d-b5a0-2e1f4c6d8a93")
-MAX_WINDOW_MEMBERS = 2_000  # about 250 kB: a larger window is closed in several parts
+MAX_WINDOW_MEMBERS = 2_000  # matching's reach among a window's latest arrivals
+MAX_WINDOW_PART = 1_000  # members per event (under 256 KiB whatever the ids): a window closes in parts
 
 
 class WindowMember(BaseModel):
@@ -21,9 +23,9 @@ class WindowMember(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    referral_id: Identifier
-    beneficiary_id: Identifier
-    opening_id: Identifier
+    referral_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", max_length=40)
+    beneficiary_id: BeneficiaryId
+    opening_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,80}$", max_length=81)
 
 
 class DecisionWindowClosed(Event):
@@ -33,7 +35,7 @@ class DecisionWindowClosed(Event):
 
     window_id: Identifier = Field(description="The window's closing time, e.g. 2026-12-03T16:00+01:00")
     closed_at: datetime
-    members: list[WindowMember] = Field(min_length=1, max_length=MAX_WINDOW_MEMBERS)
+    members: list[WindowMember] = Field(min_length=1, max_length=MAX_WINDOW_PART)
 
     def content_id(self) -> str:
         """The window by its content: the same window over the same referrals, however often the sweep

@@ -1,4 +1,6 @@
-"""Driving Debian's Chromium with Playwright, and the accessibility check every page goes through."""
+"""Driving Debian's Chromium with Playwright, and the checks every page goes through: accessibility
+(axe-core) and the Content-Security-Policy (any violation on the page fails it: no inline script or
+handler is left to break under the policy)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -20,19 +22,45 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+# Runs before any script of each page (and is not subject to its policy): every violation is kept.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} (${where})`);
+});
+"""
+
+
+class ConsoleBrowser:
+    """Chromium whose every page records the Content-Security-Policy violations it meets."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+
+    async def new_context(self, **options: Any) -> BrowserContext:
+        context = await self.browser.new_context(**options)
+        await context.add_init_script(RECORD_CSP_VIOLATIONS)
+        return context
+
+    async def new_page(self, **options: Any) -> Page:
+        return await (await self.new_context(**options)).new_page()
+
+
 @asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
+async def chromium() -> AsyncIterator[ConsoleBrowser]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            yield browser
+            yield ConsoleBrowser(browser)
         finally:
             await browser.close()
 
 
 async def serious_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical findings on the page as it is now (WCAG 2 A/AA rules, as the RGAA)."""
-    await page.add_script_tag(path=str(AXE))
+    """axe-core's serious and critical findings on the page as it is now (WCAG 2 A/AA rules, as the RGAA).
+    axe is evaluated by the driver, not added as an inline <script> the page's policy would block."""
+    await page.evaluate(AXE.read_text())
     result = await page.evaluate(
         """async () => await axe.run(document, {
                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
@@ -48,6 +76,8 @@ async def serious_violations(page: Page) -> list[dict[str, Any]]:
 async def assert_accessible(page: Page) -> None:
     violations = await serious_violations(page)
     assert not violations, f"{page.url}: {violations}"
+    blocked = await page.evaluate("() => window.__cspViolations || []")
+    assert not blocked, f"{page.url}: the Content-Security-Policy blocked {blocked}"
 
 
 async def screenshot(page: Page, name: str) -> None:

@@ -254,3 +254,30 @@ async def test_a_partner_entry_says_what_http_says_score_and_deadline(
         return any(r["referral_id"] == referral["referral_id"] for r in own.json())
 
     await eventually(listed, what="the referral in the partner's list")
+
+
+# 12. (Issue 30, class 5) Anonymous requests wrote to Redis: every unauthenticated POST with an
+# Idempotency-Key (a 404, a 405, a 422) was kept 24 h, ~2.7 KB each, in the Redis that holds all the state.
+async def test_an_anonymous_post_with_an_idempotency_key_writes_nothing_to_redis(stack: ServiceStack) -> None:
+    from shared.redis_factory import make_redis
+
+    base_url = stack.url("referrals")
+    stores = [make_redis(stack.infrastructure.redis_url.rsplit("/", 1)[0] + f"/{db}") for db in (0, 1)]
+
+    async def kept() -> int:
+        return sum([len([k async for k in r.scan_iter("*idempotency*", count=1000)]) for r in stores])
+
+    try:
+        before = await kept()
+        async with httpx.AsyncClient(base_url=base_url, timeout=15) as anyone:
+            for n in range(20):
+                for path, body in (("/v1/nowhere", {}), ("/v1/openings/x", {}), ("/v1/cir-signings", {"x": n}),
+                                   ("/v1/cir-signings", signing_body())):  # fmt: skip
+                    answer = await anyone.post(path, json=body, headers={"Idempotency-Key": random_ref("k")})
+                    assert answer.status_code in (401, 404, 405, 422), answer.text
+            forged = {"Authorization": "Bearer psk_000000000000_not-a-key", "Idempotency-Key": random_ref("k")}
+            assert (await anyone.post("/v1/cir-signings", json=signing_body(), headers=forged)).status_code == 401
+        assert await kept() == before
+    finally:
+        for store in stores:
+            await store.aclose()

@@ -15,14 +15,13 @@ from playwright.async_api import Page, expect
 
 from passerelle.seeding import DEMO_PASSWORD, seed
 from passerelle.stack import ServiceStack
-from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
+from tests.e2e.access import ADMIN, issue_auditor_key
 from tests.e2e.browser import assert_accessible, chromium, screenshot, sign_in
-from tests.e2e.steps import publish_opening
+from tests.e2e.console_steps import PASSWORD, partner_with_opening, signed_and_referred, status_of
 from tests.oidc_provider import OidcProvider
 from tests.smtp_sink import SmtpSink
 from tests.support import eventually, random_ref
 
-PASSWORD = "mot-de-passe-de-test-2027"
 APPLIED_FOR_RSA = date.today() - timedelta(days=10)
 ORIENT_BY_FR = format_date(APPLIED_FOR_RSA + timedelta(weeks=6), format="long", locale="fr_FR")  # RSA: 6 weeks
 
@@ -33,69 +32,12 @@ def seeded(stack: ServiceStack) -> ServiceStack:
     return stack
 
 
-async def _partner_with_opening(
-    stack: ServiceStack, partner_id: str, department: str, email: str | None = None, **fields: Any
-) -> dict[str, Any]:
-    """A partner of its own, its staff account, and one opening open only to residents of `department`,
-    once matching knows it."""
-    base_url = stack.url("referrals")
-    async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
-        body = {"partner_id": partner_id, "name": f"Atelier {department}"} | ({"email": email} if email else {})
-        assert (await admin.post("/v1/admin/partners", json=body)).status_code in (201, 409)
-        account = {"login": f"{partner_id}.equipe", "name": "Équipe test", "role": "partner", "password": PASSWORD,
-                   "partner_id": partner_id}  # fmt: skip
-        assert (await admin.post("/v1/admin/accounts", json=account)).status_code in (201, 409)
-    key = await issue_partner_key(base_url, partner_id)
-    opening = {
-        "opening_id": random_ref(f"atelier-{department}"),
-        "programme": "Atelier Passerelle",
-        "partner_id": partner_id,
-        "partner_name": f"Atelier {department}",
-        "title": "Atelier de remobilisation",
-        "department": department,
-        "starts_on": (date.today() - timedelta(days=1)).isoformat(),
-        "seats": 5,
-        "eligibility": {"departments": [department]},
-    } | fields
-    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as p:
-        await publish_opening(p, stack, opening)
-    return opening
-
-
-async def _signed_and_referred(base_url: str, department: str, **overrides: Any) -> dict[str, Any]:
-    key = await issue_auditor_key(base_url)
-    body = {
-        "beneficiary_id": random_ref(f"{department}-2026"),
-        "birth_date": "1995-05-05",
-        "french_level": "A2",
-        "department": department,
-        "mobility": "none",
-        "consent_to_share": True,
-        "cir_signed_on": (date.today() - timedelta(days=1)).isoformat(),
-        "contact": {"given_name": "Fatou", "family_name": "Camara", "email": "fatou@example.org"},
-    } | overrides
-    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as api:
-        assert (await api.post("/v1/cir-signings", json=body)).status_code == 202
-
-        async def referred() -> dict[str, Any] | None:
-            view = (await api.get(f"/v1/beneficiaries/{body['beneficiary_id']}/referrals")).json()
-            return view["referrals"][0] if view["referrals"] else None
-
-        return {"signing": body, "referral": await eventually(referred, what="the referral")}
-
-
-async def _status_of(base_url: str, referral_id: str) -> str:
-    key = await issue_auditor_key(base_url)
-    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as api:
-        return str((await api.get(f"/v1/referrals/{referral_id}")).json()["status"])
-
-
 async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
     file_number = random_ref("14-2026")
     epide_rules = {"min_age": 17, "max_age": 25, "min_french": "A2", "max_diploma_level": 0, "departments": ["14"]}
-    await _partner_with_opening(seeded, "epide-caen", "14", programme="Epide", eligibility=epide_rules)
-    await _partner_with_opening(seeded, "ofii-caen", "14", programme="FLE pro", title="Français professionnel")
+    await partner_with_opening(seeded, "epide-caen", "14", programme="Epide", eligibility=epide_rules)
+    await partner_with_opening(seeded, "ofii-caen", "14", programme="FLE pro", title="Français professionnel")
     async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
         auditor = {"login": "auditeur.caen", "name": "Inès Lefèvre", "role": "auditor", "password": PASSWORD,
                    "directorate": "DT Caen", "departments": ["14"]}  # fmt: skip
@@ -168,14 +110,17 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
         await screenshot(page, "fiche-orientation")
         await page.emulate_media(media="screen")
 
-        await page.goto(f"{base_url}/console/auditeur?q=Kon")
+        await page.goto(f"{base_url}/console/auditeur")
+        await page.get_by_label(re.compile("Rechercher une personne")).fill("Kon")
+        await page.get_by_role("button", name="Rechercher").click()
         await expect(page.get_by_role("link", name="Awa Koné")).to_be_visible()
+        assert "Kon" not in page.url  # the search went in the body, not the URL
 
 
 async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(seeded, "atelier-971", "971")
-    case = await _signed_and_referred(base_url, "971", rsa_applicant=True, rsa_applied_on=APPLIED_FOR_RSA.isoformat())
+    await partner_with_opening(seeded, "atelier-971", "971")
+    case = await signed_and_referred(base_url, "971", rsa_applicant=True, rsa_applied_on=APPLIED_FOR_RSA.isoformat())
     referral_id = case["referral"]["referral_id"]
     async with chromium() as browser:
         page = await browser.new_page()
@@ -199,7 +144,7 @@ async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: Servi
         await assert_accessible(page)
         await page.get_by_role("button", name="Accepter").click()
         await expect(page.get_by_role("status")).to_contain_text("Orientation acceptée")
-        await page.get_by_role("link", name=re.compile("Afficher les coordonnées")).click()
+        await page.get_by_role("button", name=re.compile("Afficher les coordonnées")).click()
         await expect(page.locator("#coordonnees")).to_contain_text("Fatou Camara")
         await assert_accessible(page)
         await screenshot(page, "partenaire-orientation")
@@ -233,7 +178,7 @@ async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: Servi
             await page.get_by_role("button", name=f"Révoquer la clé {key.split('_')[1]}").click()
             await expect(page.get_by_role("status")).to_contain_text("révoquée")
             assert (await machine.get("/v1/partners/atelier-971/referrals")).status_code == 401
-    assert await _status_of(base_url, referral_id) == "completed"
+    assert await status_of(base_url, referral_id) == "completed"
     async with httpx.AsyncClient(base_url=base_url, timeout=15) as anyone:
         opening = (await anyone.get(f"/v1/openings/{case['referral']['opening_id']}")).json()
     assert opening["seats"] == 9
@@ -244,8 +189,8 @@ async def test_an_emailed_link_answers_one_referral_and_a_tampered_one_is_refuse
 ) -> None:
     base_url = seeded.url("referrals")
     address = "accueil@atelier-972.example.org"
-    await _partner_with_opening(seeded, "atelier-972", "972", email=address)
-    case = await _signed_and_referred(base_url, "972")
+    await partner_with_opening(seeded, "atelier-972", "972", email=address)
+    case = await signed_and_referred(base_url, "972")
 
     async def mailed() -> list[Any] | None:
         return smtp_sink.to(address) or None
@@ -270,15 +215,15 @@ async def test_an_emailed_link_answers_one_referral_and_a_tampered_one_is_refuse
         await page.get_by_label("Motif du refus").select_option("unreachable")
         await page.get_by_role("button", name="Refuser l'orientation").click()
         await expect(page.get_by_role("status")).to_contain_text("Orientation refusée")
-    assert await _status_of(base_url, case["referral"]["referral_id"]) == "declined"
+    assert await status_of(base_url, case["referral"]["referral_id"]) == "declined"
 
 
 async def test_people_see_only_their_own_and_a_post_without_the_csrf_token_is_refused(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(seeded, "atelier-973", "973")
-    await _partner_with_opening(seeded, "atelier-10", "10")
-    mine = await _signed_and_referred(base_url, "973")
-    theirs = await _signed_and_referred(base_url, "10")
+    await partner_with_opening(seeded, "atelier-973", "973")
+    await partner_with_opening(seeded, "atelier-10", "10")
+    mine = await signed_and_referred(base_url, "973")
+    theirs = await signed_and_referred(base_url, "10")
     async with chromium() as browser:
         page = await browser.new_page()
         await sign_in(page, base_url, "atelier-973.equipe", PASSWORD)
@@ -303,7 +248,7 @@ async def test_people_see_only_their_own_and_a_post_without_the_csrf_token_is_re
         await auditor.get_by_role("button", name="Se connecter").click()
         await expect(auditor.get_by_role("alert")).to_have_text("Identifiant ou mot de passe incorrect.")
         await assert_accessible(auditor)
-    assert await _status_of(base_url, mine["referral"]["referral_id"]) == "sent"
+    assert await status_of(base_url, mine["referral"]["referral_id"]) == "sent"
 
 
 async def _tab_to(page: Page, name: str, presses: int = 80) -> None:
@@ -318,8 +263,8 @@ async def _tab_to(page: Page, name: str, presses: int = 80) -> None:
 
 async def test_a_partner_signs_in_and_accepts_with_the_keyboard_only(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(seeded, "atelier-975", "975")
-    case = await _signed_and_referred(base_url, "975")
+    await partner_with_opening(seeded, "atelier-975", "975")
+    case = await signed_and_referred(base_url, "975")
     async with chromium() as browser:
         page = await browser.new_page()
         await page.goto(f"{base_url}/connexion")
@@ -338,7 +283,7 @@ async def test_a_partner_signs_in_and_accepts_with_the_keyboard_only(seeded: Ser
         await _tab_to(page, "Accepter")
         await page.keyboard.press("Enter")
         await expect(page.get_by_role("status")).to_contain_text("Orientation acceptée")
-    assert await _status_of(base_url, case["referral"]["referral_id"]) == "accepted"
+    assert await status_of(base_url, case["referral"]["referral_id"]) == "accepted"
 
 
 async def test_the_api_documentation_is_served_without_internet(seeded: ServiceStack) -> None:
@@ -354,7 +299,7 @@ async def test_the_api_documentation_is_served_without_internet(seeded: ServiceS
 
 async def test_operators_sign_in_and_see_the_last_hour_in_french(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _signed_and_referred(base_url, "975")  # at least one signing in the last minutes
+    await signed_and_referred(base_url, "975")  # at least one signing in the last minutes
     async with chromium() as browser:
         page = await browser.new_page()
         await sign_in(page, base_url, "exploitation", DEMO_PASSWORD)
@@ -399,8 +344,8 @@ async def test_an_agent_signs_in_through_the_identity_provider(
 
 async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: ServiceStack) -> None:
     base_url = seeded.url("referrals")
-    await _partner_with_opening(seeded, "atelier-21", "21")
-    case = await _signed_and_referred(base_url, "21")
+    await partner_with_opening(seeded, "atelier-21", "21")
+    case = await signed_and_referred(base_url, "21")
     file_number = case["signing"]["beneficiary_id"]
     async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
         auditor = {"login": "auditeur.dijon", "name": "Lucie Martin", "role": "auditor", "password": PASSWORD,
@@ -410,7 +355,7 @@ async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: Serv
         page = await browser.new_page()
         await sign_in(page, base_url, "auditeur.dijon", PASSWORD)
         await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}")
-        await page.get_by_role("link", name="Données détenues sur la personne").click()
+        await page.get_by_role("button", name="Données détenues sur la personne").click()
 
         await expect(page.get_by_role("heading", name="Ce que Passerelle détient sur vous")).to_be_visible()
         await expect(page.get_by_text("Fatou Camara")).to_be_visible()
@@ -437,6 +382,7 @@ async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: Serv
         page = await browser.new_page()
         await sign_in(page, base_url, "auditeur.dijon", PASSWORD)
         await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}/donnees")
+        await page.get_by_role("button", name="Données détenues sur la personne").click()
         await expect(page.get_by_label(re.compile("Apparaître, sans mon nom"))).to_be_checked()
         await page.get_by_label(re.compile("Apparaître, sans mon nom")).uncheck()
         await page.get_by_label("Comment la personne l'a demandé").first.select_option("phone")
@@ -444,6 +390,7 @@ async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: Serv
         await expect(page.get_by_role("status")).to_contain_text("Consentement enregistré (version 2)")
 
         await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}/donnees")
+        await page.get_by_role("button", name="Données détenues sur la personne").click()
         consent = page.get_by_role("table", name="Chaque version du consentement, la plus ancienne d'abord")
         await expect(consent.get_by_role("row")).to_have_count(3)
         await expect(consent).to_contain_text("Par téléphone")
@@ -457,6 +404,7 @@ async def test_the_auditor_shows_a_newcomer_what_is_held_about_them(seeded: Serv
         await page.get_by_role("button", name=re.compile("^Retirer l'orientation")).click()
         await expect(page.get_by_role("status")).to_contain_text("Orientation retirée")
         await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}/donnees")
+        await page.get_by_role("button", name="Données détenues sur la personne").click()
         await page.get_by_label("La personne demande l'effacement de ses données").check()
         await page.get_by_role("button", name="Effacer définitivement").click()
 

@@ -24,7 +24,7 @@ or the test says why it cannot be.
 
 The rules: a newcomer's given name, family name, e-mail, phone and birth date never appear, except the
 contact details on the disclosure (`GET /v1/referrals/{id}/contact`, and the console's referral page
-with `?coordonnees=1`) for the partner that accepted the consenting newcomer: checked to be disclosed
+by its POST `…/coordonnees`) for the partner that accepted the consenting newcomer: checked to be disclosed
 there, and only then. The beneficiary id appears only as the `beneficiary_id` of the API's referral views
 (`PartnerReferralView`) of an accepted referral whose newcomer consents: checked to be shown there. No
 topic record or webhook body has a personal field (tests.factories.PERSONAL_FIELDS) at any depth. The
@@ -86,8 +86,10 @@ KNOWN_PARTNER_GET_ROUTES = {
     "console GET /console/partenaire/orientations/{referral_id}",
     "console GET /lien/{token}",
 }
-# The console's referral page discloses the contact details when asked to (a query the router does not declare).
-CONSOLE_DISCLOSURE = ("/console/partenaire/orientations/{referral_id}", "coordonnees=1")
+# The console's referral page discloses the contact details when asked to, by a POST with the session's token
+# (a GET records nothing); the scan makes that POST beside each GET of the page, and the old GET query too.
+CONSOLE_DISCLOSURE = ("/console/partenaire/orientations/{referral_id}", "/coordonnees")
+OLD_DISCLOSURE_QUERY = "?coordonnees=1"
 # Called and scanned, but they cannot answer without what the scenario has not got.
 UNANSWERABLE = {"console GET /connexion/oidc/retour": "the OpenID Connect callback needs the provider's code and state"}
 PASSWORD = "mot-de-passe-du-scan-2027"
@@ -256,7 +258,7 @@ def _paths(route: Route, values: dict[str, list[str]]) -> list[str]:
         for combo in itertools.product(*(values[n] for n in names))
     ]
     if route.service == "console" and route.path == CONSOLE_DISCLOSURE[0]:
-        paths += [f"{path}?{CONSOLE_DISCLOSURE[1]}" for path in paths]
+        paths += [f"{path}{suffix}" for path in paths for suffix in (CONSOLE_DISCLOSURE[1], OLD_DISCLOSURE_QUERY)]
     return paths
 
 
@@ -494,7 +496,16 @@ def _values(world: World, partner: str, jobs: list[str]) -> dict[str, list[str]]
 
 
 def _disclosure(route: Route, path: str) -> bool:
-    return route.is_disclosure or (route.service == "console" and path.endswith("?" + CONSOLE_DISCLOSURE[1]))
+    return route.is_disclosure or (route.service == "console" and path.endswith(CONSOLE_DISCLOSURE[1]))
+
+
+async def _ask(client: httpx.AsyncClient, route: Route, path: str) -> httpx.Response:
+    """A GET, or for the console's disclosure the POST a person's click makes (with the session's token)."""
+    if route.service == "console" and path.endswith(CONSOLE_DISCLOSURE[1]):
+        token = CSRF.search((await client.get("/console/partenaire")).text)
+        assert token is not None
+        return await client.post(path, data={"csrf_token": token.group(1)})
+    return await client.get(path)
 
 
 async def _scan_routes(scan: Scan, world: World, routes: list[Route], phase: str, answered: set[str]) -> None:
@@ -507,7 +518,7 @@ async def _scan_routes(scan: Scan, world: World, routes: list[Route], phase: str
         for route in routes:
             async with world.client(route.service, partner) as client:
                 for path in _paths(route, _values(world, partner, jobs)):
-                    response = await client.get(path)
+                    response = await _ask(client, route, path)
                     kind = "page" if route.service == "console" else "api"
                     surface = f"{route.name} [{path} as the {caller}, {phase}]"
                     assert response.status_code < 500, f"{surface}: {response.status_code} {response.text[:300]}"

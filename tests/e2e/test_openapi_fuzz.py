@@ -79,6 +79,7 @@ REFUSED = {401, 403}
 UNDOCUMENTED: dict[str, set[int]] = {}
 
 
+RSA_DATE_RULE = "rsa_applied_on given but rsa_applicant is false"  # a date of application implies one
 # Rules across fields that the OpenAPI document does not express, so a schema-valid body can get a 422.
 # (POST /v1/cir-signings has its date rules and the openings their min ≤ max: see _plausible_dates and
 # _rules_in_order, which make the positive cases follow them.)
@@ -88,7 +89,8 @@ CROSS_FIELD_RULES = {
     "POST /v1/referrals/{referral_id}/enrol": ("note is required when started_early is true",),
     # an auditor's account needs a territory, a partner's an existing structure
     "POST /v1/admin/accounts": ("un auditeur a un territoire", "structure inconnue", "appartient à une structure"),
-    "PUT /v1/beneficiaries/{beneficiary_id}/profile": ("la date de signature ne se modifie pas",),
+    "PUT /v1/beneficiaries/{beneficiary_id}/profile": ("la date de signature ne se modifie pas", RSA_DATE_RULE),
+    "POST /v1/cir-signings": (RSA_DATE_RULE,),
 }
 
 

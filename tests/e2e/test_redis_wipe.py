@@ -164,11 +164,15 @@ async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack
                 declined = await api.post(f"/v1/referrals/{referral['referral_id']}/decline",
                                           json={"reason": "not_eligible", "note": "needs A2 first"})  # fmt: skip
                 assert declined.status_code == 200, declined.text
-            # People's state: an account, and a profile amended to version 2 (matched again at once).
+            # People's state: an account, another one disabled by the administrator, and a profile amended to
+            # version 2 (matched again at once).
             async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=30) as admin:
-                account = {"login": "auditrice.finistere", "name": "Anne Le Bihan", "role": "auditor",
-                           "password": PASSWORD, "departments": ["29"]}  # fmt: skip
-                assert (await admin.post("/v1/admin/accounts", json=account)).status_code == 201
+                for login in ("auditrice.finistere", "auditeur.parti"):
+                    account = {"login": login, "name": "Anne Le Bihan", "role": "auditor", "password": PASSWORD,
+                               "departments": ["29"]}  # fmt: skip
+                    assert (await admin.post("/v1/admin/accounts", json=account)).status_code == 201
+                assert (await admin.post("/v1/admin/accounts/auditeur.parti/disable")).status_code == 200
+            assert not await _signs_in(base_url, "auditeur.parti", PASSWORD)
             amended = dict(first[1], french_level="B1")
             answer = await api.put(f"/v1/beneficiaries/{amended['beneficiary_id']}/profile", json=amended)
             assert answer.status_code == 202 and answer.json()["version"] == 2, answer.text
@@ -214,6 +218,7 @@ async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack
             changed = dict(first[0], contact={"given_name": "Other", "family_name": "Person"})
             assert (await api.post("/v1/cir-signings", json=changed)).status_code == 409
             assert await _signs_in(base_url, "auditrice.finistere", PASSWORD)  # accounts came back too
+            assert not await _signs_in(base_url, "auditeur.parti", PASSWORD)  # and a disabled one stays disabled
 
             # Phase 2: wipe while signings flow.
             second = [signing_body(department="29", birth_date="2004-05-05", consent_to_share=True)

@@ -17,7 +17,7 @@ from shared.topics import FIXED_TOPICS, partner_candidates_topic
 from tests.unit import custom_resources as crd
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE_KINDS = {"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "StatefulSet"}
+CORE_KINDS = {"Namespace", "ConfigMap", "Deployment", "Service", "StatefulSet"}  # the operator creates the Secrets
 # Strimzi's and KEDA's custom resources have no schema in kubernetes-validate: tests/unit/custom_resources.py
 # restates their CRDs at the pinned operator versions.
 CUSTOM_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "ScaledObject", "TriggerAuthentication"}
@@ -152,7 +152,8 @@ def test_autoscaling_never_exceeds_the_partitions_a_group_reads() -> None:
 
 
 def test_deployments_have_probes_resources_and_run_as_non_root() -> None:
-    for deployment in (d for d in _committed() if d["kind"] == "Deployment"):
+    services = {"referrals", "matching", "notifications"}  # the cache's Redis is Redis's own image
+    for deployment in (d for d in _committed() if d["kind"] == "Deployment" and d["metadata"]["name"] in services):
         [container] = deployment["spec"]["template"]["spec"]["containers"]
         assert container["readinessProbe"]["httpGet"]["path"] == "/health"
         assert container["livenessProbe"]["httpGet"]["path"] == "/health"
@@ -163,7 +164,7 @@ def test_deployments_have_probes_resources_and_run_as_non_root() -> None:
 def test_the_compose_file_runs_kafka_redis_topics_and_the_services_in_order() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"kafka", "redis", "topics", "referrals", "matching", "notifications"}
+    assert set(services) == {"kafka", "redis", "cache", "topics", "referrals", "matching", "notifications"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
     assert "--appendonly" in services["redis"]["command"] and "healthcheck" in services["redis"]
@@ -173,6 +174,7 @@ def test_the_compose_file_runs_kafka_redis_topics_and_the_services_in_order() ->
         service = services[name]
         assert service["depends_on"]["topics"]["condition"] == "service_completed_successfully"
         assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert service["depends_on"]["cache"]["condition"] == "service_healthy"
         assert service["command"] == ["python", "-m", f"services.{name}"]
         assert (ROOT / service["env_file"]).exists()
     env = dict(line.split("=", 1) for line in (ROOT / "deploy/passerelle.env").read_text().splitlines()

@@ -252,10 +252,12 @@ def test_the_master_key_command_prints_a_key_the_setting_accepts(capsys: pytest.
 def test_production_refuses_the_development_master_key_and_a_malformed_one() -> None:
     from pydantic import ValidationError
 
-    from services.referrals.config import ReferralsSettings
+    from services.referrals.config import DEVELOPMENT_MASTER_KEY, ReferralsSettings
 
-    with pytest.raises(ValidationError, match="MASTER_KEY must be set"):
+    with pytest.raises(ValidationError, match="MASTER_KEY : à fournir en production / must be set in production"):
         ReferralsSettings(environment="production", **SECRETS)
+    with pytest.raises(ValidationError, match="MASTER_KEY : valeur de développement refusée"):
+        ReferralsSettings(environment="production", master_key=DEVELOPMENT_MASTER_KEY, **SECRETS)
     with pytest.raises(ValidationError, match="MASTER_KEY must read"):
         ReferralsSettings(master_key="k1:tooshort", **SECRETS)
 

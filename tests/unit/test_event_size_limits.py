@@ -7,9 +7,6 @@ too large is a 422 at the door, never a dead letter later. A new field without a
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 from pydantic import BaseModel, Field
 
@@ -25,6 +22,7 @@ from shared.events import (
     SuccessModelTrained,
 )
 from shared.settings import ServiceSettings
+from tests.event_bounds import Unbounded, worst_case_bytes
 
 CONSUMED_OR_REBUILT = [
     BeneficiaryProfile,
@@ -37,63 +35,6 @@ CONSUMED_OR_REBUILT = [
     CredentialChange,
     SuccessModelTrained,
 ]
-BYTES_PER_CHAR = 6
-NUMBER_BYTES = 24  # -1.2345678901234567e-308
-FORMATTED = {"date": 10, "date-time": 32}  # 2026-12-01T21:36:56.123456+00:00
-
-
-class Unbounded(AssertionError):
-    pass
-
-
-def worst_case_bytes(schema: dict[str, Any], defs: dict[str, Any], where: str = "") -> int:
-    """An upper bound on the JSON size of any value that `schema` accepts."""
-    if "$ref" in schema:
-        return worst_case_bytes(defs[schema["$ref"].rsplit("/", 1)[1]], defs, where)
-    for combinator in ("anyOf", "oneOf"):
-        if combinator in schema:
-            return max(worst_case_bytes(option, defs, where) for option in schema[combinator])
-    if "allOf" in schema:
-        return max(worst_case_bytes(part, defs, where) for part in schema["allOf"])
-    if "enum" in schema or "const" in schema:
-        return max(len(json.dumps(v)) for v in schema.get("enum", [schema.get("const")]))
-    kind = schema.get("type")
-    if kind == "string":
-        if schema.get("format") in FORMATTED:
-            return FORMATTED[schema["format"]] + 2
-        if "maxLength" not in schema:
-            raise Unbounded(f"{where or '<root>'}: a string without maxLength")
-        return schema["maxLength"] * BYTES_PER_CHAR + 2
-    if kind in ("integer", "number"):
-        return NUMBER_BYTES
-    if kind == "boolean":
-        return 5
-    if kind == "null":
-        return 4
-    if kind == "array" and "prefixItems" in schema:  # a tuple: each of its items, once
-        items = schema["prefixItems"]
-        return 2 + sum(worst_case_bytes(item, defs, f"{where}[{k}]") + 1 for k, item in enumerate(items))
-    if kind == "array":
-        if "maxItems" not in schema:
-            raise Unbounded(f"{where or '<root>'}: a list without maxItems")
-        item = worst_case_bytes(schema.get("items", {}), defs, f"{where}[]")
-        return 2 + schema["maxItems"] * (item + 1)
-    if kind == "object":
-        total = 2
-        for name, field in schema.get("properties", {}).items():
-            total += len(json.dumps(name)) + 2 + worst_case_bytes(field, defs, f"{where}.{name}")
-        extra = schema.get("additionalProperties")
-        if isinstance(extra, dict):
-            if "maxProperties" not in schema:
-                raise Unbounded(f"{where or '<root>'}: a mapping without maxProperties")
-            key = schema.get("propertyNames", {}).get("maxLength")
-            if key is None:
-                raise Unbounded(f"{where or '<root>'}: mapping keys without maxLength")
-            total += schema["maxProperties"] * (
-                key * BYTES_PER_CHAR + 4 + worst_case_bytes(extra, defs, f"{where}{{}}")
-            )
-        return total
-    raise Unbounded(f"{where or '<root>'}: no type to bound ({schema})")
 
 
 def bound(model: type[BaseModel]) -> int:

@@ -100,6 +100,25 @@ async def test_internal_targets_are_refused(url: str) -> None:
         await WebhookTargetPolicy().check(url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://[64:ff9b::7f00:1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b::a00:1]/",  # NAT64
+     "http://[64:ff9b:1::7f00:1]/",  # NAT64, local use (RFC 8215): never a partner's
+     "http://[2002:7f00:1::1]/", "http://[2002:a9fe:a9fe::]/",  # 6to4 of loopback, link-local
+     "http://[::7f00:1]/", "http://[::a9fe:a9fe]/",  # IPv4-compatible
+     "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/"],  # Teredo (its client is 127.0.0.1)
+)  # fmt: skip
+async def test_an_ipv6_form_is_judged_by_the_ipv4_address_it_carries(url: str) -> None:
+    """Issue 30, class 6: each of these reaches an internal IPv4 address through a translator or a tunnel."""
+    with pytest.raises(WebhookTargetRefused, match="interne"):
+        await WebhookTargetPolicy().check(url)
+
+
+async def test_an_ipv6_form_of_a_public_ipv4_address_passes() -> None:
+    await WebhookTargetPolicy().check("https://[64:ff9b::5db8:d822]/hooks")  # NAT64 of 93.184.216.34
+    await WebhookTargetPolicy().check("https://[2002:5db8:d822::1]/hooks")  # its 6to4
+
+
 async def test_a_public_target_passes_and_an_allow_listed_network_too() -> None:
     await WebhookTargetPolicy().check("https://93.184.216.34/hooks")
     await WebhookTargetPolicy(allowed=parse_networks("127.0.0.2, 10.20.0.0/16")).check("http://10.20.3.4:8080/in")

@@ -48,8 +48,15 @@ def new_referral(
     )  # fmt: skip
 
 
-def subscription(partner: str, *, webhook: bool = False, kafka: bool = True, **filters: object) -> PartnerSubscription:
-    channel = WebhookChannel(url="https://hooks.example.org/in", secret=new_webhook_secret()) if webhook else None  # type: ignore[arg-type]
+def subscription(
+    partner: str,
+    *,
+    webhook: bool = False,
+    kafka: bool = True,
+    url: str = "https://hooks.example.org/in",
+    **filters: object,
+) -> PartnerSubscription:
+    channel = WebhookChannel(url=url, secret=new_webhook_secret()) if webhook else None  # type: ignore[arg-type]
     return PartnerSubscription(subscription_id=random_ref("sub"), partner_id=partner, kafka=kafka, webhook=channel,
                                filters=PoolFilters(**filters), changed_at=NOW)  # type: ignore[arg-type]  # fmt: skip
 
@@ -273,6 +280,37 @@ async def test_a_webhook_is_signed_and_retried_until_the_partner_answers() -> No
         assert official.verify(request.content, dict(request.headers))["referral_id"] == job.referral_id
         assert request.headers["webhook-id"] == request.headers[IDEMPOTENCY_HEADER] == job.job_id
         assert request.headers[HEADER]  # the earlier signature, until 0.3
+
+
+async def test_a_webhook_goes_to_the_address_that_was_checked_never_to_a_second_resolution() -> None:
+    """Issue 30, class 6: a name checked as public must not be resolved again by the HTTP client, which a
+    re-pointed name (DNS rebinding) would then send inside the platform. The delivery connects to the
+    checked address, naming the host in Host (and in TLS's SNI, to verify its certificate)."""
+    h = NotificationsHarness()
+    await h.consume(subscription("epide", webhook=True, url="https://partner.example:8443/hooks"))
+    await h.consume(new_referral())
+    lookups: list[str] = []
+
+    async def once_public(host: str, port: int) -> list[ipaddress.IPv4Address]:
+        lookups.append(host)
+        return [ipaddress.IPv4Address("93.184.216.34")]
+
+    seen: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(receive))
+    policy = RetryPolicy(base_s=10, max_delay_s=25, window_s=60, jitter=0)
+    targets = WebhookTargetPolicy(resolver=once_public)
+    await send_due(h.outbox, client, h.clock, policy, CapturedDeadLetters(), targets)  # type: ignore[arg-type]
+
+    [request] = seen
+    assert lookups == ["partner.example"]
+    assert (request.url.host, request.url.port, request.url.path) == ("93.184.216.34", 8443, "/hooks")
+    assert request.headers["host"] == "partner.example:8443"
+    assert request.extensions["sni_hostname"] == "partner.example"
 
 
 async def test_a_webhook_that_keeps_failing_backs_off_and_is_dead_lettered_after_its_window() -> None:

@@ -12,7 +12,9 @@ ENTRY_NAMESPACE = uuid.UUID("3c1d9b8e-2f47-4a6b-a0e5-7d8c9b0a1f23")
 
 def candidate_entry_for(event: ReferralEvent) -> PartnerCandidateEntry | None:
     """A referral sent to its partner (its decision window closed) is a new candidate for it; a referral
-    still proposed is not, nor are other lifecycle changes."""
+    still proposed is not, nor are other lifecycle changes. The skills are left out: auditors type them
+    freely (names end up there), and an entry goes out before any partner has accepted anyone; the partner
+    reads them on the referral once it has accepted and the person consented to be known."""
     if event.status is not ReferralStatus.SENT or event.kind is not ReferralEventKind.STATUS:
         return None
     return PartnerCandidateEntry(
@@ -22,7 +24,7 @@ def candidate_entry_for(event: ReferralEvent) -> PartnerCandidateEntry | None:
         proposed_at=event.occurred_at,
         score=event.score,
         respond_by=event.respond_by,
-        candidate=event.candidate,
+        candidate=event.candidate.model_copy(update={"skills": []}),
     )
 
 

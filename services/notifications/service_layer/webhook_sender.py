@@ -15,7 +15,7 @@ from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, 
 from services.notifications.domain.webhook_job import WebhookJob
 from services.notifications.service_layer.ports import Outbox
 from shared.dead_letters import DeadLetters
-from shared.webhook_targets import WebhookTargetPolicy, WebhookTargetRefused
+from shared.webhook_targets import CheckedTarget, WebhookTargetPolicy, WebhookTargetRefused
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -63,11 +63,11 @@ async def send_due(
         if job.status != "pending":  # cancelled (the person withdrew consent) or done
             continue
         try:
-            await targets.check(job.url)
+            target = await targets.check(job.url)
         except WebhookTargetRefused as exc:
             await _give_up(job, outbox, dead_letters, f"webhook {job.url} refused before sending: {exc}")
             continue
-        delivered += await _attempt(job, outbox, client, clock, policy, dead_letters, rng)
+        delivered += await _attempt(job, target, outbox, client, clock, policy, dead_letters, rng)
     return delivered
 
 
@@ -80,6 +80,7 @@ async def _give_up(job: WebhookJob, outbox: Outbox, dead_letters: DeadLetters, r
 
 async def _attempt(
     job: WebhookJob,
+    target: CheckedTarget,
     outbox: Outbox,
     client: httpx.AsyncClient,
     clock: Clock,
@@ -96,8 +97,11 @@ async def _attempt(
         IDEMPOTENCY_HEADER: job.job_id,
     }
     job.attempts += 1
+    url, host, tls = target.request()  # the checked address: the name is not resolved a second time
     try:
-        response = await client.post(job.url, content=body, headers=headers, timeout=policy.timeout_s)
+        response = await client.post(
+            url, content=body, headers=headers | host, timeout=policy.timeout_s, extensions=tls
+        )
         error = None if response.is_success else f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"

@@ -1,26 +1,24 @@
 """People's accounts: auditors (with their territorial directorate and its départements) and partner staff
-(with their structure). Passwords are kept only as argon2id hashes; every change goes to referrals'
-private credential log first, so accounts come back with everything else after a loss of Redis."""
+(with their structure). Passwords are kept only as argon2id hashes, computed and checked off the event
+loop (`password_hashing.py`); every change — created, password changed, disabled, enabled — goes to
+referrals' private credential log first, so accounts come back as they were (a disabled one disabled)
+after a loss of Redis."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
+from services.referrals.adapters.password_hashing import PasswordHashing
 from shared.access import PREFIX, CredentialChange, CredentialJournal, Principal, Role, apply_credential_change
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 TABLE = f"{PREFIX}:accounts"
-_hasher = PasswordHasher()  # argon2id, the library's memory-hard defaults (64 MiB, 3 passes)
-# Verified against when the login is unknown, so a wrong login costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("passerelle-no-such-account")
+MIN_PASSWORD = 12
 
 
 class AccountRefused(ValueError):
@@ -40,6 +38,12 @@ class Account:
     directorate: str | None = None  # an auditor's OFII territorial directorate, e.g. "DT Strasbourg"
     departments: tuple[str, ...] = ()  # an auditor's territory; empty for partner staff
     email: str | None = None  # how an OpenID Connect sign-in (ProConnect) finds the account
+    disabled_at: datetime | None = None  # a disabled account signs nobody in; its sessions were ended
+    password_changed_at: datetime | None = None  # sessions opened before this are no longer honoured
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
 
     def principal(self) -> Principal:
         territory = frozenset(self.departments) if self.role is Role.AUDITOR else None
@@ -55,6 +59,8 @@ class Account:
             "departments": ",".join(self.departments),
             "email": self.email.lower() if self.email else None,
             "password_hash": password_hash,
+            "disabled_at": self.disabled_at.isoformat() if self.disabled_at else None,
+            "password_changed_at": self.password_changed_at.isoformat() if self.password_changed_at else None,
         }
 
     @classmethod
@@ -68,20 +74,26 @@ class Account:
             directorate=record.get("directorate"),
             departments=tuple(d for d in departments.split(",") if d),
             email=record.get("email"),
+            disabled_at=_moment(record.get("disabled_at")),
+            password_changed_at=_moment(record.get("password_changed_at")),
         )
 
 
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 class Accounts:
-    def __init__(self, redis: Redis, journal: CredentialJournal) -> None:
+    def __init__(self, redis: Redis, journal: CredentialJournal, hashing: PasswordHashing | None = None) -> None:
         self._redis = redis
         self._journal = journal
+        self._hashing = hashing or PasswordHashing()
 
     async def create(self, account: Account, password: str, at: datetime) -> bool:
         """False when the login is taken."""
         if not LOGIN.match(account.login):
             raise AccountRefused("login", "identifiant : 2 à 40 minuscules, chiffres, '.', '_' ou '-'")
-        if len(password) < 12:
-            raise AccountRefused("password", "mot de passe : 12 caractères au moins")
+        _check_password(password)
         if account.role is Role.PARTNER and not account.partner_id:
             raise AccountRefused("partner_id", "un compte partenaire appartient à une structure (partner_id)")
         if account.role is Role.AUDITOR and not account.departments:
@@ -90,15 +102,22 @@ class Accounts:
             raise AccountRefused("role", "rôle : auditor, partner ou ops")
         if await self._redis.hexists(TABLE, account.login):
             return False
-        record = account.record(_hasher.hash(password)) | {"created_at": at.isoformat()}
-        change = CredentialChange(kind="account", id=account.login, record=record)
-        await self._journal(change)  # the log first, then the same projection the rebuild applies
-        await apply_credential_change(self._redis, change)
+        record = account.record(await self._hashing.hash(password)) | {"created_at": at.isoformat()}
+        await self._write(account.login, record)
         return True
 
+    async def _write(self, login: str, record: dict[str, str | None]) -> None:
+        change = CredentialChange(kind="account", id=login, record=record)
+        await self._journal(change)  # the log first, then the same projection the rebuild applies
+        await apply_credential_change(self._redis, change)
+
+    async def _record(self, login: str) -> dict[str, str | None] | None:
+        raw = await self._redis.hget(TABLE, login.strip().lower())
+        return json.loads(raw) if raw else None
+
     async def get(self, login: str) -> Account | None:
-        raw = await self._redis.hget(TABLE, login)
-        return Account.from_record(json.loads(raw)) if raw else None
+        record = await self._record(login)
+        return Account.from_record(record) if record else None
 
     async def all(self) -> list[Account]:
         raw = await self._redis.hgetall(TABLE)
@@ -110,15 +129,39 @@ class Accounts:
         return next((a for a in await self.all() if a.email and a.email.lower() == wanted), None)
 
     async def sign_in(self, login: str, password: str) -> Account | None:
-        """The account, when the password is right; None otherwise (same cost either way)."""
-        raw = await self._redis.hget(TABLE, login.strip().lower())
-        if not raw:
-            with contextlib.suppress(VerificationError):
-                _hasher.verify(_DUMMY_HASH, password)
-            return None
-        record = json.loads(raw)
-        try:
-            _hasher.verify(record["password_hash"], password)
-        except (VerificationError, InvalidHashError):
+        """The account, when the password is right (disabled or not: the caller says which); None
+        otherwise, at the same cost either way."""
+        record = await self._record(login)
+        stored = str(record["password_hash"]) if record else None
+        if not await self._hashing.verify(stored, password) or record is None:
             return None
         return Account.from_record(record)
+
+    async def change_password(self, login: str, password: str, at: datetime) -> Account | None:
+        """A new password (its hash on the log); sessions opened before `at` stop being honoured. None
+        when there is no such account."""
+        _check_password(password)
+        record = await self._record(login)
+        if record is None:
+            return None
+        account = replace(Account.from_record(record), password_changed_at=at)
+        await self._write(account.login, record | account.record(await self._hashing.hash(password)))
+        return account
+
+    async def set_disabled(self, login: str, at: datetime | None) -> Account | None:
+        """Disable the account (`at`: since when) or enable it again (None). None when there is no such
+        account; the account unchanged when it already was so."""
+        record = await self._record(login)
+        if record is None:
+            return None
+        account = Account.from_record(record)
+        if account.disabled == (at is not None):
+            return account
+        account = replace(account, disabled_at=at)
+        await self._write(account.login, record | account.record(str(record["password_hash"])))
+        return account
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountRefused("password", f"mot de passe : {MIN_PASSWORD} caractères au moins")

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.referrals.console.forms import FormResult, form_values, french_part, parse_signing
+from services.referrals.console.name_search import matches
 from services.referrals.console.occupations import OccupationReferential
-from services.referrals.console.sessions import AuditorPerson, check_csrf
+from services.referrals.console.sessions import AuditorPerson, check_csrf, flash, take_flash
 from services.referrals.console.web import page
-from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
+from services.referrals.domain.errors import Conflict, FileNumberTaken, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
@@ -117,23 +117,36 @@ def _timeline(
     return sorted(lines, key=lambda line: line.at)
 
 
-@router.get("", response_class=HTMLResponse)
-async def home(request: Request, auditor: AuditorPerson, context: ContextDep, q: str = "") -> HTMLResponse:
-    """The auditor's newcomers, searchable by name or OFII file number."""
-    wanted = q.strip().lower()
+async def _territory_page(
+    request: Request, auditor: Principal, context: ReferralsContext, q: str, status_code: int = 200
+) -> HTMLResponse:
+    """The auditor's newcomers, those a search finds when there is one, the latest signed first."""
     found = []
     for signing in await context.store.all_signings():
         if not auditor.covers(signing.department):
             continue
-        names = f"{signing.contact.given_name} {signing.contact.family_name}".lower() if signing.contact else ""
-        if not wanted or wanted in signing.beneficiary_id.lower() or wanted in names:
+        given, family = (signing.contact.given_name, signing.contact.family_name) if signing.contact else ("", "")
+        if matches(q, given, family, signing.beneficiary_id):
             found.append(signing)
     found.sort(key=lambda s: (s.cir_signed_on, s.beneficiary_id), reverse=True)
     request.state.person = auditor
     return page(
-        request, "auditor_home.html", q=q, signings=found[:200], total=len(found),
-        message=request.query_params.get("message"),
+        request, "auditor_home.html", status_code=status_code, q=q, signings=found[:200], total=len(found),
+        message=take_flash(request),
     )  # fmt: skip
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, auditor: AuditorPerson, context: ContextDep) -> HTMLResponse:
+    """The auditor's newcomers (no search here: a name in a URL ends up in histories and proxies' logs)."""
+    return await _territory_page(request, auditor, context, "")
+
+
+@router.post("/recherche", response_class=HTMLResponse)
+async def search(request: Request, auditor: AuditorPerson, context: ContextDep, q: str = Form("")) -> HTMLResponse:
+    """Find a newcomer by name or OFII file number; the query travels in the body, never in the URL."""
+    await check_csrf(request)
+    return await _territory_page(request, auditor, context, q[:100])
 
 
 @router.get("/metiers")
@@ -181,14 +194,16 @@ async def record(request: Request, auditor: AuditorPerson, context: ContextDep) 
             await context.bus.handle(RecordSigning(result.signing, auditor.actor, context.clock()))
         except InvalidFields as exc:
             errors = _field_errors(exc)
-        except Conflict:
-            errors = {"beneficiary_id": "Ce dossier a déjà une signature : ouvrez-le et modifiez le profil."}
+        except Conflict as exc:
+            taken = isinstance(exc, FileNumberTaken) and not auditor.covers_file(exc.department)
+            errors = {"beneficiary_id": "Ce numéro de dossier est déjà utilisé." if taken else
+                      "Ce dossier a déjà une signature : ouvrez-le et modifiez le profil."}  # fmt: skip
     if errors:
         return page(request, "signing_form.html", status_code=422, values=result.values, errors=errors, amending=None)
     assert result.signing is not None
+    flash(request, "Signature enregistrée. Les propositions s'affichent ci-dessous dès qu'elles sont calculées.")
     return RedirectResponse(
-        f"/console/auditeur/personnes/{result.signing.beneficiary_id}?enregistre=1",
-        status_code=status.HTTP_303_SEE_OTHER,
+        f"/console/auditeur/personnes/{result.signing.beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER
     )
 
 
@@ -201,6 +216,9 @@ async def person(request: Request, beneficiary_id: str, auditor: AuditorPerson, 
     history = await context.store.history(beneficiary_id)
     openings = {o.opening_id: o for o in await context.store.list_openings()}
     waiting = proposal is None or proposal.profile_version < signing.version
+    message = take_flash(request)
+    if waiting and message:
+        flash(request, message)  # the page reloads itself until the proposals are in: keep it until then
     return page(
         request,
         "person.html",
@@ -212,9 +230,7 @@ async def person(request: Request, beneficiary_id: str, auditor: AuditorPerson, 
         occupations=_occupations(request),
         timeline=_timeline(history, referrals, proposal),
         not_eligible=[] if waiting or proposal is None else proposal.not_eligible,
-        saved=request.query_params.get("enregistre") == "1",
-        amended=request.query_params.get("modifie") == "1",
-        message=request.query_params.get("message"),
+        message=message,
         now=context.clock(),
         deadline=legal_deadline(signing.rsa_applied_on),
     )
@@ -241,23 +257,35 @@ async def amend(request: Request, beneficiary_id: str, auditor: AuditorPerson, c
     errors = _form_errors(result, auditor)
     if not errors and result.signing is not None:
         try:
-            await context.bus.handle(AmendProfile(result.signing, auditor.actor, context.clock()))
+            version = await context.bus.handle(AmendProfile(result.signing, auditor.actor, context.clock()))
         except InvalidFields as exc:
             errors = _field_errors(exc)
+        else:
+            flash(request, f"Profil modifié : version {version} enregistrée et soumise à l'appariement.")
     if errors:
         return page(
             request, "signing_form.html", status_code=422, values=result.values, errors=errors, amending=existing
         )
-    return RedirectResponse(
-        f"/console/auditeur/personnes/{beneficiary_id}?modifie=1", status_code=status.HTTP_303_SEE_OTHER
-    )
+    return RedirectResponse(f"/console/auditeur/personnes/{beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/personnes/{beneficiary_id}/donnees", response_class=HTMLResponse)
+async def personal_data_ask(
+    request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep
+) -> HTMLResponse:
+    """What the read-out is, and the button that makes it: a GET records nothing (a link from elsewhere
+    cannot make a read-out appear on the person's audit trail)."""
+    request.state.person = auditor
+    signing = await _own_signing(beneficiary_id, auditor, context)
+    return page(request, "person_data_ask.html", signing=signing)
+
+
+@router.post("/personnes/{beneficiary_id}/donnees", response_class=HTMLResponse)
 async def personal_data(
     request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep
 ) -> HTMLResponse:
     """Everything held about the person, readable, for them (their right of access); audited."""
+    await check_csrf(request)
     request.state.person = auditor
     await _own_signing(beneficiary_id, auditor, context)
     data = await context.bus.handle(ExportPersonalData(beneficiary_id, auditor.actor, context.clock()))
@@ -289,16 +317,18 @@ async def change_consent(
     await check_csrf(request)
     await _own_signing(beneficiary_id, auditor, context)
     channel = _channel(canal)
-    record = await context.bus.handle(
-        ChangeConsent(
-            beneficiary_id, coordonnees == "1", viviers == "1", None, channel, auditor.actor, context.clock(),
-            note.strip()[:300] or None,
-        )
-    )  # fmt: skip
-    message = f"Consentement enregistré (version {record.version})."
-    return RedirectResponse(
-        f"/console/auditeur/personnes/{beneficiary_id}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER
-    )
+    try:
+        record = await context.bus.handle(
+            ChangeConsent(
+                beneficiary_id, coordonnees == "1", viviers == "1", None, channel, auditor.actor, context.clock(),
+                note.strip()[:300] or None,
+            )
+        )  # fmt: skip
+    except InvalidFields as exc:
+        flash(request, "Consentement non enregistré. Note : " + " ".join(french_part(m) for _, m in exc.problems))
+    else:
+        flash(request, f"Consentement enregistré (version {record.version}).")
+    return RedirectResponse(f"/console/auditeur/personnes/{beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/personnes/{beneficiary_id}/effacer")
@@ -315,16 +345,16 @@ async def erase(
     await _own_signing(beneficiary_id, auditor, context)
     here = f"/console/auditeur/personnes/{beneficiary_id}"
     if confirme != "1":
-        message = "Effacement : cochez la case qui confirme la demande de la personne."
-        return RedirectResponse(f"{here}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
+        flash(request, "Effacement : cochez la case qui confirme la demande de la personne.")
+        return RedirectResponse(here, status_code=status.HTTP_303_SEE_OTHER)
     channel = _channel(canal)
     try:
         erasure = await context.bus.handle(ErasePersonalData(beneficiary_id, auditor.actor, context.clock(), channel))
     except Conflict:
-        message = "Effacement impossible : une orientation est en cours. Retirez-la d'abord."
-        return RedirectResponse(f"{here}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
-    message = f"Les données du dossier {beneficiary_id} ont été effacées le {erasure.at:%d/%m/%Y}."
-    return RedirectResponse(f"/console/auditeur?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
+        flash(request, "Effacement impossible : une orientation est en cours. Retirez-la d'abord.")
+        return RedirectResponse(here, status_code=status.HTTP_303_SEE_OTHER)
+    flash(request, f"Les données du dossier {beneficiary_id} ont été effacées le {erasure.at:%d/%m/%Y}.")
+    return RedirectResponse("/console/auditeur", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/personnes/{beneficiary_id}/fiche", response_class=HTMLResponse)
@@ -373,10 +403,10 @@ async def withdraw(
         )
     except IllegalTransition as exc:
         message = f"Impossible de retirer cette orientation : elle est « {exc.current.value} »."
-    return RedirectResponse(
-        f"/console/auditeur/personnes/{view.beneficiary_id}?message={quote(message)}",
-        status_code=status.HTTP_303_SEE_OTHER,
-    )
+    except InvalidFields as exc:
+        message = "Note : " + " ".join(french_part(m) for _, m in exc.problems)
+    flash(request, message)
+    return RedirectResponse(f"/console/auditeur/personnes/{view.beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/personnes/{beneficiary_id}/orienter")
@@ -399,8 +429,9 @@ async def refer_by_hand(
             message = "Orientation manuelle enregistrée."
         except NotFound:
             message = "Cette session n'existe pas."
+        except InvalidFields as exc:
+            message = "Motif : " + " ".join(french_part(m) for _, m in exc.problems)
         except Conflict:
             message = "Cette personne a déjà une orientation vers cette session."
-    return RedirectResponse(
-        f"/console/auditeur/personnes/{beneficiary_id}?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER
-    )
+    flash(request, message)
+    return RedirectResponse(f"/console/auditeur/personnes/{beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.referrals.console.occupations import OccupationReferential
+from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.signing import CirSigningCreate
 
 OCCUPATION_FIELDS = ("occupation_1", "occupation_2", "occupation_3")
@@ -103,10 +104,14 @@ def parse_signing(form: dict[str, str], referential: OccupationReferential) -> F
             if not contact[part]:
                 errors[part] = "Prénom et nom vont ensemble : renseignez les deux."
     try:
-        signing = CirSigningCreate.model_validate(body)
+        signing = CirSigningCreate.model_validate(body).readable()
     except ValidationError as exc:
         for error in exc.errors():
             errors.setdefault(_field_of(error["loc"]), french_message(error))
+        return FormResult(None, errors, values)
+    except InvalidFields as exc:
+        for loc, message in exc.problems:
+            errors.setdefault(_field_of(loc), french_part(message))
         return FormResult(None, errors, values)
     if errors:
         return FormResult(None, errors, values)

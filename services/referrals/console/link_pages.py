@@ -3,14 +3,12 @@ the answers a partner gives without an account. Every opening and every answer i
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.referrals.console.links import LinkClaim, LinkRefused, ReferralLinks
 from services.referrals.console.partner_pages import answer, is_overdue
-from services.referrals.console.sessions import check_csrf
+from services.referrals.console.sessions import check_csrf, flash, take_flash
 from services.referrals.console.web import page
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.referral_view import ReferralView, sent_to_partner
@@ -55,7 +53,7 @@ async def open_link(request: Request, token: str, context: ContextDep) -> HTMLRe
         opening=await context.store.get_opening(view.opening_id),
         occupations=request.app.state.occupations,
         overdue=is_overdue(view, context.clock()),
-        message=request.query_params.get("message"),
+        message=take_flash(request),
         reasons=list(DeclineReason),
     )
 
@@ -79,4 +77,5 @@ async def answer_by_link(
         )
     except IllegalTransition:
         done = "Cette orientation a déjà reçu une réponse."
-    return RedirectResponse(f"/lien/{token}?message={quote(done)}", status_code=status.HTTP_303_SEE_OTHER)
+    flash(request, done)  # in the visitor's signed cookie: no account here
+    return RedirectResponse(f"/lien/{token}", status_code=status.HTTP_303_SEE_OTHER)

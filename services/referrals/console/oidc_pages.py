@@ -62,7 +62,13 @@ async def back(request: Request) -> RedirectResponse:
             status.HTTP_403_FORBIDDEN,
             f"Aucun compte Passerelle pour {email or 'cette identité'} : demandez-en un à votre administrateur.",
         )
-    sign_in(request, account)
+    if account.disabled:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "Ce compte est désactivé : adressez-vous à votre administrateur."
+            " / This account is disabled: ask your administrator.",
+        )
+    await sign_in(request, account)
     from services.referrals.console.web import HOME_OF_ROLE  # web imports this module's router
 
     return RedirectResponse(HOME_OF_ROLE[account.role], status_code=status.HTTP_303_SEE_OTHER)

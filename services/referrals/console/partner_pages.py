@@ -7,21 +7,21 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.referrals.console import french
 from services.referrals.console.occupations import OccupationReferential
-from services.referrals.console.sessions import PartnerPerson, check_csrf
+from services.referrals.console.sessions import PartnerPerson, check_csrf, flash, take_flash
+from services.referrals.console.spreadsheet_cells import spreadsheet_cell
 from services.referrals.console.web import page
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.lifecycle import AWAITING_ANSWER, IllegalTransition, NotBeforeStart
-from services.referrals.domain.referral_view import ReferralView, sent_to_partner
+from services.referrals.domain.referral_view import ReferralView, for_partner, sent_to_partner
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome
-from services.referrals.service_layer.disclosure import DisclosureRefused
+from services.referrals.service_layer.disclosure import DisclosureRefused, shares_contact
 from shared.access import Principal
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 
@@ -106,21 +106,20 @@ async def export(partner: PartnerPerson, context: ContextDep) -> Response:
         ]
     )
     for view in await context.views.of_partner(partner.partner_id):
-        writer.writerow(
-            [
-                view.referral_id,
-                view.programme,
-                view.opening_id,
-                french.STATUS[view.status],
-                view.respond_by.date().isoformat() if view.respond_by else "",
-                french.age_band(view.candidate.age_band),
-                view.candidate.french_level.value if view.candidate.french_level else "",
-                view.candidate.department,
-                " ".join(view.candidate.occupations),
-                view.created_at.date().isoformat(),
-                view.updated_at.date().isoformat(),
-            ]
-        )
+        row = [
+            view.referral_id,
+            view.programme,
+            view.opening_id,
+            french.STATUS[view.status],
+            view.respond_by.date().isoformat() if view.respond_by else "",
+            french.age_band(view.candidate.age_band),
+            view.candidate.french_level.value if view.candidate.french_level else "",
+            view.candidate.department,
+            " ".join(view.candidate.occupations),
+            view.created_at.date().isoformat(),
+            view.updated_at.date().isoformat(),
+        ]
+        writer.writerow([spreadsheet_cell(value) for value in row])  # never a formula (OWASP CSV injection)
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -132,26 +131,43 @@ async def export(partner: PartnerPerson, context: ContextDep) -> Response:
 async def referral_page(
     request: Request, referral_id: str, partner: PartnerPerson, context: ContextDep
 ) -> HTMLResponse:
+    """One referral; its contact details only through the POST below (a GET records nothing)."""
+    return await _referral_page(request, referral_id, partner, context, disclose=False)
+
+
+@router.post("/orientations/{referral_id}/coordonnees", response_class=HTMLResponse)
+async def disclose_contact(
+    request: Request, referral_id: str, partner: PartnerPerson, context: ContextDep
+) -> HTMLResponse:
+    """The referral with the person's contact details, once accepted and if they consented (audited)."""
+    await check_csrf(request)
+    return await _referral_page(request, referral_id, partner, context, disclose=True)
+
+
+async def _referral_page(
+    request: Request, referral_id: str, partner: Principal, context: ReferralsContext, disclose: bool
+) -> HTMLResponse:
     request.state.person = partner
     view = await _own_referral(referral_id, partner, context)
     occupations: OccupationReferential = request.app.state.occupations
     contact = None
     contact_refusal = None
-    if request.query_params.get("coordonnees") == "1":
+    if disclose:
         try:
             contact = await context.bus.handle(DiscloseContact(view, partner))
         except DisclosureRefused as exc:
             contact_refusal = _french_refusal(str(exc))
+    shown = for_partner(view, await shares_contact(context.store, view.beneficiary_id))  # as the API shows it
     return page(
         request,
         "partner_referral.html",
-        view=view,
+        view=shown,
         opening=await context.store.get_opening(view.opening_id),
         occupations=occupations,
         overdue=is_overdue(view, context.clock()),
         contact=contact,
         contact_refusal=contact_refusal,
-        message=request.query_params.get("message"),
+        message=take_flash(request),
         form_action=f"/console/partenaire/orientations/{referral_id}",
         reasons=list(DeclineReason),
         outcomes=list(OutcomeAtThreeMonths),
@@ -194,9 +210,8 @@ async def act(
         done = f"Action impossible : l'orientation est « {french.STATUS[ReferralStatus(exc.current)]} »."
     except InvalidFields as exc:
         done = " ".join(m.split(" / ")[0] for _, m in exc.problems)
-    return RedirectResponse(
-        f"/console/partenaire/orientations/{referral_id}?message={quote(done)}", status_code=status.HTTP_303_SEE_OTHER
-    )
+    flash(request, done)
+    return RedirectResponse(f"/console/partenaire/orientations/{referral_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 async def answer(

@@ -4,12 +4,11 @@ API keys (issue one, shown once; revoke one). Everything goes through the same u
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.referrals.console.sessions import PartnerPerson, check_csrf
+from services.referrals.console.sessions import PartnerPerson, check_csrf, flash, take_flash
 from services.referrals.console.web import page
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import UpdateOpening
@@ -22,7 +21,7 @@ router = APIRouter(prefix="/console/partenaire", include_in_schema=False)
 async def sessions(request: Request, partner: PartnerPerson, context: ContextDep) -> HTMLResponse:
     request.state.person = partner
     openings = [o for o in await context.store.list_openings() if o.partner_id == partner.partner_id]
-    return page(request, "partner_sessions.html", openings=openings, message=request.query_params.get("message"))
+    return page(request, "partner_sessions.html", openings=openings, message=take_flash(request))
 
 
 @router.post("/sessions/{opening_id}")
@@ -52,9 +51,8 @@ async def update_session(
             )
             await context.bus.handle(UpdateOpening(changed))
             message = f"Session {opening_id} mise à jour : {seats} places, démarrage le {starts_on.isoformat()}."
-    return RedirectResponse(
-        f"/console/partenaire/sessions?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER
-    )
+    flash(request, message)
+    return RedirectResponse("/console/partenaire/sessions", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/cles", response_class=HTMLResponse)
@@ -66,7 +64,7 @@ async def keys(request: Request, partner: PartnerPerson, context: ContextDep) ->
         "partner_keys.html",
         keys=await context.credentials.partner_keys(partner.partner_id),
         issued=None,
-        message=request.query_params.get("message"),
+        message=take_flash(request),
     )
 
 
@@ -94,5 +92,5 @@ async def revoke_key(request: Request, key_id: str, partner: PartnerPerson, cont
     if key_id not in mine:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Clé introuvable.")
     await context.credentials.revoke(key_id)
-    message = f"Clé {key_id} révoquée : elle est refusée dès maintenant."
-    return RedirectResponse(f"/console/partenaire/cles?message={quote(message)}", status_code=status.HTTP_303_SEE_OTHER)
+    flash(request, f"Clé {key_id} révoquée : elle est refusée dès maintenant.")
+    return RedirectResponse("/console/partenaire/cles", status_code=status.HTTP_303_SEE_OTHER)

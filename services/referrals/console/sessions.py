@@ -1,6 +1,8 @@
-"""Who is at the keyboard: people sign in with their own account; the session is a signed cookie
-(Starlette's SessionMiddleware, itsdangerous) that holds the login and a CSRF token, nothing else.
-Every form carries the token; a POST without the session's token is refused with 403."""
+"""Who is at the keyboard: people sign in with their own account; the session is kept on the server
+(`adapters/console_sessions.py`, the cookie holds only its random id) with a CSRF token, the language and
+the next page's message, nothing else. Every form carries the token; a POST without the session's token
+is refused with 403. A session is honoured only while its account exists, is not disabled, and has not
+had its password changed since the session was opened."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from services.referrals.adapters.accounts import Account, Accounts
+from services.referrals.console.session_cookies import session_of
 from shared.access import Principal, Role
 
 CSRF_FIELD = "csrf_token"
+FLASH = "message"
 
 
 class SignInRequired(Exception):
@@ -32,7 +36,7 @@ def csrf_token(request: Request) -> str:
 
 
 async def check_csrf(request: Request) -> None:
-    """A console POST must carry the token of its session (double-submit through the signed cookie)."""
+    """A console POST must carry the token of its session (synchroniser token, kept on the server)."""
     form = await request.form()
     sent = str(form.get(CSRF_FIELD, ""))
     expected = str(request.session.get("csrf", ""))
@@ -44,22 +48,49 @@ async def check_csrf(request: Request) -> None:
         )
 
 
-def sign_in(request: Request, account: Account) -> None:
-    request.session.clear()  # a fresh session (and token) at every sign-in: no fixation
-    request.session["login"] = account.login
-    request.session["csrf"] = secrets.token_urlsafe(32)
+def flash(request: Request, message: str) -> None:
+    """A message for the next page this person opens (kept in their session, never in the URL)."""
+    request.session[FLASH] = message[:300]
 
 
-def sign_out(request: Request) -> None:
-    request.session.clear()
+def take_flash(request: Request) -> str | None:
+    message = request.session.pop(FLASH, None)
+    return str(message) if message else None
+
+
+async def sign_in(request: Request, account: Account) -> None:
+    """A fresh session (and token) at every sign-in: no fixation; the language chosen before is kept."""
+    data = {"csrf": secrets.token_urlsafe(32)}
+    if lang := request.session.get("lang"):
+        data["lang"] = str(lang)
+    await session_of(request).open(account.login, data)
+
+
+async def sign_out(request: Request) -> None:
+    await session_of(request).end()
+
+
+async def signed_in_account(request: Request) -> Account | None:
+    """The account whose live session this is, or None (the session is ended if it may no longer be used)."""
+    handle = session_of(request)
+    if handle.current is None:
+        return None
+    accounts: Accounts = request.app.state.accounts
+    account = await accounts.get(handle.current.login)
+    stale = (
+        account is not None
+        and account.password_changed_at is not None
+        and (account.password_changed_at > handle.current.opened_at)
+    )
+    if account is None or account.disabled or stale:
+        await handle.end()
+        return None
+    return account
 
 
 async def current_account(request: Request) -> Account:
-    login = request.session.get("login")
-    accounts: Accounts = request.app.state.accounts
-    account = await accounts.get(str(login)) if login else None
+    account = await signed_in_account(request)
     if account is None:
-        request.session.pop("login", None)
         raise SignInRequired(str(request.url.path))
     return account
 

@@ -10,17 +10,27 @@ from urllib.parse import quote
 from authlib.integrations.starlette_client import OAuth
 from fastapi import APIRouter, FastAPI, Form, Request, status
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from services.referrals.adapters.accounts import Accounts
+from services.referrals.adapters.console_sessions import ConsoleSessions
+from services.referrals.adapters.password_hashing import HashingBusy
 from services.referrals.console import french, i18n
 from services.referrals.console.occupations import OccupationReferential
-from services.referrals.console.sessions import CSRF_FIELD, SignInRequired, check_csrf, csrf_token, sign_in, sign_out
+from services.referrals.console.session_cookies import ConsoleSessionCookies
+from services.referrals.console.sessions import (
+    CSRF_FIELD,
+    SignInRequired,
+    check_csrf,
+    csrf_token,
+    sign_in,
+    sign_out,
+    signed_in_account,
+)
+from services.referrals.service_layer.sign_in import AccountDisabled, PasswordSignIn, SignInRefused, TooManyAttempts
 from shared.access import Role
 
 HERE = Path(__file__).parent
@@ -93,35 +103,63 @@ async def sign_in_submit(
     suivant: str = Form("/console"),
 ) -> Response:
     await check_csrf(request)
-    accounts: Accounts = request.app.state.accounts
-    account = await accounts.sign_in(identifiant, mot_de_passe)
-    if account is None:
-        return page(
-            request,
-            "sign_in.html",
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            next_url=_safe_next(suivant),
-            error="Identifiant ou mot de passe incorrect.",
-            login=identifiant,
+    password_sign_in: PasswordSignIn = request.app.state.sign_in
+    client = request.client.host if request.client else "unknown"
+    try:
+        account = await password_sign_in(identifiant[:80], mot_de_passe[:200], client)
+    except SignInRefused as exc:
+        code, error, headers = _refusal(exc)
+        refused = page(
+            request, "sign_in.html", status_code=code, next_url=_safe_next(suivant), error=error, login=identifiant[:80]
         )
-    sign_in(request, account)
+        refused.headers.update(headers)
+        return refused
+    except HashingBusy:
+        busy = page(
+            request, "sign_in.html", status_code=status.HTTP_503_SERVICE_UNAVAILABLE, next_url=_safe_next(suivant),
+            error=BUSY, login=identifiant[:80],
+        )  # fmt: skip
+        busy.headers["Retry-After"] = "2"
+        return busy
+    await sign_in(request, account)
     target = _safe_next(suivant)
     if target == "/console":
         target = HOME_OF_ROLE[account.role]
     return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
 
 
+BUSY = "Le service est très sollicité : réessayez dans un instant. / The service is busy: try again in a moment."
+
+
+def _refusal(exc: SignInRefused) -> tuple[int, str, dict[str, str]]:
+    """The status, the message (French, then English) and the headers of a refused sign-in."""
+    if isinstance(exc, TooManyAttempts):
+        wait = exc.retry_after_s
+        return (
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Trop de tentatives : réessayez dans {wait} secondes. / Too many attempts: try again in {wait} seconds.",
+            {"Retry-After": str(wait)},
+        )
+    if isinstance(exc, AccountDisabled):
+        return (
+            status.HTTP_403_FORBIDDEN,
+            "Ce compte est désactivé : adressez-vous à votre administrateur."
+            " / This account is disabled: ask your administrator.",
+            {},
+        )
+    return status.HTTP_401_UNAUTHORIZED, "Identifiant ou mot de passe incorrect.", {}
+
+
 @router.post("/deconnexion")
 async def sign_out_submit(request: Request) -> RedirectResponse:
     await check_csrf(request)
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse("/connexion", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/console")
 async def console_home(request: Request) -> RedirectResponse:
-    login = request.session.get("login")
-    account = await request.app.state.accounts.get(str(login)) if login else None
+    account = await signed_in_account(request)
     if account is None:
         return RedirectResponse("/connexion", status_code=status.HTTP_303_SEE_OTHER)
     return RedirectResponse(HOME_OF_ROLE[account.role], status_code=status.HTTP_303_SEE_OTHER)
@@ -131,8 +169,8 @@ def add_console(
     app: FastAPI,
     accounts: Accounts,
     occupations: OccupationReferential,
+    sessions: ConsoleSessions,
     session_secret: str,
-    session_hours: float,
     secure_cookies: bool,
     assets_dir: Path,
     oidc: OAuth | None = None,
@@ -151,14 +189,7 @@ def add_console(
     app.state.oidc = oidc
     templates.env.globals["OIDC_LABEL"] = oidc_label if oidc is not None else None
     app.state.occupations = occupations
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=session_secret,
-        session_cookie="passerelle_session",
-        max_age=int(session_hours * 3600),
-        same_site="lax",
-        https_only=secure_cookies,
-    )
+    app.add_middleware(ConsoleSessionCookies, sessions=sessions, secret=session_secret, secure=secure_cookies)
     swagger = assets_dir / "swagger-ui-dist"
     if swagger.is_dir():  # before /static, which would otherwise answer for it
         app.mount("/static/swagger-ui", StaticFiles(directory=swagger), name="swagger-ui")
@@ -172,15 +203,10 @@ def add_console(
     app.include_router(ops_pages.router)
 
     @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        """Swagger UI from the service's own files: works on an intranet without internet."""
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Passerelle — API",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
-        )
+    async def docs(request: Request) -> HTMLResponse:
+        """Swagger UI from the service's own files (works on an intranet without internet), started by a
+        script file: no inline script for the Content-Security-Policy to allow."""
+        return templates.TemplateResponse(request, "docs.html", {})
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:

@@ -13,6 +13,15 @@ class Conflict(DomainError):
     pass
 
 
+class FileNumberTaken(Conflict):
+    """A file number already names another signing, or an erased person: what may be said of it depends on
+    whose territory it is in (`department`, None when unknown)."""
+
+    def __init__(self, message: str, department: str | None) -> None:
+        self.department = department
+        super().__init__(message)
+
+
 class InvalidFields(DomainError):
     """Values that pass the schema but break a rule that needs the clock or the records: 422 per field."""
 

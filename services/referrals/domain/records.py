@@ -47,6 +47,12 @@ class SigningRecorded(BaseModel):
     )
 
 
+# base64url of a 12-byte nonce, the largest SigningRecorded's JSON (180,634 bytes: tests/unit/
+# test_every_event_made_is_bounded.py recomputes it) and a 16-byte tag; the sealed event stays under the
+# consumers' 256 KiB, so a rebuild can read back every signing it sealed.
+SEALED_CHARS = 241_000
+
+
 class SigningSealed(Event):
     """A `SigningRecorded`, sealed with the person's key: only the pseudonymous id is readable."""
 
@@ -55,7 +61,11 @@ class SigningSealed(Event):
     beneficiary_id: BeneficiaryId
     master_key_id: str = Field(max_length=40, description="Which master key wraps the personal key")
     key_id: str = Field(max_length=40, description="Which of the person's keys sealed it")
-    sealed: str = Field(max_length=400_000, description="base64url(nonce, AES-256-GCM ciphertext and tag)")
+    sealed: str = Field(
+        max_length=SEALED_CHARS,
+        pattern=r"^[A-Za-z0-9_=-]*$",
+        description="base64url(nonce, AES-256-GCM ciphertext and tag)",
+    )
 
 
 class PersonalKeyIssued(Event):

@@ -68,11 +68,25 @@ def sent_to_partner(view: ReferralView) -> bool:
     return any(entry.status is ReferralStatus.SENT for entry in view.history)
 
 
+MANUAL_REASON = "orientation manuelle"
+AUDITORS_WORDS = ("auditor", "newcomer")  # a withdrawal "by the newcomer" is noted by the auditor too
+
+
 def for_partner(view: ReferralView, consents_now: bool) -> PartnerReferralView:
     """`consents_now`: the person's current consent to be known by the partner that accepts them (not the
-    referral's own `candidate.consented`, which is the pool answer when the referral was made)."""
+    referral's own `candidate.consented`, which is the pool answer when the referral was made).
+
+    Until the person may be known, what an auditor wrote freely is left out too — the skills, the reason of
+    a referral by hand, an auditor's notes in the history: auditors write names there."""
     identified = view.status in ACCEPTED_OR_LATER and consents_now
-    return PartnerReferralView(**(view.model_dump() | {"beneficiary_id": view.beneficiary_id if identified else None}))
+    shown = view.model_dump() | {"beneficiary_id": view.beneficiary_id if identified else None}
+    if not identified:
+        shown["candidate"] = view.candidate.model_copy(update={"skills": []})
+        shown["reasons"] = [MANUAL_REASON if r.startswith(MANUAL_REASON) else r for r in view.reasons]
+        shown["history"] = [
+            h.model_copy(update={"note": None}) if h.actor.startswith(AUDITORS_WORDS) else h for h in view.history
+        ]
+    return PartnerReferralView(**shown)
 
 
 def _entry(event: ReferralEvent) -> HistoryEntry:

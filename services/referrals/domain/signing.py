@@ -8,8 +8,10 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from services.referrals.domain.errors import InvalidFields
 from shared.age import age_on
 from shared.events import BeneficiaryProfile
+from shared.human_text import readable, schema_pattern
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,8 @@ class SigningDateRules:
 class ContactDetails(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100, json_schema_extra=schema_pattern())
+    family_name: str = Field(min_length=1, max_length=100, json_schema_extra=schema_pattern())
     email: EmailStr | None = Field(None, max_length=254)
     phone: str | None = Field(None, pattern=r"^\+?[0-9 ().-]{6,20}$", max_length=21)
 
@@ -59,6 +61,30 @@ class CirSigningCreate(BeneficiaryProfile):
                 (("birth_date",), f"plus de {rules.max_age} ans à la signature / over {rules.max_age} at signing")
             )
         return problems
+
+    def readable(self) -> CirSigningCreate:
+        """This signing with its names and skills in NFC, trimmed; InvalidFields naming each one holding a
+        control, bidi or invisible character, or blank (a person must stay findable by what was typed).
+        Judged at the door, by the use cases: records already on the log are read as they were written."""
+        problems: list[tuple[tuple[str, ...], str]] = []
+
+        def kept(where: tuple[str, ...], value: str) -> str:
+            try:
+                return readable(value)
+            except ValueError as exc:
+                problems.append((where, str(exc)))
+                return value
+
+        contact = self.contact
+        if contact is not None:
+            contact = contact.model_copy(update={
+                "given_name": kept(("contact", "given_name"), contact.given_name),
+                "family_name": kept(("contact", "family_name"), contact.family_name),
+            })  # fmt: skip
+        skills = [kept(("skills", str(n)), skill) for n, skill in enumerate(self.skills)]
+        if problems:
+            raise InvalidFields(problems)
+        return self.model_copy(update={"contact": contact, "skills": skills})
 
     def profile(self) -> BeneficiaryProfile:
         """The pseudonymous part that may be published."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 from services.referrals.adapters.accounts import Account, AccountRefused, Accounts
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.entrypoints.dependencies import ContextDep
+from services.referrals.service_layer.account_administration import AccountAdministration
 from shared.access import DEFAULT_KEY_VALIDITY, IssuedKey, Role
 from shared.events.profile import Department
 from shared.http_auth import AdminDep
@@ -53,6 +54,17 @@ class AccountPublic(BaseModel):
     directorate: str | None
     departments: list[str]
     email: str | None = None
+    disabled_at: datetime | None = Field(None, description="Since when the account signs nobody in")
+
+
+class NewPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: SecretStr = Field(min_length=12, max_length=200)
+
+
+def _account_public(account: Account) -> AccountPublic:
+    return AccountPublic(**{**asdict(account), "departments": list(account.departments)})
 
 
 class KeyRequest(BaseModel):
@@ -112,7 +124,46 @@ async def create_account(body: AccountCreate, admin: AdminDep, request: Request,
         raise InvalidFields([((exc.field,), str(exc))]) from exc
     if not created:
         raise HTTPException(status.HTTP_409_CONFLICT, f"login {body.login} is already taken")
-    return AccountPublic(**{**asdict(account), "departments": list(account.departments)})
+    return _account_public(account)
+
+
+def _administration(request: Request) -> AccountAdministration:
+    administration: AccountAdministration = request.app.state.account_administration
+    return administration
+
+
+def _no_account(login: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"aucun compte {login} / no account {login}")
+
+
+@router.post("/accounts/{login}/disable", response_model=AccountPublic, responses=errors(404))
+async def disable_account(login: str, admin: AdminDep, request: Request) -> AccountPublic:
+    """Disable a person's account: its sessions end at once and it signs nobody in (audited)."""
+    account = await _administration(request).disable(login, admin.actor)
+    if account is None:
+        raise _no_account(login)
+    return _account_public(account)
+
+
+@router.post("/accounts/{login}/enable", response_model=AccountPublic, responses=errors(404))
+async def enable_account(login: str, admin: AdminDep, request: Request) -> AccountPublic:
+    """Enable a disabled account again (audited)."""
+    account = await _administration(request).enable(login, admin.actor)
+    if account is None:
+        raise _no_account(login)
+    return _account_public(account)
+
+
+@router.put("/accounts/{login}/password", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 404))
+async def change_password(login: str, body: NewPassword, admin: AdminDep, request: Request) -> Response:
+    """Give an account a new password: every session opened with the old one ends (audited)."""
+    try:
+        account = await _administration(request).change_password(login, body.password.get_secret_value(), admin.actor)
+    except AccountRefused as exc:
+        raise InvalidFields([((exc.field,), str(exc))]) from exc
+    if account is None:
+        raise _no_account(login)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

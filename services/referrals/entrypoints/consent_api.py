@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
+from services.referrals.entrypoints.territory import no_signing
 from services.referrals.service_layer.commands import ChangeConsent, ErasePersonalData, ExportPersonalData
 from services.referrals.service_layer.consent import ConsentVersion, readable
 from services.referrals.service_layer.erasure import refuse_if_erased
@@ -19,6 +20,7 @@ from shared.access import Principal
 from shared.events import AuditRecord, ConsentChannel
 from shared.http_auth import AuditorDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.human_text import FreeText, OneLineText
 
 router = APIRouter(prefix="/v1", tags=["consent"], responses=errors(*KEYED, *UNAVAILABLE))
 
@@ -30,11 +32,11 @@ class ConsentChange(BaseModel):
         description="The partner that accepts the person may read their contact details"
     )
     candidate_pools: bool = Field(description="The person may be shown, minimised, in other partners' pools")
-    pool_programmes: list[str] | None = Field(
+    pool_programmes: list[Annotated[OneLineText, Field(max_length=80)]] | None = Field(
         None, max_length=50, description="Only these programmes' pools; null for all (with candidate_pools)"
     )
     channel: ConsentChannel = Field(description="How the person told us")
-    note: str | None = Field(None, max_length=300)
+    note: FreeText | None = Field(None, max_length=300)
 
 
 class Consent(BaseModel):
@@ -55,13 +57,13 @@ def _erasure(record: AuditRecord) -> Erasure:
 
 
 async def _covered(beneficiary_id: str, auditor: Principal, context: ReferralsContext) -> None:
-    refuse_if_erased(await context.store.erasure_of(beneficiary_id))
+    """The person is on the auditor's territory (410 if erased there); elsewhere, as if they never signed."""
+    erasure = await context.store.erasure_of(beneficiary_id)
+    if erasure is not None and auditor.covers_file(erasure.department):
+        refuse_if_erased(erasure)
     signing = await context.store.get_signing(beneficiary_id)
     if signing is None or not auditor.covers(signing.department):
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"aucun CIR enregistré pour {beneficiary_id} / no CIR signing recorded for {beneficiary_id}",
-        )
+        raise HTTPException(status.HTTP_404_NOT_FOUND, no_signing(beneficiary_id))
 
 
 async def _consent(beneficiary_id: str, context: ReferralsContext) -> Consent:
@@ -119,4 +121,6 @@ async def erase(
     if done is None:
         await _covered(beneficiary_id, auditor, context)
         done = await context.bus.handle(ErasePersonalData(beneficiary_id, auditor.actor, context.clock(), channel))
+    elif not auditor.covers_file(done.department):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, no_signing(beneficiary_id))
     return _erasure(done)

@@ -118,4 +118,10 @@ async def review_flags(
     opening = await context.store.get_opening(opening_id)
     if opening is None or (caller.role is Role.PARTNER and caller.partner_id != opening.partner_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"opening {opening_id} does not exist")
-    return await context.flags.of_opening(opening_id)
+    flags = await context.flags.of_opening(opening_id)
+    if caller.role is Role.AUDITOR and caller.departments is not None:  # only their own territory's people
+        views = [await context.views.get(str(flag["referral_id"])) for flag in flags]
+        flags = [
+            f for f, v in zip(flags, views, strict=True) if v is not None and caller.covers(v.candidate.department)
+        ]
+    return flags

@@ -15,6 +15,7 @@ from services.referrals.service_layer.disclosure import DisclosureRefused, share
 from shared.access import Role
 from shared.http_auth import AuditorDep, AuditorOrPartnerDep, PartnerDep
 from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.human_text import FreeText
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 
 router = APIRouter(prefix="/v1", tags=["referrals"], responses=errors(*KEYED, *UNAVAILABLE))
@@ -24,14 +25,14 @@ ANSWER_ERRORS = errors(400, 404, 409)  # malformed body; no such referral (or an
 class Note(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(None, max_length=500)
+    note: FreeText | None = Field(None, max_length=500)
 
 
 class Decline(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: DeclineReason
-    note: str | None = Field(None, max_length=500)
+    note: FreeText | None = Field(None, max_length=500)
 
     @model_validator(mode="after")
     def _other_needs_words(self) -> Self:
@@ -43,7 +44,7 @@ class Decline(BaseModel):
 class Enrolment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(None, max_length=500)
+    note: FreeText | None = Field(None, max_length=500)
     started_early: bool = Field(
         False, description="The cohort started before its announced date: enrolling earlier needs this and a note"
     )
@@ -65,7 +66,7 @@ class Withdrawal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     by: Literal["newcomer", "auditor"]
-    note: str | None = Field(None, max_length=500)
+    note: FreeText | None = Field(None, max_length=500)
 
 
 class ManualReferral(BaseModel):
@@ -73,7 +74,7 @@ class ManualReferral(BaseModel):
 
     beneficiary_id: str
     opening_id: str
-    note: str = Field(min_length=3, max_length=500, description="Why the auditor overrides the matcher")
+    note: FreeText = Field(min_length=3, max_length=500, description="Why the auditor overrides the matcher")
 
 
 class FunnelLine(BaseModel):

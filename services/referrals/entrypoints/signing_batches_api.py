@@ -21,6 +21,7 @@ from services.referrals.domain.errors import Conflict, InvalidFields
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.entrypoints.signings_api import OUTSIDE_TERRITORY
+from services.referrals.entrypoints.territory import conflict_detail
 from services.referrals.service_layer.commands import RecordSigning
 from shared.access import Principal
 from shared.http_auth import AuditorDep
@@ -59,9 +60,10 @@ class Line(BaseModel):
 
 
 def _parse(number: int, text: str) -> Line | LineResult:
+    """One line, judged alone: whatever it holds, it is its own result, never a failure of the batch."""
     try:
         raw = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         problem = {"loc": ["body", number], "msg": "ligne JSON invalide / not a JSON line", "type": "json_invalid"}
         return LineResult(line=number, status=LineStatus.INVALID, errors=[problem])
     try:
@@ -90,7 +92,7 @@ async def _record(line: Line, auditor: Principal, context: ReferralsContext) -> 
         ]
         return LineResult(**answer, status=LineStatus.INVALID, errors=found)
     except Conflict as exc:
-        return LineResult(**answer, status=LineStatus.CONFLICT, detail=str(exc))
+        return LineResult(**answer, status=LineStatus.CONFLICT, detail=conflict_detail(auditor, exc))
     return LineResult(**answer, status=LineStatus.ACCEPTED if created else LineStatus.DUPLICATE)
 
 
@@ -129,7 +131,10 @@ async def post_signing_batch(request: Request, auditor: AuditorDep, context: Con
         text = body.decode()
     except UnicodeDecodeError:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "le corps n'est pas en UTF-8 / body is not UTF-8") from None
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    # Lines end at \n only (and a \r before it): str.splitlines() also cuts at U+2028, U+2029, \x1c…, which
+    # JSON allows inside a string, and would judge half a signing as a line.
+    lines = (line.removesuffix("\r") for line in text.split("\n"))
+    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     limit: int = request.app.state.max_batch_lines
     if len(numbered) > limit:
         raise HTTPException(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel
 
-from services.referrals.domain.errors import InvalidFields
+from services.referrals.domain.errors import Conflict, InvalidFields
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep
+from services.referrals.entrypoints.territory import conflict_detail
 from services.referrals.service_layer.commands import AmendProfile, RecordSigning
 from shared.events import MatchingProposal
 from shared.http_auth import AuditorDep
@@ -42,7 +43,10 @@ async def post_cir_signing(
     """Record a CIR signing and the newcomer's profile; matching answers asynchronously."""
     if not auditor.covers(signing.department):
         raise HTTPException(status.HTTP_403_FORBIDDEN, OUTSIDE_TERRITORY)
-    created = await context.bus.handle(RecordSigning(signing, auditor.actor, context.clock()))
+    try:
+        created = await context.bus.handle(RecordSigning(signing, auditor.actor, context.clock()))
+    except Conflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, conflict_detail(auditor, exc)) from exc
     url = f"/v1/beneficiaries/{signing.beneficiary_id}/referrals"
     response.headers["Location"] = url
     return SigningAccepted(beneficiary_id=signing.beneficiary_id, created=created, referrals_url=url)

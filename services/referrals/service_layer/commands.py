@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.referrals.domain.errors import Conflict
+from services.referrals.domain.errors import Conflict, InvalidFields
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate, ContactDetails, SigningDateRules
 from services.referrals.service_layer import subscriptions
@@ -36,6 +36,7 @@ from shared.events import (
     PoolFilters,
     ProgrammeOpening,
 )
+from shared.human_text import readable
 from shared.message_bus import Command, CommandBus
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 from shared.webhook_targets import WebhookTargetPolicy
@@ -175,6 +176,16 @@ class CloseDecisionWindows(Command[list[DecisionWindowClosed]]):
     moment: datetime
 
 
+def _note(value: str | None) -> str | None:
+    """A note people wrote, as it may be kept (NFC, readable); a 422 on `note` otherwise, whatever the door."""
+    if value is None:
+        return None
+    try:
+        return readable(value, multiline=True)
+    except ValueError as exc:
+        raise InvalidFields([(("note",), str(exc))]) from exc
+
+
 def referrals_commands(
     store: Records,
     publishers: Publishers,
@@ -191,7 +202,7 @@ def referrals_commands(
 
     async def amend(c: AmendProfile) -> int:
         return await amend_profile(
-            c.signing, store, publishers, keyring, c.at.date(), signing_dates, c.by, c.at, c.note
+            c.signing, store, publishers, keyring, c.at.date(), signing_dates, c.by, c.at, _note(c.note)
         )
 
     async def create(c: CreateOpening) -> bool:
@@ -202,7 +213,7 @@ def referrals_commands(
 
     async def change(c: ChangeStatus) -> ReferralView:
         return await lifecycle.change_status(
-            c.referral_id, c.wanted, c.actor, decline_reason=c.decline_reason, note=c.note,
+            c.referral_id, c.wanted, c.actor, decline_reason=c.decline_reason, note=_note(c.note),
             started_early=c.started_early,
         )  # fmt: skip
 
@@ -210,7 +221,7 @@ def referrals_commands(
         return await lifecycle.record_outcome(c.referral_id, c.outcome, c.actor)
 
     async def by_hand(c: ReferByHand) -> ReferralView:
-        return await lifecycle.refer_by_hand(c.beneficiary_id, c.opening_id, c.note, c.actor)
+        return await lifecycle.refer_by_hand(c.beneficiary_id, c.opening_id, str(_note(c.note)), c.actor)
 
     async def subscribe(c: Subscribe) -> tuple[PartnerSubscription, str | None]:
         return await subscriptions.subscribe(
@@ -228,7 +239,7 @@ def referrals_commands(
     async def consent(c: ChangeConsent) -> ConsentRecorded:
         return await change_consent(
             c.beneficiary_id, c.contact_with_accepting_partner, c.candidate_pools, c.pool_programmes, c.channel,
-            c.by, c.at, c.note, store, publishers, keyring,
+            c.by, c.at, _note(c.note), store, publishers, keyring,
         )  # fmt: skip
 
     async def export(c: ExportPersonalData) -> PersonalData:

@@ -14,7 +14,7 @@ from services.referrals.service_layer.handlers import Clock, Publishers, refer_f
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.ports import Records, Views
 from shared.events import DecisionWindowClosed, MatchingProposal, WindowMember
-from shared.events.window import MAX_WINDOW_MEMBERS
+from shared.events.window import MAX_WINDOW_PART
 from shared.vocabulary import ReferralStatus
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 async def close_due_windows(lifecycle: Lifecycle, now: datetime) -> list[DecisionWindowClosed]:
     """Every proposed referral whose window has closed by `now` goes to matching, in parts of at most
-    MAX_WINDOW_MEMBERS; returns the windows published."""
+    MAX_WINDOW_PART; returns the windows published."""
     views: list[ReferralView] = []
     for referral_id in await lifecycle.views.due_to_send(now):
         view = await lifecycle.views.get(referral_id)
@@ -32,8 +32,8 @@ async def close_due_windows(lifecycle: Lifecycle, now: datetime) -> list[Decisio
         return []
     window_id = lifecycle.windows.window_id(max(v.send_by for v in views if v.send_by is not None))
     published = []
-    for start in range(0, len(views), MAX_WINDOW_MEMBERS):
-        part = views[start : start + MAX_WINDOW_MEMBERS]
+    for start in range(0, len(views), MAX_WINDOW_PART):
+        part = views[start : start + MAX_WINDOW_PART]
         members = [WindowMember(referral_id=v.referral_id, beneficiary_id=v.beneficiary_id, opening_id=v.opening_id)
                    for v in part]  # fmt: skip
         window = DecisionWindowClosed(window_id=window_id, closed_at=now, members=members)

@@ -72,8 +72,9 @@ async def erase_personal_data(
         await publishers.keys.tombstone(key_record_key(beneficiary_id, key.key_id))
     await publishers.signings.tombstone(beneficiary_id)
     erasure = AuditRecord(
-        actor=by, action=PERSONAL_DATA_ERASED, subject=beneficiary_id, fields=list(ERASED_FIELDS), at=at
-    )
+        actor=by, action=PERSONAL_DATA_ERASED, subject=beneficiary_id, fields=list(ERASED_FIELDS), at=at,
+        department=signing.department if signing is not None else None,
+    )  # fmt: skip
     await publishers.audit.publish(erasure, key=beneficiary_id)  # projected: referrals forgets them
     log.info("personal data erased", extra={"beneficiary_id": beneficiary_id, "by": by})
     return erasure

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from services.referrals.domain.decision_window import DecisionWindows
-from services.referrals.domain.errors import Conflict, InvalidFields, NotFound
+from services.referrals.domain.errors import Conflict, FileNumberTaken, InvalidFields, NotFound
 from services.referrals.domain.records import MAX_VERSIONS_KEPT, ProfileVersion, SigningRecorded
 from services.referrals.domain.referral import candidate_summary, referral_event_id, referral_id_for
 from services.referrals.domain.referral_view import ReferralView
@@ -21,6 +21,7 @@ from services.referrals.service_layer.ports import Records, Views
 from services.referrals.service_layer.projections import profile_marker
 from shared.consuming import PoisonMessage
 from shared.events import ConsentChannel, MatchingProposal, ProgrammeOpening, ReferralEvent
+from shared.human_text import readable
 from shared.projections import Publisher
 from shared.vocabulary import ReferralStatus
 
@@ -54,6 +55,7 @@ async def record_signing(
     at: datetime | None = None,
 ) -> bool:
     """Store the signing and publish its pseudonymous profile; False if the same signing was already there."""
+    signing = signing.readable()
     problems = signing.implausible_dates(today, rules)
     if problems:
         raise InvalidFields(problems)
@@ -68,16 +70,18 @@ async def record_signing(
         store.was_published(marker),
     )
     if erased is not None:
-        raise Conflict(
+        raise FileNumberTaken(
             f"les données de {person} ont été effacées le {erased.at:%d/%m/%Y} : enregistrez"
             f" le CIR sous un autre identifiant / the data of {person} was erased; record the"
-            " signing under another id"
+            " signing under another id",
+            erased.department,
         )
     if existing is not None and existing != signing:
-        raise Conflict(
+        raise FileNumberTaken(
             f"le CIR de {person} est déjà enregistré ; modifiez le profil"
             f" (PUT /v1/beneficiaries/{person}/profile) / beneficiary {person}"
-            " already has a different CIR signing recorded: amend its profile instead"
+            " already has a different CIR signing recorded: amend its profile instead",
+            existing.department,
         )
     moment = at or datetime.combine(today, datetime.min.time())
     history = [ProfileVersion(version=1, at=moment, by=by)]
@@ -115,6 +119,7 @@ async def amend_profile(
     """Record a new version of a newcomer's profile (a French level certified, a move, an RSA application)
     and publish it, so that matching answers it at once. Returns the version now current; posting the same
     facts again changes nothing and re-publishes only what had not been published."""
+    amended = amended.readable()
     existing = await store.get_signing(amended.beneficiary_id)
     if existing is None:
         raise NotFound(f"aucun CIR enregistré pour {amended.beneficiary_id} / no CIR signing for it")
@@ -152,8 +157,27 @@ async def amend_profile(
     return version
 
 
+def readable_opening(opening: ProgrammeOpening) -> ProgrammeOpening:
+    """The opening's words (programme, title, partner's name) in NFC; 422 on each one unreadable."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+
+    def kept(where: tuple[str, ...], value: str) -> str:
+        try:
+            return readable(value) if value else value
+        except ValueError as exc:
+            problems.append((where, str(exc)))
+            return value
+
+    words: dict[str, object] = {f: kept((f,), getattr(opening, f)) for f in ("programme", "title", "partner_name")}
+    words["target_skills"] = [kept(("target_skills", str(n)), s) for n, s in enumerate(opening.target_skills)]
+    if problems:
+        raise InvalidFields(problems)
+    return opening.model_copy(update=words)
+
+
 async def create_opening(opening: ProgrammeOpening, store: Records, publishers: Publishers) -> bool:
     """Create an opening; repeating an identical create re-publishes it and returns False."""
+    opening = readable_opening(opening)
     existing = await store.get_opening(opening.opening_id)
     if existing is not None and existing != opening:
         raise Conflict(f"opening {opening.opening_id} exists with other values; use PUT to update it")
@@ -162,6 +186,7 @@ async def create_opening(opening: ProgrammeOpening, store: Records, publishers: 
 
 
 async def update_opening(opening: ProgrammeOpening, store: Records, publishers: Publishers) -> None:
+    opening = readable_opening(opening)
     existing = await store.get_opening(opening.opening_id)
     if existing is None:
         raise NotFound(f"opening {opening.opening_id} does not exist")

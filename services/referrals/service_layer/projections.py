@@ -99,7 +99,11 @@ class ReferralsProjections:
 
     async def keep_audit(self, record: AuditRecord, context: Context) -> None:
         """What was disclosed of whom, and who exported a person's data: part of what a person may see.
-        An erasure forgets the person: their records, their key; and keeps only that it happened."""
+        An erasure forgets the person: their records, their key; and keeps only that it happened. Records
+        about accounts and clients (sign-ins, locks, `account:<login>`: no beneficiary id has a colon) stay
+        on the topic, for operators, and take no room here."""
+        if ":" in record.subject:
+            return
         if record.action == PERSONAL_DATA_ERASED:
             await self.store.forget_person(record)
             await self.keyring.keys.forget(record.subject)
