@@ -14,22 +14,16 @@ False)` would fit it, so a candidate costs its folds plus one final fit."""
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from threadpoolctl import threadpool_limits
 
 from services.matching.domain import model_basis
+from services.matching.domain.logistic_fit import calibrate, fit_logistic, one_thread
 from services.matching.domain.model_columns import (
     MAX_NAME,
     PLAIN_COLUMNS,
@@ -39,7 +33,6 @@ from services.matching.domain.model_columns import (
     programme_effects,
 )
 from services.matching.domain.success_model import SuccessModel
-from shared.events.model import MAX_THRESHOLDS
 
 MIN_HISTORY = 50
 # Isotonic calibration overfits small histories: on synthetic worlds of 1,600-3,300 outcomes its
@@ -61,10 +54,6 @@ TREES = "gradient-boosted trees (yardstick)"
 # products, slopes), so that those are kept only where the outcomes support them.
 BASE_PENALTY = 1.0
 LEARNED_PENALTY = 1.0 / 0.3
-
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 class NotEnoughHistory(ValueError):
@@ -105,62 +94,6 @@ def _check(y: np.ndarray) -> None:
 
 
 @dataclass(frozen=True)
-class _Linear:
-    weights: np.ndarray
-    intercept: float
-
-    def decision(self, x: np.ndarray) -> np.ndarray:
-        return x @ self.weights + self.intercept
-
-
-def _fit_linear(x: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> _Linear:
-    """Logistic regression on standardised columns with an L2 penalty of its own per column (half
-    penalty x weight squared: the base columns lightly, what is learned beyond them more), returned on
-    the columns' own scale. scikit-learn's LogisticRegression takes one penalty for every column."""
-    x = x.astype(np.float64)
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = (x - mean) / scale
-    sign = 2.0 * y - 1.0
-
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w = theta[:-1]
-        margin = sign * (z @ w + theta[-1])
-        slope = -sign * expit(-margin)
-        loss = float(np.logaddexp(0.0, -margin).sum() + 0.5 * penalty @ (w * w))
-        return loss, np.append(z.T @ slope + penalty * w, slope.sum())
-
-    theta = minimize(objective, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
-    weights = theta[:-1] / scale
-    return _Linear(weights, float(theta[-1] - weights @ mean))
-
-
-@dataclass(frozen=True)
-class _Calibrator:
-    method: str
-    thresholds: tuple[np.ndarray, np.ndarray] | None = None
-    ab: tuple[float, float] | None = None
-
-    def __call__(self, d: np.ndarray) -> np.ndarray:
-        if self.thresholds is not None:
-            return np.interp(d, *self.thresholds)
-        assert self.ab is not None
-        return 1.0 / (1.0 + np.exp(self.ab[0] * d + self.ab[1]))
-
-
-def _calibrate(d: np.ndarray, y: np.ndarray, method: str) -> _Calibrator:
-    if method == "isotonic":
-        fitted = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(d, y)
-        x, p = fitted.X_thresholds_, fitted.y_thresholds_
-        if len(x) > MAX_THRESHOLDS:  # the artefact's bound: the same step function, sampled
-            x = np.quantile(x, np.linspace(0, 1, MAX_THRESHOLDS))
-            p = fitted.predict(x)
-        return _Calibrator(method, thresholds=(x, p))
-    platt = LogisticRegression(C=1e6, max_iter=1000).fit(d.reshape(-1, 1), y)  # Platt scaling
-    return _Calibrator(method, ab=(-float(platt.coef_[0, 0]), -float(platt.intercept_[0])))
-
-
-@dataclass(frozen=True)
 class _Candidate:
     name: str
     columns: tuple[Column, ...]
@@ -181,14 +114,14 @@ def _out_of_fold(candidate: _Candidate, y: np.ndarray, folds: list[tuple[np.ndar
     step function ties every pair of a step, which an assignment then cannot tell apart."""
     decisions = np.zeros(len(y))
     for train, test in folds:
-        decisions[test] = _fit_linear(candidate.x[train], y[train], candidate.penalty).decision(
+        decisions[test] = fit_logistic(candidate.x[train], y[train], candidate.penalty).decision(
             candidate.x[test].astype(np.float64)
         )
     best: _OutOfFold | None = None
     for method in ("sigmoid", "isotonic") if len(y) >= ISOTONIC_FROM else ("sigmoid",):
         probabilities = np.zeros(len(y))
         for train, test in folds:
-            probabilities[test] = _calibrate(decisions[train], y[train], method)(decisions[test])
+            probabilities[test] = calibrate(decisions[train], y[train], method)(decisions[test])
         if best is None or _log_loss(y, probabilities) < _log_loss(y, best.probabilities):
             best = _OutOfFold(decisions, probabilities, method)
     assert best is not None
@@ -196,9 +129,9 @@ def _out_of_fold(candidate: _Candidate, y: np.ndarray, folds: list[tuple[np.ndar
 
 
 def _final(candidate: _Candidate, y: np.ndarray, out_of_fold: _OutOfFold) -> SuccessModel:
-    linear = _fit_linear(candidate.x, y, candidate.penalty)
+    linear = fit_logistic(candidate.x, y, candidate.penalty)
     method = out_of_fold.method
-    calibrator = _calibrate(out_of_fold.decisions, y, method)
+    calibrator = calibrate(out_of_fold.decisions, y, method)
     thresholds = calibrator.thresholds
     return SuccessModel(
         weights=linear.weights,
@@ -233,19 +166,7 @@ def _design(columns: tuple[Column, ...], signals: np.ndarray, programmes: Sequen
     return plan.design(signals, plan.programme_index(programmes))
 
 
-# The fits multiply tall, narrow matrices (10,000 x 120) and grow small trees: BLAS and OpenMP threads cost
-# more than they bring, and on a busy two-core machine far more (a choice on 10,752 outcomes took 50 s of
-# wall time with the libraries' threads, 1.3 s with one each).
-def _one_thread(train: Callable[P, T]) -> Callable[P, T]:
-    @functools.wraps(train)
-    def limited(*args: P.args, **kwargs: P.kwargs) -> T:
-        with threadpool_limits(limits=1):
-            return train(*args, **kwargs)
-
-    return limited
-
-
-@_one_thread
+@one_thread
 def train_success_model(
     signals: np.ndarray, y: np.ndarray, programmes: Sequence[str] = (), columns: tuple[Column, ...] = PLAIN_COLUMNS,
     seed: int = 0, name: str = PLAIN,
@@ -275,7 +196,7 @@ def _groups(programmes: Sequence[str], effects: Sequence[str]) -> dict[str, tupl
     }
 
 
-@_one_thread
+@one_thread
 def choose_success_model(
     signals: np.ndarray, y: np.ndarray, programmes: Sequence[str], seed: int = 0, groups: bool = True
 ) -> tuple[SuccessModel, ModelChoice | None]:
