@@ -32,9 +32,10 @@ REFUSED_RANGES = (
 )  # all in the Basic Multilingual Plane, written as \uXXXX: a pattern Python and JavaScript both read
 MULTILINE = "\t\n\r"
 UNREADABLE = (
-    "caractère de contrôle, de direction ou invisible refusé / control, bidirectional or invisible character refused"
+    "Caractère invisible, de contrôle ou de direction refusé : retapez ce texte au clavier plutôt que de le coller."
+    " / Control, bidirectional or invisible character refused: type the text rather than pasting it."
 )
-BLANK = "ne peut pas être vide ou fait d'espaces / must not be empty or only spaces"
+BLANK = "Ne peut pas être vide ni fait d'espaces. / Must not be empty or only spaces."
 
 
 def _pattern(multiline: bool) -> str:
@@ -89,9 +90,12 @@ FreeText = Annotated[str, AfterValidator(_lines), Field(json_schema_extra=schema
 
 
 def fold(text: str) -> str:
-    """For searching: no accents, no case, apostrophes and hyphens as spaces, one space between words."""
+    """For searching: no accents, no case, apostrophes and hyphens as spaces, one space between words;
+    invisible and control characters (a zero-width space pasted with a name) are dropped."""
     decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    bare = "".join(
+        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) not in ("Cc", "Cf")
+    ).casefold()
     for separator in "-'\u2019\u2018`\u00b4.,":  # hyphen, apostrophes typed or typographic, dots, commas
         bare = bare.replace(separator, " ")
     return " ".join(bare.split())

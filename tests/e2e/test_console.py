@@ -60,7 +60,7 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
 
         await page.get_by_label("Numéro de dossier OFII").fill(file_number)
         await page.get_by_label("Foyer", exact=True).fill(f"foyer-{file_number}")
-        await page.get_by_label("Prénom").fill("Awa")
+        await page.get_by_label("Prénom").fill("Awa\u200b")  # a zero-width space pasted with the name
         await page.get_by_label("Nom", exact=True).fill("Koné")
         await page.get_by_label("Date de naissance").fill("2006-03-01")
         await expect(page.get_by_label("Département de résidence")).to_have_value("14")  # the only one of the territory
@@ -75,6 +75,12 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
         suggestion = page.locator("#metiers-1 option").first
         await expect(suggestion).to_have_attribute("value", re.compile(r"^H29\d\d — Soudeur"))
         await occupation.fill(str(await suggestion.get_attribute("value")))
+        await page.get_by_label(re.compile("La personne accepte")).check()
+        await page.get_by_role("button", name="Enregistrer et chercher les programmes").click()
+        # The summary names the field; the form keeps what was typed; nothing is stored.
+        await expect(page.locator("#resume-erreurs")).to_contain_text("Prénom — Caractère invisible")
+        await expect(page.get_by_label("Nom", exact=True)).to_have_value("Koné")
+        await page.get_by_label("Prénom").fill("Awa")
         await page.get_by_label(re.compile("La personne accepte")).check()
         await screenshot(page, "auditeur-signature")
         await page.get_by_role("button", name="Enregistrer et chercher les programmes").click()
@@ -115,6 +121,9 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
         await page.get_by_role("button", name="Rechercher").click()
         await expect(page.get_by_role("link", name="Awa Koné")).to_be_visible()
         assert "Kon" not in page.url  # the search went in the body, not the URL
+        await page.get_by_role("link", name="Awa Koné").click()
+        await page.go_back()  # the results are a page of their own: Back shows them, no resubmission
+        await expect(page.get_by_role("link", name="Awa Koné")).to_be_visible()
 
 
 async def test_the_partner_answers_follows_and_reports_the_outcome(seeded: ServiceStack) -> None:

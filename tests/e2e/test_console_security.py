@@ -216,8 +216,17 @@ async def test_a_search_goes_by_post_and_never_puts_a_name_in_the_url(stack: Ser
     async with _signed_in(base_url, auditor) as (client, token):
         by_url = await client.get("/console/auditeur", params={"q": "zzz-personne"})
         assert body["beneficiary_id"] in by_url.text  # a query in the URL filters nothing
-        found = await client.post("/console/auditeur/recherche", data={"csrf_token": token, "q": "Traoré"})
-        assert found.status_code == 200 and body["beneficiary_id"] in found.text
-        assert str(found.url).endswith("/console/auditeur/recherche")
+        searched = await client.post("/console/auditeur/recherche", data={"csrf_token": token, "q": "Traoré"})
+        assert searched.status_code == 303 and searched.headers["location"] == "/console/auditeur/recherche"
+        for _ in range(2):  # the results are a page of their own: Back and a reload show them again
+            found = await client.get("/console/auditeur/recherche")
+            assert found.status_code == 200 and body["beneficiary_id"] in found.text
+        pasted = await client.post(  # a zero-width space pasted with the name is no obstacle
+            "/console/auditeur/recherche", data={"csrf_token": token, "q": "traore\u200b MARIAM"}
+        )
+        assert body["beneficiary_id"] in (await client.get(pasted.headers["location"])).text
         forged = await client.post("/console/auditeur/recherche", data={"q": "Traoré"})
         assert forged.status_code == 403
+    async with httpx.AsyncClient(base_url=base_url, timeout=15) as stranger:  # the session is gone: say so
+        lost = await stranger.post("/console/auditeur/recherche", data={"q": "Traoré"}, follow_redirects=True)
+        assert "Votre session a pris fin avant votre envoi" in lost.text and "Traoré" not in lost.text

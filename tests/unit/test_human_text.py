@@ -36,7 +36,7 @@ def test_an_unreadable_name_is_refused_naming_the_field_and_not_the_value(value:
         signing.readable()
     [(where, message)] = refused.value.problems
     assert where == ("contact", "given_name") and message == UNREADABLE
-    assert "Ami" not in message and message.startswith("caractère")  # French first, then English
+    assert "Ami" not in message and message.startswith("Caractère")  # French first, then English
 
 
 @pytest.mark.parametrize("value", ["", "   ", "\u00a0\u2003"], ids=["empty", "spaces", "other spaces"])

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from services.referrals.console.forms import FormResult, form_values, french_part, parse_signing
 from services.referrals.console.name_search import matches
 from services.referrals.console.occupations import OccupationReferential
-from services.referrals.console.sessions import AuditorPerson, check_csrf, flash, take_flash
+from services.referrals.console.sessions import SEARCH, AuditorPerson, check_csrf, flash, take_flash
 from services.referrals.console.web import page
 from services.referrals.domain.errors import Conflict, FileNumberTaken, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
@@ -142,11 +142,19 @@ async def home(request: Request, auditor: AuditorPerson, context: ContextDep) ->
     return await _territory_page(request, auditor, context, "")
 
 
-@router.post("/recherche", response_class=HTMLResponse)
-async def search(request: Request, auditor: AuditorPerson, context: ContextDep, q: str = Form("")) -> HTMLResponse:
-    """Find a newcomer by name or OFII file number; the query travels in the body, never in the URL."""
+@router.post("/recherche")
+async def search(request: Request, auditor: AuditorPerson, q: str = Form("")) -> RedirectResponse:
+    """Find a newcomer by name or OFII file number: the query travels in the body and is kept in the
+    session, never in a URL; the results are a page of their own, so Back and a reload show them again."""
     await check_csrf(request)
-    return await _territory_page(request, auditor, context, q[:100])
+    request.session[SEARCH] = q[:100]
+    return RedirectResponse("/console/auditeur/recherche", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/recherche", response_class=HTMLResponse)
+async def search_results(request: Request, auditor: AuditorPerson, context: ContextDep) -> HTMLResponse:
+    """The last search of this session (none yet: every newcomer of the territory)."""
+    return await _territory_page(request, auditor, context, str(request.session.get(SEARCH, "")))
 
 
 @router.get("/metiers")

@@ -143,6 +143,30 @@ def french_message(error: Any) -> str:
     return _FRENCH_BY_TYPE.get(str(error["type"]), "Valeur invalide.")
 
 
+# The signing form's fields as its labels say them, for the summary of errors above the form (each entry
+# names its field: "Prénom — Caractère invisible … refusé").
+FIELD_LABELS = {
+    "beneficiary_id": "Numéro de dossier OFII",
+    "household_id": "Foyer",
+    "given_name": "Prénom",
+    "family_name": "Nom",
+    "email": "E-mail",
+    "phone": "Téléphone",
+    "birth_date": "Date de naissance",
+    "cir_signed_on": "Date de signature du CIR",
+    "department": "Département de résidence",
+    "french_level": "Niveau de français (CECRL)",
+    "housing": "Hébergement",
+    "protection_status": "Statut",
+    "mobility": "Mobilité géographique",
+    "rsa_applicant": "Demande de RSA",
+    "rsa_applied_on": "Date de la demande de RSA",
+    "diploma_level": "Niveau du diplôme le plus élevé (cadre européen)",
+    "skills": "Compétences (séparées par des virgules)",
+    **{field: f"Métier {n}" for n, field in enumerate(OCCUPATION_FIELDS, start=1)},
+}
+
+
 def french_part(message: str) -> str:
     """Our domain messages read 'français / English': the console shows the French."""
     return message.split(" / ", 1)[0]

@@ -1,8 +1,8 @@
 """Who is at the keyboard: people sign in with their own account; the session is kept on the server
-(`adapters/console_sessions.py`, the cookie holds only its random id) with a CSRF token, the language and
-the next page's message, nothing else. Every form carries the token; a POST without the session's token
-is refused with 403. A session is honoured only while its account exists, is not disabled, and has not
-had its password changed since the session was opened."""
+(`adapters/console_sessions.py`, the cookie holds only its random id) with a CSRF token, the language,
+the next page's message and the auditor's last search, nothing else. Every form carries the token; a
+POST without the session's token is refused with 403. A session is honoured only while its account
+exists, is not disabled, and has not had its password changed since the session was opened."""
 
 from __future__ import annotations
 
@@ -18,13 +18,16 @@ from shared.access import Principal, Role
 
 CSRF_FIELD = "csrf_token"
 FLASH = "message"
+SEARCH = "search"  # the auditor's last search: kept here, so that a name never goes into a URL
 
 
 class SignInRequired(Exception):
-    """No (valid) session: the page sends the person to the sign-in form, then back."""
+    """No (valid) session: the page sends the person to the sign-in form, then back. `lost`: what they
+    had just sent (a form) was not recorded, and the sign-in page says so."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, lost: bool = False) -> None:
         self.next_url = next_url
+        self.lost = lost
 
 
 def csrf_token(request: Request) -> str:
@@ -91,7 +94,7 @@ async def signed_in_account(request: Request) -> Account | None:
 async def current_account(request: Request) -> Account:
     account = await signed_in_account(request)
     if account is None:
-        raise SignInRequired(str(request.url.path))
+        raise SignInRequired(str(request.url.path), lost=request.method == "POST")
     return account
 
 

@@ -19,6 +19,7 @@ from services.referrals.adapters.accounts import Accounts
 from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.password_hashing import HashingBusy
 from services.referrals.console import french, i18n
+from services.referrals.console.forms import FIELD_LABELS
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.session_cookies import ConsoleSessionCookies
 from services.referrals.console.sessions import (
@@ -57,6 +58,7 @@ templates.env.globals.update(
     DEPARTMENTS=french.DEPARTMENTS,
     CSRF_FIELD=CSRF_FIELD,
     FRENCH_LEVEL_OPTIONS=[(k.value, v) for k, v in french.FRENCH_LEVEL.items()],
+    FIELD_LABELS=FIELD_LABELS,
     HOUSING_OPTIONS=[(k.value, v) for k, v in french.HOUSING.items()],
     PROTECTION_OPTIONS=[(k.value, v) for k, v in french.PROTECTION.items()],
     MOBILITY_OPTIONS=[(k.value, v) for k, v in french.MOBILITY.items()],
@@ -90,9 +92,18 @@ def _safe_next(next_url: str | None) -> str:
 router = APIRouter(include_in_schema=False)
 
 
+SESSION_ENDED = "Votre session a pris fin : connectez-vous pour continuer."
+SENT_LOST = (
+    "Votre session a pris fin avant votre envoi : il n'a pas été enregistré. Connectez-vous, puis saisissez-le"
+    " de nouveau."
+)
+
+
 @router.get("/connexion", response_class=HTMLResponse)
-async def sign_in_form(request: Request, suivant: str | None = None) -> HTMLResponse:
-    return page(request, "sign_in.html", next_url=_safe_next(suivant), error=None, login="")
+async def sign_in_form(request: Request, suivant: str | None = None, envoi: str | None = None) -> HTMLResponse:
+    """The sign-in form; coming back from a page of the console, it says why (the session ended)."""
+    why = SENT_LOST if envoi == "perdu" else SESSION_ENDED if suivant else None
+    return page(request, "sign_in.html", next_url=_safe_next(suivant), error=None, login="", why=why)
 
 
 @router.post("/connexion", response_class=HTMLResponse)
@@ -210,7 +221,10 @@ def add_console(
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:
-        return RedirectResponse(f"/connexion?suivant={quote(exc.next_url)}", status_code=status.HTTP_303_SEE_OTHER)
+        lost = "&envoi=perdu" if exc.lost else ""  # a fixed word, never text a link could choose
+        return RedirectResponse(
+            f"/connexion?suivant={quote(exc.next_url)}{lost}", status_code=status.HTTP_303_SEE_OTHER
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def console_errors(request: Request, exc: StarletteHTTPException) -> Response:
