@@ -14,7 +14,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-# Every run takes the screenshots; `make screenshots` writes them where the README shows them (docs/).
+# Every run takes the screenshots; `make screenshots` writes them where docs/people.md shows them (docs/screenshots/).
 SCREENSHOTS = Path(os.environ.get("PASSERELLE_SCREENSHOTS", ROOT / ".passerelle" / "screenshots"))
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",

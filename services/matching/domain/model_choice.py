@@ -36,7 +36,7 @@ from services.matching.domain.success_model import SuccessModel
 
 MIN_HISTORY = 50
 # Isotonic calibration overfits small histories: on synthetic worlds of 1,600-3,300 outcomes its
-# cross-validated log loss was 0.61-0.64 against 0.59-0.61 with sigmoid calibration (measured, README).
+# cross-validated log loss was 0.61-0.64 against 0.59-0.61 with sigmoid calibration (measured, docs/matching.md).
 ISOTONIC_FROM = 5000
 MIN_PER_PROGRAMME = 30  # outcomes a programme needs before it gets an effect of its own
 MIN_PER_SLOPE = 150  # ... and before it gets slopes of its own
