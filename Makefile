@@ -10,7 +10,7 @@ help:
 	@echo "make demo   start the embedded stack, run the demo scenario, stop"
 	@echo "make test   run the whole test suite (unit, integration, e2e)"
 	@echo "make up     run the stack in the foreground; Ctrl-C stops it"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   ruff, mypy and the import rules (import-linter, pyproject.toml)"
 	@echo "make bench  matching engine benchmarks (latency, batch scale, quality)"
 	@echo "make evaluate  hold-out back-test on a synthetic history: figures, docs/evaluation/ report and plots"
 	@echo "make bench-e2e  end-to-end load on the embedded stack: saturation (1000/s) and 200/s latency"
@@ -75,6 +75,7 @@ test-e2e: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services passerelle
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -18,7 +18,7 @@ from passerelle.partner_feed import read_partner_entries_sync
 from passerelle.stack import ServiceStack
 from services.matching.domain.eligibility import decide
 from services.referrals.config import DEVELOPMENT_ADMIN_TOKEN
-from services.referrals.console.french import OUTCOME, STATUS
+from services.referrals.wording.french import OUTCOME, STATUS
 from shared.events import BeneficiaryProfile
 from shared.topics import partner_candidates_topic
 from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus

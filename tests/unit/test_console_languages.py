@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.referrals.console import french, i18n
+from services.referrals.wording import french, i18n
 
-TEMPLATES = Path(french.__file__).parent / "templates"
+TEMPLATES = Path(french.__file__).parents[1] / "console" / "templates"
 LABELS = (french.FRENCH_LEVEL, french.HOUSING, french.PROTECTION, french.MOBILITY, french.STATUS,
           french.DECLINE_REASON, french.OUTCOME, french.DIPLOMA, french.CONSENT_CHANNEL,
           french.AUDIT_ACTION)  # fmt: skip

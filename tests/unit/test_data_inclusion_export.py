@@ -14,8 +14,8 @@ from data_inclusion.schema.v1 import Public, Service, Structure, Thematique
 from pydantic import BaseModel, ValidationError
 
 from passerelle.catalogue import load_catalogue
-from services.referrals.console.french import DEPARTMENTS
 from services.referrals.domain.data_inclusion import di_page, di_service, di_structures
+from services.referrals.wording.french import DEPARTMENTS
 from shared.events import Eligibility
 from shared.events.opening import SiteAddress
 from tests.factories import epide_opening

@@ -84,7 +84,7 @@ class TimelineLine:
 def _timeline(
     history: list[ProfileVersion], referrals: list[ReferralView], proposal: MatchingProposal | None
 ) -> list[TimelineLine]:
-    from services.referrals.console import french
+    from services.referrals.wording import french
 
     lines = [
         TimelineLine(

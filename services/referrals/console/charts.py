@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from services.referrals.console.i18n import translate
+from services.referrals.wording.i18n import translate
 from shared.ops_history import Series
 
 WIDTH, HEIGHT, PAD = 360, 90, 4

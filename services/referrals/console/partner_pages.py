@@ -11,7 +11,6 @@ from datetime import datetime
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.referrals.console import french
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.sessions import PartnerPerson, check_csrf, flash, take_flash
 from services.referrals.console.spreadsheet_cells import spreadsheet_cell
@@ -22,6 +21,7 @@ from services.referrals.domain.referral_view import ReferralView, for_partner, s
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome
 from services.referrals.service_layer.disclosure import DisclosureRefused, shares_contact
+from services.referrals.wording import french
 from shared.access import Principal
 from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 

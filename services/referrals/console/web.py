@@ -18,7 +18,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.referrals.adapters.accounts import Accounts
 from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.password_hashing import HashingBusy
-from services.referrals.console import french, i18n
 from services.referrals.console.forms import FIELD_LABELS
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.session_cookies import ConsoleSessionCookies
@@ -32,6 +31,7 @@ from services.referrals.console.sessions import (
     signed_in_account,
 )
 from services.referrals.service_layer.sign_in import AccountDisabled, PasswordSignIn, SignInRefused, TooManyAttempts
+from services.referrals.wording import french, i18n
 from shared.access import Role
 
 HERE = Path(__file__).parent

@@ -11,8 +11,8 @@ from typing import Any
 
 from babel.dates import format_date
 
-from services.referrals.console import french
 from services.referrals.domain.hsds import eligibility_description
+from services.referrals.wording import french
 from shared.events import ProgrammeOpening
 from shared.events.opening import SiteAddress
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from services.referrals.console import french
+from services.referrals.wording import french
 from shared.events import ProgrammeOpening
 from shared.vocabulary import Mobility, ProtectionStatus
 

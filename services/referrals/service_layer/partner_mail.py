@@ -14,8 +14,8 @@ from email.message import EmailMessage
 
 from redis.asyncio import Redis
 
-from services.referrals.console import french
 from services.referrals.console.links import ReferralLinks
+from services.referrals.wording import french
 from shared.access import Credentials
 from shared.events import AuditRecord, ReferralEvent
 from shared.projections import Publisher

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from babel.dates import format_date, format_datetime
 from babel.localedata import load
 
-from services.referrals.console import i18n
+from services.referrals.wording import i18n
 from shared.events import ConsentChannel
 from shared.paris_time import PARIS
 from shared.vocabulary import (
