@@ -143,9 +143,10 @@ def french_message(error: Any) -> str:
     return _FRENCH_BY_TYPE.get(str(error["type"]), "Valeur invalide.")
 
 
-# The signing form's fields as its labels say them, for the summary of errors above the form (each entry
+# The signing form's inputs as their labels say them (not the profile's fields, which the history names
+# in auditor_pages.FIELD_LABELS), for the summary of errors above the form (each entry
 # names its field: "Prénom — Caractère invisible … refusé").
-FIELD_LABELS = {
+FORM_LABELS = {
     "beneficiary_id": "Numéro de dossier OFII",
     "household_id": "Foyer",
     "given_name": "Prénom",

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.referrals.adapters.accounts import Accounts
 from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.password_hashing import HashingBusy
-from services.referrals.console.forms import FIELD_LABELS
+from services.referrals.console.forms import FORM_LABELS
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.session_cookies import ConsoleSessionCookies
 from services.referrals.console.sessions import (
@@ -58,7 +58,7 @@ templates.env.globals.update(
     DEPARTMENTS=french.DEPARTMENTS,
     CSRF_FIELD=CSRF_FIELD,
     FRENCH_LEVEL_OPTIONS=[(k.value, v) for k, v in french.FRENCH_LEVEL.items()],
-    FIELD_LABELS=FIELD_LABELS,
+    FORM_LABELS=FORM_LABELS,
     HOUSING_OPTIONS=[(k.value, v) for k, v in french.HOUSING.items()],
     PROTECTION_OPTIONS=[(k.value, v) for k, v in french.PROTECTION.items()],
     MOBILITY_OPTIONS=[(k.value, v) for k, v in french.MOBILITY.items()],
