@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http_idempotency import IdempotentPosts, Identify
+from shared.settings import ServiceSettings
 
 MAX_ERRORS = 50
 MAX_MESSAGE_CHARS = 200
@@ -114,19 +115,12 @@ def field_error(error: dict[str, Any]) -> dict[str, Any]:
     return {"loc": loc, "msg": message[:MAX_MESSAGE_CHARS], "type": error.get("type", "value_error")}
 
 
-def add_request_limits(
-    app: FastAPI,
-    max_bytes: int,
-    cache: Redis,
-    service: str,
-    identify: Identify,
-    per_caller: int = 10_000,
-    body_timeout_s: float = 30.0,
-) -> None:
+def add_request_limits(app: FastAPI, settings: ServiceSettings, cache: Redis, service: str, identify: Identify) -> None:
     """The body limit first (outermost), then `Idempotency-Key` on POST for authenticated callers (records in
-    the cache Redis, at most `per_caller` each), then the app; 422s without echo."""
+    the cache Redis, at most `idempotency_keys_per_caller` each), then the app; 422s without echo."""
+    per_caller = settings.idempotency_keys_per_caller
     app.add_middleware(IdempotentPosts, redis=cache, prefix=service, identify=identify, per_caller=per_caller)
-    app.add_middleware(BodyLimit, max_bytes=max_bytes, body_timeout_s=body_timeout_s)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, body_timeout_s=settings.http_body_timeout_s)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -98,15 +98,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     add_state_gate(app, guard)
     app.state.admin_token = secrets.token_urlsafe(48)  # nothing here is for the administrator
     identify = key_holder(app.state.admin_token, notifications.credentials)
-    add_request_limits(
-        app,
-        settings.max_request_bytes,
-        cache,
-        SERVICE,
-        identify,
-        settings.idempotency_keys_per_caller,
-        settings.http_body_timeout_s,
-    )
+    add_request_limits(app, settings, cache, SERVICE, identify)
     add_bus_error_answers(app)
     app.state.outbox = outbox
     app.state.subscriptions = notifications.subscriptions

@@ -145,15 +145,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
     identify = key_holder(settings.admin_secret(), context.credentials)
-    add_request_limits(
-        app,
-        settings.max_request_bytes,
-        cache,
-        SERVICE,
-        identify,
-        settings.idempotency_keys_per_caller,
-        settings.http_body_timeout_s,
-    )
+    add_request_limits(app, settings, cache, SERVICE, identify)
     add_bus_error_answers(app)
     add_domain_error_answers(app)
     oidc = None
