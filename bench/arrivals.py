@@ -18,7 +18,7 @@ from services.matching.domain.assignment import first_come_first_served, solve_a
 from services.matching.domain.lookahead import RATE_DAYS, lookalike_days
 from services.matching.service_layer.engine import PRICE_WEIGHT, MatchingEngine
 from services.matching.service_layer.history import learn_from
-from shared.events import BeneficiaryProfile
+from shared.contract.events import BeneficiaryProfile
 
 
 def online(people: np.ndarray, openings: np.ndarray, values: np.ndarray, prices: np.ndarray, left: np.ndarray,

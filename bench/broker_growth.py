@@ -29,8 +29,8 @@ from rich.console import Console
 from rich.table import Table
 
 from passerelle.embedded.tansu import EmbeddedKafka
-from shared.kafka_admin import ensure_topics
-from shared.topics import TopicSpec
+from shared.contract.topics import TopicSpec
+from shared.messaging.kafka_admin import ensure_topics
 
 console = Console()
 RECORDS_PER_REQUEST = 10

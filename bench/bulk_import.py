@@ -34,7 +34,7 @@ from rich.table import Table
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
 from services.referrals.config import DEVELOPMENT_ADMIN_TOKEN
-from shared.ops_state import CONSUMER_GROUPS, consumer_lag
+from shared.ops.state import CONSUMER_GROUPS, consumer_lag
 
 console = Console()
 ADMIN = {"Authorization": f"Bearer {DEVELOPMENT_ADMIN_TOKEN}"}

@@ -1,13 +1,13 @@
-"""The CloudEvents Kafka binary binding by hand (`shared/cloudevents.py`) against the official SDK.
+"""The CloudEvents Kafka binary binding by hand (`shared/contract/cloudevents.py`) against the official SDK.
 
 Issue 15, item 6: adopt the `cloudevents` SDK (v2: `cloudevents.core.bindings.kafka`) on the hot path only
 if it fits. One realistic event (a `BeneficiaryProfile`, the body a CIR signing starts with) is produced
 and consumed both ways in the same run; each figure is µs per message, the best and the median of 5
 repeats. Run: `.venv/bin/python -m bench.cloudevents_binding` (or `python bench/cloudevents_binding.py`).
 
-Produce = attributes + headers + JSON body + key, as `shared/publishing.py` hands them to FastStream (whose
+Produce = attributes + headers + JSON body + key, as `shared/messaging/publishing.py` hands them to FastStream (whose
 headers are `str`: the SDK's `bytes` headers are decoded back, as adopting it would have to).
-Consume = headers + key + value as `shared/consuming.py` gets them from aiokafka (`bytes` values, with a
+Consume = headers + key + value as `shared/messaging/consuming.py` gets them from aiokafka (`bytes` values, with a
 `traceparent` beside the `ce_*` ones) -> attributes + validated body."""
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
-from shared.cloudevents import CONTENT_TYPE, new_attributes, read_attributes
-from shared.events import BeneficiaryProfile, Preferences
+from shared.contract.cloudevents import CONTENT_TYPE, new_attributes, read_attributes
+from shared.contract.events import BeneficiaryProfile, Preferences
 
 SOURCE = "/referrals"
 TRACEPARENT = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -115,7 +115,8 @@ def consume_by_hand(headers: dict[str, bytes], key: bytes, value: bytes) -> tupl
 
 
 def consume_as_in_service(headers: dict[str, bytes], key: bytes, value: bytes) -> tuple[BeneficiaryProfile, Any]:
-    """What `shared/consuming.py` does today: `decode_body` parses with `json` first (to tell bad JSON apart)."""
+    """What `shared/messaging/consuming.py` does today: `decode_body` parses with `json` first (to tell bad
+    JSON apart)."""
     attributes = read_attributes(headers)
     json.loads(value)
     return BeneficiaryProfile.model_validate_json(value), attributes
@@ -192,8 +193,8 @@ def main() -> None:
         assert consume(wire_headers(h), k, v)[0] == event == consume(*consumed)[0]
 
     paths = [
-        ("hand-written (shared/cloudevents.py)", produce_by_hand, consume_by_hand),
-        ("  same, consume as shared/consuming.py", produce_by_hand, consume_as_in_service),
+        ("hand-written (shared/contract/cloudevents.py)", produce_by_hand, consume_by_hand),
+        ("  same, consume as shared/messaging/consuming.py", produce_by_hand, consume_as_in_service),
         ("SDK, JSONFormat (dict data)", produce_sdk_json, consume_sdk_json),
         ("SDK, bytes passed through (pydantic)", produce_sdk_bytes, consume_sdk_bytes),
     ]

@@ -55,7 +55,7 @@ async def _drive(infra: Any, stack: Any, signings: int, concurrency: int) -> dic
     import httpx
     from e2e_load import cpu_seconds, seed, signing_body  # bench/ is on the path: the script's own directory
 
-    from shared.ops_state import consumer_lag
+    from shared.ops.state import consumer_lag
 
     base, bootstrap = stack.url("referrals"), infra.kafka_bootstrap_servers
     headers, _ = await seed(base, stack.url("matching"), bootstrap, signings + WARM_UP)

@@ -54,9 +54,9 @@ from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
 from services.referrals.config import DEVELOPMENT_ADMIN_TOKEN
 from services.referrals.domain.referral import referral_id_for
-from shared.kafka_admin import ensure_topics
-from shared.ops_state import consumer_lag
-from shared.topics import partner_candidates_topic
+from shared.contract.topics import partner_candidates_topic
+from shared.messaging.kafka_admin import ensure_topics
+from shared.ops.state import consumer_lag
 
 # httpcore runs `import sniffio` on every lock it takes; with sniffio absent each attempt searches sys.path
 # (a few stat calls): a None entry makes the import fail at once, and httpcore then assumes asyncio.
@@ -370,7 +370,7 @@ def read_partner_topic(bootstrap: str, topic: str, out: Any, ready: MpEvent, sto
 async def _read_partner_topic(bootstrap: str, topic: str, out: Any, ready: MpEvent, stop: MpEvent) -> None:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from shared.events import PartnerCandidateEntry
+    from shared.contract.events import PartnerCandidateEntry
 
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50

@@ -18,8 +18,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from shared.kafka_admin import ensure_topics
-from shared.topics import TopicSpec
+from shared.contract.topics import TopicSpec
+from shared.messaging.kafka_admin import ensure_topics
 
 DEFAULT_MESSAGES = 20_000
 DEFAULT_SIZE = 800  # about a referral event's JSON body

@@ -53,8 +53,8 @@ from rich.table import Table
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
 from services.matching.config import MatchingSettings
-from shared.ops_state import consumer_lag
-from shared.topics import partner_candidates_topic
+from shared.contract.topics import partner_candidates_topic
+from shared.ops.state import consumer_lag
 
 HERE = Path(__file__).parent
 console = Console(width=None if os.isatty(1) else 150)

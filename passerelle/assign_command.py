@@ -19,7 +19,7 @@ from services.matching.domain.model_choice import ModelChoice
 from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.service_layer.engine import BatchResult, MatchingEngine
 from services.matching.service_layer.history import BadRecord, read_jsonl
-from shared.events import BeneficiaryProfile, ProgrammeOpening
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
 
 
 def _read_unique(path: Path, model: type[BeneficiaryProfile] | type[ProgrammeOpening], key: str) -> list:  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shared.asyncapi import asyncapi_document
+from shared.messaging.asyncapi import asyncapi_document
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "deploy" / "asyncapi"
 # Generation never connects: these only have to be well-formed.

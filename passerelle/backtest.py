@@ -22,7 +22,7 @@ from services.matching.domain.model_choice import MIN_HISTORY, calibration_table
 from services.matching.domain.model_columns import ColumnPlan, programme_effects
 from services.matching.service_layer.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.service_layer.history import OutcomeRecord, TrainingReport, learn_from
-from shared.events import BeneficiaryProfile, ProgrammeOpening
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
 
 POLICIES = ("fcfs", "passerelle", "optimum")
 LABELS = {

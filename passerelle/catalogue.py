@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from shared.events import ProgrammeOpening
+from shared.contract.events import ProgrammeOpening
 
 _OPENINGS = TypeAdapter(list[ProgrammeOpening])
 

@@ -175,8 +175,8 @@ def cmd_demo(console: Console) -> int:
 
 
 def cmd_topics(console: Console) -> int:
-    from shared.kafka_admin import ensure_topics
-    from shared.topics import FIXED_TOPICS
+    from shared.contract.topics import FIXED_TOPICS
+    from shared.messaging.kafka_admin import ensure_topics
 
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
@@ -273,7 +273,7 @@ def cmd_asyncapi(check: bool, console: Console) -> int:
 
 async def _replay(bootstrap: str, redis_url: str, progress: Callable[[int, int], None]) -> ReplayReport:
     from passerelle.replay_command import replay_referral_views
-    from shared.projections import KafkaEventLog
+    from shared.messaging.projections import KafkaEventLog
     from shared.redis_factory import make_redis
 
     redis = make_redis(redis_url)

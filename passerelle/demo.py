@@ -19,9 +19,9 @@ from passerelle.stack import ServiceStack
 from services.matching.domain.eligibility import decide
 from services.referrals.config import DEVELOPMENT_ADMIN_TOKEN
 from services.referrals.wording.french import OUTCOME, STATUS
-from shared.events import BeneficiaryProfile
-from shared.topics import partner_candidates_topic
-from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
+from shared.contract.events import BeneficiaryProfile
+from shared.contract.topics import partner_candidates_topic
+from shared.contract.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
 
 def load_data(name: str) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from passerelle.embedded.redis_server import EmbeddedRedis
 from passerelle.embedded.tansu import EmbeddedKafka
-from shared.kafka_admin import ensure_topics
-from shared.topics import FIXED_TOPICS
+from shared.contract.topics import FIXED_TOPICS
+from shared.messaging.kafka_admin import ensure_topics
 
 
 @dataclass

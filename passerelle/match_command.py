@@ -14,7 +14,7 @@ from passerelle.model_files import read_model
 from passerelle.usage import UsageError
 from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.explain import OpeningVerdict, explain_openings
-from shared.events import BeneficiaryProfile
+from shared.contract.events import BeneficiaryProfile
 
 
 def read_profile(path: Path) -> BeneficiaryProfile:

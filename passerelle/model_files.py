@@ -21,7 +21,7 @@ from passerelle.usage import UsageError
 from services.matching.domain.model_choice import ModelChoice
 from services.matching.service_layer.history import BadRecord, OutcomeRecord, TrainingReport, learn_from, read_jsonl
 from services.matching.service_layer.model_check import UnusableModel, adoptable
-from shared.events import SuccessModelTrained
+from shared.contract.events import SuccessModelTrained
 
 # Bumped whenever training would learn another model from the same history: older cache entries are then
 # never read.

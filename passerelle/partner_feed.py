@@ -7,8 +7,8 @@ import time
 
 from aiokafka import AIOKafkaConsumer
 
-from shared.cloudevents import read_attributes
-from shared.events import PartnerCandidateEntry
+from shared.contract.cloudevents import read_attributes
+from shared.contract.events import PartnerCandidateEntry
 
 
 async def read_partner_entries(

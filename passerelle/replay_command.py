@@ -10,10 +10,10 @@ from redis.asyncio import Redis
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.service_layer.projections import project_referral_event as project_referral_event_into
-from shared.events import ReferralEvent
-from shared.projections import Context, EventLog, Projection, ProjectionTable, rebuild_from_log
-from shared.topic_reading import Progress
-from shared.topics import REFERRAL_EVENT
+from shared.contract.events import ReferralEvent
+from shared.contract.topics import REFERRAL_EVENT
+from shared.messaging.projections import Context, EventLog, Projection, ProjectionTable, rebuild_from_log
+from shared.messaging.topic_reading import Progress
 
 MAX_EVENT_BYTES = 256 * 1024
 

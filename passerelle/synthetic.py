@@ -25,7 +25,7 @@ from services.matching.domain.geography import DEPARTMENTS
 from services.matching.domain.tables import OpeningTable, ProfileTable
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.history import OutcomeRecord
-from shared.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
+from shared.contract.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
 
 ROME_POOL = (
     "A1203", "A1414", "F1701", "F1702", "F1703", "F1704", "F1602", "F1603", "G1602", "G1603", "G1801",

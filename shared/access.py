@@ -12,13 +12,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
 from redis.asyncio import Redis
 
-from shared.events.envelope import EVENT_TYPE_PREFIX, Event
-from shared.state_guard import state_marker
+from shared.contract.events.credential import CredentialChange
+from shared.messaging.state_guard import state_marker
 
 
 class Role(StrEnum):
@@ -86,19 +84,6 @@ class IssuedKey:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-class CredentialChange(Event):
-    """A partner registered, a key issued (its digest, never the key) or a key revoked (`record` null); a
-    person's account created or changed (its argon2 hash, never the password); an e-mail link revoked."""
-
-    EVENT_TYPE: ClassVar[str] = EVENT_TYPE_PREFIX + "referrals.credential.v1"
-
-    kind: Literal["partner", "key", "account", "link"]
-    id: str = Field(max_length=64)
-    record: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)] | None] | None = Field(
-        max_length=12
-    )
 
 
 CredentialJournal = Callable[[CredentialChange], Awaitable[None]]

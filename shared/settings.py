@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.webhook_targets import WebhookTargetPolicy, parse_networks
+from shared.webhooks.targets import WebhookTargetPolicy, parse_networks
 
 
 def _default_instance_id() -> str:

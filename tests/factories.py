@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from shared.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
+from shared.contract.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
 from tests.support import random_ref
 
 # Fields that must never reach a partner: identity, contact, birth date, nationality, legal status.

@@ -8,10 +8,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.cloudevents import CloudEventAttributes, new_attributes
-from shared.events.envelope import Event
-from shared.projections import LoggedRecord
-from shared.topic_reading import Progress
+from shared.contract.cloudevents import CloudEventAttributes, new_attributes
+from shared.contract.events.envelope import Event
+from shared.messaging.projections import LoggedRecord
+from shared.messaging.topic_reading import Progress
 
 
 @dataclass

@@ -8,9 +8,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_ORIGINAL_PREFIX, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
-from shared.topic_reading import read_to_end
-from shared.topics import OPS_DLQ
+from shared.contract.topics import OPS_DLQ
+from shared.messaging.dead_letters import DLQ_ERROR_HEADER, DLQ_ORIGINAL_PREFIX, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
+from shared.messaging.topic_reading import read_to_end
 
 DLQ_HEADER_PREFIX = "dlq_"
 

@@ -9,8 +9,8 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from shared.ops_picture import collect
-from shared.ops_state import DeadLetterSummary, InstanceState, OpsState
+from shared.ops.picture import collect
+from shared.ops.state import DeadLetterSummary, InstanceState, OpsState
 
 
 def render(state: OpsState) -> Group:

@@ -2,6 +2,6 @@
 
 from services.matching.config import MatchingSettings
 from services.matching.main import SERVICE, create_app
-from shared.http_server import serve
+from shared.http.server import serve
 
 serve(SERVICE, MatchingSettings(), create_app)

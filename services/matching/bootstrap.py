@@ -26,14 +26,14 @@ from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.projections import MatchingProjections
 from services.matching.service_layer.propose import Clock, ProposalPolicy
 from services.matching.service_layer.referral_feedback import Feedback
-from shared.consuming import Route
-from shared.events import MatchingProposal, SuccessModelTrained
-from shared.events.envelope import Event
-from shared.metering import Meter
-from shared.paris_time import paris_date
-from shared.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
-from shared.publishing import EventPublisher
-from shared.topics import MATCHING_MODEL, MATCHING_PROPOSAL, TopicSpec
+from shared.contract.events import MatchingProposal, SuccessModelTrained
+from shared.contract.events.envelope import Event
+from shared.contract.paris_time import paris_date
+from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL, TopicSpec
+from shared.messaging.consuming import Route
+from shared.messaging.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.messaging.publishing import EventPublisher
+from shared.observability.metering import Meter
 
 SERVICE = "matching"
 SOURCE = f"/passerelle/{SERVICE}"

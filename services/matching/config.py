@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from shared.events.bounded import MAX_RANKED
+from shared.contract.events.bounded import MAX_RANKED
 from shared.settings import ServiceSettings
 
 

@@ -18,17 +18,17 @@ from services.matching.bootstrap import SERVICE, bootstrap
 from services.matching.config import MatchingSettings
 from services.matching.service_layer.live_engine import reoptimise
 from services.matching.service_layer.propose import Clock
-from shared import telemetry
-from shared.asyncapi import asyncapi_document
-from shared.consuming import subscribe_all
-from shared.dead_letters import DeadLetters
-from shared.kafka_admin import ensure_topics
-from shared.kafka_broker import make_broker
-from shared.metering import Meter
-from shared.ops_reporter import OpsReporter
+from shared.contract.topics import FIXED_TOPICS
+from shared.messaging.asyncapi import asyncapi_document
+from shared.messaging.consuming import subscribe_all
+from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.kafka_admin import ensure_topics
+from shared.messaging.kafka_broker import make_broker
+from shared.messaging.state_guard import StateGuard
+from shared.observability import telemetry
+from shared.observability.metering import Meter
+from shared.ops.reporter import OpsReporter
 from shared.redis_factory import make_redis
-from shared.state_guard import StateGuard
-from shared.topics import FIXED_TOPICS
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,6 @@
 
 from services.notifications.config import NotificationsSettings
 from services.notifications.main import SERVICE, create_app
-from shared.http_server import serve, settings_or_exit
+from shared.http.server import serve, settings_or_exit
 
 serve(SERVICE, settings_or_exit(SERVICE, NotificationsSettings), create_app)

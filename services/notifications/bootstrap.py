@@ -19,12 +19,12 @@ from services.notifications.entrypoints.consumers import NotificationsDependenci
 from services.notifications.service_layer.deliver import Clock
 from services.notifications.service_layer.projections import AUTH_PREFIX, NotificationsProjections
 from shared.access import Credentials
-from shared.consuming import Route
-from shared.events import PartnerCandidateEntry
-from shared.metering import Meter
-from shared.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
-from shared.publishing import EventPublisher
-from shared.topics import TopicSpec
+from shared.contract.events import PartnerCandidateEntry
+from shared.contract.topics import TopicSpec
+from shared.messaging.consuming import Route
+from shared.messaging.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.messaging.publishing import EventPublisher
+from shared.observability.metering import Meter
 
 SERVICE = "notifications"
 PARTNER_TOPIC_PATTERN = TopicSpec("partner.{partner_id}.candidates.v1", 3, "referral id")

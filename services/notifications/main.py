@@ -18,22 +18,22 @@ from services.notifications.bootstrap import SERVICE, bootstrap
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints import deliveries_api
 from services.notifications.service_layer.webhook_sender import Clock, RetryPolicy, send_due
-from shared import telemetry
-from shared.consuming import subscribe_all
-from shared.dead_letters import DeadLetters
-from shared.http_auth import key_holder
-from shared.http_bus_errors import add_bus_error_answers
-from shared.http_ops_routes import add_ops_routes
-from shared.http_request_limits import add_request_limits
-from shared.http_security_headers import SecurityHeaders
-from shared.http_state_gate import add_state_gate
-from shared.kafka_admin import ensure_topics
-from shared.kafka_broker import make_broker
-from shared.metering import Meter
-from shared.ops_reporter import OpsReporter
+from shared.contract.topics import FIXED_TOPICS
+from shared.http.auth import key_holder
+from shared.http.bus_errors import add_bus_error_answers
+from shared.http.ops_routes import add_ops_routes
+from shared.http.request_limits import add_request_limits
+from shared.http.security_headers import SecurityHeaders
+from shared.http.state_gate import add_state_gate
+from shared.messaging.consuming import subscribe_all
+from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.kafka_admin import ensure_topics
+from shared.messaging.kafka_broker import make_broker
+from shared.messaging.state_guard import StateGuard
+from shared.observability import telemetry
+from shared.observability.metering import Meter
+from shared.ops.reporter import OpsReporter
 from shared.redis_factory import make_redis
-from shared.state_guard import StateGuard
-from shared.topics import FIXED_TOPICS
 
 log = logging.getLogger(__name__)
 

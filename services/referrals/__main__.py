@@ -2,6 +2,6 @@
 
 from services.referrals.config import ReferralsSettings
 from services.referrals.main import SERVICE, create_app
-from shared.http_server import serve, settings_or_exit
+from shared.http.server import serve, settings_or_exit
 
 serve(SERVICE, settings_or_exit(SERVICE, ReferralsSettings), create_app)

@@ -34,9 +34,8 @@ from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
 from services.referrals.service_layer.projections import ReferralsProjections
 from services.referrals.service_layer.sign_in import PasswordSignIn
-from shared.access import CredentialChange, Credentials
-from shared.consuming import Route
-from shared.events import (
+from shared.access import Credentials
+from shared.contract.events import (
     AuditRecord,
     BeneficiaryProfile,
     ConsentRecorded,
@@ -45,11 +44,9 @@ from shared.events import (
     ProgrammeOpening,
     ReferralEvent,
 )
-from shared.events.envelope import Event
-from shared.metering import Meter
-from shared.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
-from shared.publishing import EventPublisher
-from shared.topics import (
+from shared.contract.events.credential import CredentialChange
+from shared.contract.events.envelope import Event
+from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     OPS_AUDIT,
     PARTNER_SUBSCRIPTION,
@@ -62,6 +59,10 @@ from shared.topics import (
     REFERRALS_SIGNING,
     TopicSpec,
 )
+from shared.messaging.consuming import Route
+from shared.messaging.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.messaging.publishing import EventPublisher
+from shared.observability.metering import Meter
 
 SERVICE = "referrals"
 SOURCE = f"/passerelle/{SERVICE}"

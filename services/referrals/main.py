@@ -33,24 +33,24 @@ from services.referrals.entrypoints.clock_api import add_test_clock
 from services.referrals.entrypoints.domain_errors import add_domain_error_answers
 from services.referrals.service_layer.commands import CloseDecisionWindows, SweepDeadlines, SweepRetention
 from services.referrals.service_layer.handlers import Clock
-from shared import telemetry
-from shared.consuming import subscribe_all
-from shared.dead_letters import DeadLetters
-from shared.http_auth import key_holder
-from shared.http_bus_errors import add_bus_error_answers
-from shared.http_ops_routes import add_ops_routes
-from shared.http_request_limits import add_request_limits
-from shared.http_security_headers import SecurityHeaders
-from shared.http_state_gate import add_state_gate
-from shared.kafka_admin import ensure_topics
-from shared.kafka_broker import make_broker
-from shared.metering import Meter
-from shared.ops_history import LagSampler
-from shared.ops_picture import OpsPicture
-from shared.ops_reporter import OpsReporter
+from shared.contract.topics import FIXED_TOPICS
+from shared.http.auth import key_holder
+from shared.http.bus_errors import add_bus_error_answers
+from shared.http.ops_routes import add_ops_routes
+from shared.http.request_limits import add_request_limits
+from shared.http.security_headers import SecurityHeaders
+from shared.http.state_gate import add_state_gate
+from shared.messaging.consuming import subscribe_all
+from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.kafka_admin import ensure_topics
+from shared.messaging.kafka_broker import make_broker
+from shared.messaging.state_guard import StateGuard
+from shared.observability import telemetry
+from shared.observability.metering import Meter
+from shared.ops.history import LagSampler
+from shared.ops.picture import OpsPicture
+from shared.ops.reporter import OpsReporter
 from shared.redis_factory import make_redis
-from shared.state_guard import StateGuard
-from shared.topics import FIXED_TOPICS
 
 log = logging.getLogger(__name__)
 ROUTERS = (

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from passerelle.stack import ServiceStack
-from shared.events import Eligibility
+from shared.contract.events import Eligibility
 from tests.factories import epide_opening
 from tests.support import eventually
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from passerelle.stack import ServiceStack
-from shared.events import Eligibility
+from shared.contract.events import Eligibility
 from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
 from tests.e2e.steps import openings_known
 from tests.factories import epide_opening, signing_body

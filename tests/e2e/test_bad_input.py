@@ -10,9 +10,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from passerelle.stack import ServiceStack
-from shared.cloudevents import new_attributes
-from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
-from shared.events import (
+from shared.contract.cloudevents import new_attributes
+from shared.contract.events import (
     BeneficiaryProfile,
     MatchingProposal,
     PartnerSubscription,
@@ -20,8 +19,7 @@ from shared.events import (
     ReferralEvent,
     SuccessModelTrained,
 )
-from shared.ops_state import CONSUMER_GROUPS, consumer_lag
-from shared.topics import (
+from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     MATCHING_MODEL,
     MATCHING_PROPOSAL,
@@ -30,6 +28,8 @@ from shared.topics import (
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
 )
+from shared.messaging.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
+from shared.ops.state import CONSUMER_GROUPS, consumer_lag
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import signing_body
 from tests.support import collect_records, eventually, header, random_ref

@@ -13,10 +13,10 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from passerelle.stack import ServiceStack
-from shared.cloudevents import new_attributes
-from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_ORIGINAL_PREFIX
-from shared.events import BeneficiaryProfile
-from shared.topics import BENEFICIARY_PROFILE, OPS_DLQ, partner_candidates_topic
+from shared.contract.cloudevents import new_attributes
+from shared.contract.events import BeneficiaryProfile
+from shared.contract.topics import BENEFICIARY_PROFILE, OPS_DLQ, partner_candidates_topic
+from shared.messaging.dead_letters import DLQ_ERROR_HEADER, DLQ_ORIGINAL_PREFIX
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import epide_opening, profile, signing_body
 from tests.support import collect_records, eventually, header, random_ref

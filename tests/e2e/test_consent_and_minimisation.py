@@ -15,10 +15,10 @@ from services.referrals.config import DEVELOPMENT_MASTER_KEY
 from services.referrals.domain.records import PersonalKeyIssued, SigningSealed
 from services.referrals.domain.sealing import MasterKey
 from services.referrals.service_layer.keyring import Keyring
-from shared.events import AuditRecord, ConsentRecorded
+from shared.contract.events import AuditRecord, ConsentRecorded
+from shared.contract.topics import OPS_AUDIT, REFERRALS_CONSENT, REFERRALS_KEY, REFERRALS_SIGNING
+from shared.messaging.topic_reading import records_to_end
 from shared.redis_factory import make_redis
-from shared.topic_reading import records_to_end
-from shared.topics import OPS_AUDIT, REFERRALS_CONSENT, REFERRALS_KEY, REFERRALS_SIGNING
 from tests.e2e.access import issue_partner_key
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import PERSONAL_FIELDS, signing_body

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from passerelle.stack import ServiceStack
-from shared.events import Eligibility
-from shared.topics import partner_candidates_topic
+from shared.contract.events import Eligibility
+from shared.contract.topics import partner_candidates_topic
 from tests.e2e.isolated import isolated_stack, referrals_client
 from tests.factories import epide_opening, signing_body
 from tests.support import collect_records, eventually, random_ref

@@ -10,7 +10,7 @@ import json
 import httpx
 
 from passerelle.stack import ServiceStack
-from shared.topics import partner_candidates_topic
+from shared.contract.topics import partner_candidates_topic
 from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
 from tests.e2e.console_steps import PASSWORD
 from tests.e2e.steps import publish_opening

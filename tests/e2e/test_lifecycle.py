@@ -14,10 +14,10 @@ from passerelle.replay_command import replay_referral_views
 from passerelle.stack import ServiceStack
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.service_layer.erasure import add_months
-from shared.events import AuditRecord, Eligibility
-from shared.projections import KafkaEventLog
+from shared.contract.events import AuditRecord, Eligibility
+from shared.contract.topics import OPS_AUDIT
+from shared.messaging.projections import KafkaEventLog
 from shared.redis_factory import make_redis
-from shared.topics import OPS_AUDIT
 from tests.e2e.access import issue_auditor_key
 from tests.e2e.isolated import isolated_stack, referrals_client
 from tests.factories import epide_opening, signing_body

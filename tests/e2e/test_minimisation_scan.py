@@ -60,7 +60,7 @@ from fastapi.routing import APIRoute
 from passerelle.kubernetes_manifests import partner_user
 from passerelle.stack import ServiceStack
 from shared.access import Role
-from shared.topics import partner_candidates_topic
+from shared.contract.topics import partner_candidates_topic
 from tests.e2e.access import ADMIN, issue_partner_key
 from tests.e2e.steps import open_opening, referrals_of
 from tests.e2e.webhook_receiver import WebhookReceiver
@@ -198,7 +198,7 @@ class Route:
 
 def _admitted_roles(dependant: Dependant) -> frozenset[Role] | None:
     """The roles a route admits: what every role check in its dependency tree allows (`require(...)` of
-    shared/http_auth.py for keys, `_role(...)` of the console's sessions.py); None when none is there."""
+    shared/http/auth.py for keys, `_role(...)` of the console's sessions.py); None when none is there."""
     admitted: frozenset[Role] | None = None
     pending = [dependant]
     while pending:

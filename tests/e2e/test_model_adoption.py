@@ -14,10 +14,10 @@ from aiokafka import AIOKafkaProducer
 from passerelle.stack import ServiceStack
 from services.matching.domain.success_model import prior_model
 from services.matching.service_layer.history import TrainingReport
-from shared.cloudevents import new_attributes
-from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
-from shared.events import SuccessModelTrained
-from shared.topics import MATCHING_MODEL, OPS_DLQ
+from shared.contract.cloudevents import new_attributes
+from shared.contract.events import SuccessModelTrained
+from shared.contract.topics import MATCHING_MODEL, OPS_DLQ
+from shared.messaging.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import signing_body
 from tests.support import collect_records, header

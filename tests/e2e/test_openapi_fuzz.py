@@ -22,7 +22,7 @@ valid and invalid requests, never answers 5xx and answers as the document says (
   subscriptions are exercised past their 404.
 - Bounded and repeatable: derandomised, a fixed number of examples per operation, no deadline, no shrinking
   (each shrink step would be another request); the report names the first failing request as generated.
-- Every error status an operation gives must be declared in the document (shared/http_errors.py); the
+- Every error status an operation gives must be declared in the document (shared/http/errors.py); the
   cross-field rules the document cannot express are the only excused answers (CROSS_FIELD_RULES)."""
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import positive_data_acceptance, status_code_conformance
 
 from passerelle.stack import ServiceStack
-from shared.events import Eligibility
-from shared.vocabulary import FrenchLevel
+from shared.contract.events import Eligibility
+from shared.contract.vocabulary import FrenchLevel
 from tests.e2e.access import ADMIN, issue_auditor_key, issue_partner_key
 from tests.e2e.steps import openings_known
 from tests.factories import epide_opening, signing_body
@@ -75,7 +75,7 @@ REFUSED = {401, 403}
 # where the routes declare their responses (`responses=` on each route); until then the status-code check
 # is skipped for exactly these statuses on these operations.
 # Statuses the service gives that its document does not declare, per operation. Empty: every error status
-# is declared (shared/http_errors.py); an entry here would be a documentation bug to fix, not to excuse.
+# is declared (shared/http/errors.py); an entry here would be a documentation bug to fix, not to excuse.
 UNDOCUMENTED: dict[str, set[int]] = {}
 
 

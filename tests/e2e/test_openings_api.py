@@ -10,7 +10,7 @@ from data_inclusion.schema.v1 import Service, Structure
 
 from passerelle.catalogue import load_catalogue
 from passerelle.stack import ServiceStack
-from shared.events import Eligibility
+from shared.contract.events import Eligibility
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import epide_opening, signing_body
 from tests.support import eventually, random_ref

@@ -15,17 +15,17 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from passerelle.stack import ServiceStack
-from shared.cloudevents import new_attributes
-from shared.dead_letters import (
+from shared.contract.cloudevents import new_attributes
+from shared.contract.events import BeneficiaryProfile
+from shared.contract.topics import BENEFICIARY_PROFILE, OPS_DLQ
+from shared.messaging.dead_letters import (
     DLQ_ERROR_HEADER,
     DLQ_OFFSET_HEADER,
     DLQ_PARTITION_HEADER,
     DLQ_SERVICE_HEADER,
     DLQ_TOPIC_HEADER,
 )
-from shared.events import BeneficiaryProfile
-from shared.ops_picture import collect
-from shared.topics import BENEFICIARY_PROFILE, OPS_DLQ
+from shared.ops.picture import collect
 from tests.e2e.isolated import isolated_stack, referrals_client
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import signing_body

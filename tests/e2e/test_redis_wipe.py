@@ -21,10 +21,10 @@ import pytest
 from redis.asyncio import Redis
 
 from passerelle.stack import ServiceStack
-from shared.events import Eligibility
-from shared.ops_state import consumer_lag
+from shared.contract.events import Eligibility
+from shared.contract.topics import partner_candidates_topic
+from shared.ops.state import consumer_lag
 from shared.redis_factory import make_redis
-from shared.topics import partner_candidates_topic
 from tests.e2e.access import ADMIN, ActAs
 from tests.e2e.isolated import isolated_stack
 from tests.factories import epide_opening, signing_body
@@ -69,7 +69,7 @@ async def snapshot(redis: Redis) -> dict[str, Any]:
 
 async def quiet(stack: ServiceStack, redis: Redis) -> None:
     """Nothing is moving: every consumer group has caught up and the state is the same twice in a row
-    (both, because the embedded broker's end offsets can run short — see shared/topic_reading.py)."""
+    (both, because the embedded broker's end offsets can run short — see shared/messaging/topic_reading.py)."""
     bootstrap = stack.infrastructure.kafka_bootstrap_servers
     last: dict[str, Any] | None = None
 

@@ -11,8 +11,8 @@ import httpx
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from passerelle.stack import ServiceStack
-from shared.events import PartnerCandidateEntry
-from shared.topics import BENEFICIARY_PROFILE, MATCHING_PROPOSAL, REFERRAL_EVENT, partner_candidates_topic
+from shared.contract.events import PartnerCandidateEntry
+from shared.contract.topics import BENEFICIARY_PROFILE, MATCHING_PROPOSAL, REFERRAL_EVENT, partner_candidates_topic
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import PERSONAL_FIELDS, signing_body
 from tests.otlp_collector import OtlpCollector, ReceivedSpan

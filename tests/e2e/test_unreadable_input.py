@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from shared.human_text import BLANK, UNREADABLE
+from shared.contract.human_text import BLANK, UNREADABLE
 from tests.factories import signing_body
 from tests.support import random_ref
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from passerelle.stack import ServiceStack
-from shared.events import PartnerCandidateEntry
-from shared.topics import OPS_DLQ, partner_candidates_topic
+from shared.contract.events import PartnerCandidateEntry
+from shared.contract.topics import OPS_DLQ, partner_candidates_topic
 from tests.e2e.steps import open_opening, referrals_of
 from tests.e2e.webhook_receiver import WebhookReceiver
 from tests.factories import signing_body

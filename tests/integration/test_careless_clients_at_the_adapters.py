@@ -27,10 +27,10 @@ from services.referrals.service_layer.handlers import Publishers, create_opening
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.projections import ReferralsProjections
 from shared.access import Credentials, KeyExpired, Role
-from shared.events import PoolFilters
-from shared.projections import ProjectingPublisher
-from shared.topics import PARTNER_SUBSCRIPTION, PROGRAMME_OPENING
-from shared.webhook_targets import IpAddress, WebhookTargetPolicy
+from shared.contract.events import PoolFilters
+from shared.contract.topics import PARTNER_SUBSCRIPTION, PROGRAMME_OPENING
+from shared.messaging.projections import ProjectingPublisher
+from shared.webhooks.targets import IpAddress, WebhookTargetPolicy
 from tests.factories import epide_opening
 from tests.support import random_ref
 

@@ -28,8 +28,15 @@ from services.referrals.domain.records import PersonalKeyIssued
 from services.referrals.domain.referral import candidate_summary
 from services.referrals.domain.referral_view import OutOfOrder
 from services.referrals.domain.signing import CirSigningCreate
-from shared.events import AuditRecord, ConsentChannel, ConsentRecorded, PartnerSubscription, PoolFilters, ReferralEvent
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import (
+    AuditRecord,
+    ConsentChannel,
+    ConsentRecorded,
+    PartnerSubscription,
+    PoolFilters,
+    ReferralEvent,
+)
+from shared.contract.vocabulary import ReferralStatus
 from tests.factories import profile, signing_body
 from tests.support import random_ref
 from tests.unit.fakes import matching as mf

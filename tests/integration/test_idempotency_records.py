@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from shared.http_idempotency import IdempotentPosts
+from shared.http.idempotency import IdempotentPosts
 
 
 async def _identify(header: bytes | None) -> str | None:

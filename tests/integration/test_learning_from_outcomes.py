@@ -21,10 +21,10 @@ from services.matching.service_layer.projections import MatchingProjections
 from services.matching.service_layer.propose import ProposalPolicy
 from services.matching.service_layer.referral_feedback import RETRAIN_EVERY, Feedback
 from services.referrals.domain.referral import candidate_summary
-from shared.events import BeneficiaryProfile, ProgrammeOpening, ReferralEvent, SuccessModelTrained
-from shared.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
-from shared.topics import MATCHING_MODEL, MATCHING_PROPOSAL
-from shared.vocabulary import OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening, ReferralEvent, SuccessModelTrained
+from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL
+from shared.contract.vocabulary import OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+from shared.messaging.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
 from tests.fake_log import MemoryEventLog
 from tests.support import random_ref
 
@@ -114,7 +114,7 @@ async def test_fifty_outcomes_publish_a_learned_model_that_every_instance_uses(r
 
 
 def _context(event: ReferralEvent):  # type: ignore[no-untyped-def]
-    from shared.cloudevents import new_attributes
-    from shared.projections import Context
+    from shared.contract.cloudevents import new_attributes
+    from shared.messaging.projections import Context
 
     return Context(new_attributes(event.EVENT_TYPE, "/test"), "referral.event.v1", event.beneficiary_id, NOW)

@@ -24,7 +24,7 @@ from services.matching.domain.model_choice import (
 from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.service_layer.history import OutcomeRecord, learn_from
-from shared.events import ProgrammeOpening, SuccessModelTrained
+from shared.contract.events import ProgrammeOpening, SuccessModelTrained
 from tests.unit.fakes.harness import NOW
 
 WORLDS = [(3, 40, 4000), (5, 150, 5000), (13, 80, 5000)]  # seed, openings, people in the past and anew

@@ -10,7 +10,8 @@ from redis.asyncio import Redis
 
 from services.referrals.adapters.accounts import Account, AccountRefused, Accounts
 from services.referrals.console.links import LinkRefused, ReferralLinks
-from shared.access import CredentialChange, Credentials, Role
+from shared.access import Credentials, Role
+from shared.contract.events.credential import CredentialChange
 from tests.support import random_ref
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.domain.referral import candidate_summary
-from shared.events import ReferralEvent
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import ReferralEvent
+from shared.contract.vocabulary import ReferralStatus
 from tests.factories import profile
 from tests.support import random_ref
 

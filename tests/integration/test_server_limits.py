@@ -1,5 +1,5 @@
 """The HTTP server's own limits (issue 30, class 11), on a real uvicorn configured as the services are
-(shared/http_server.py) and raw sockets: a client that sends its headers too slowly is cut off, a body
+(shared/http/server.py) and raw sockets: a client that sends its headers too slowly is cut off, a body
 that stops arriving is a 408, and connections beyond the cap are answered 503 at once. Before, a slow
 client was held open for as long as it liked."""
 
@@ -15,8 +15,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 
 from passerelle.embedded.processes import free_port
-from shared.http_request_limits import BodyLimit
-from shared.http_server import server_config
+from shared.http.request_limits import BodyLimit
+from shared.http.server import server_config
 from shared.settings import ServiceSettings
 from tests.support import eventually
 

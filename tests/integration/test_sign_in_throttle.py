@@ -17,8 +17,9 @@ from services.referrals.service_layer.sign_in import (
     TooManyAttempts,
     WrongCredentials,
 )
-from shared.access import CredentialChange, Role
-from shared.events import AuditRecord
+from shared.access import Role
+from shared.contract.events import AuditRecord
+from shared.contract.events.credential import CredentialChange
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 PASSWORD = "un-mot-de-passe-long"

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from shared.state_guard import StateGuard, StateLost, state_marker
+from shared.messaging.state_guard import StateGuard, StateLost, state_marker
 from tests.support import eventually, random_ref
 
 

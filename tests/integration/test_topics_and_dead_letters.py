@@ -5,15 +5,15 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from passerelle.infrastructure import Infrastructure
-from shared.cloudevents import CloudEventAttributes
-from shared.consuming import subscribe
-from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_OFFSET_HEADER, DLQ_TOPIC_HEADER, DeadLetters
-from shared.events import BeneficiaryProfile
-from shared.kafka_admin import ensure_topics
-from shared.kafka_broker import make_broker
-from shared.publishing import EventPublisher
+from shared.contract.cloudevents import CloudEventAttributes
+from shared.contract.events import BeneficiaryProfile
+from shared.contract.topics import FIXED_TOPICS, OPS_DLQ, TopicSpec
+from shared.messaging.consuming import subscribe
+from shared.messaging.dead_letters import DLQ_ERROR_HEADER, DLQ_OFFSET_HEADER, DLQ_TOPIC_HEADER, DeadLetters
+from shared.messaging.kafka_admin import ensure_topics
+from shared.messaging.kafka_broker import make_broker
+from shared.messaging.publishing import EventPublisher
 from shared.settings import ServiceSettings
-from shared.topics import FIXED_TOPICS, OPS_DLQ, TopicSpec
 from tests.factories import profile
 from tests.support import collect_records, eventually, header, random_ref
 
@@ -141,7 +141,7 @@ async def test_a_backlog_is_taken_in_batches_each_keys_order_kept_and_only_its_p
     subscribe(
         reader, settings, spec.name, BeneficiaryProfile, on_profile, random_ref("group"), DeadLetters(reader, "it")
     )
-    caplog.set_level(logging.INFO, logger="shared.consuming")
+    caplog.set_level(logging.INFO, logger="shared.messaging.consuming")
     async with reader:
         await reader.start()
 

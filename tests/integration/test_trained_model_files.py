@@ -14,7 +14,7 @@ import numpy as np
 
 from passerelle.synthetic import HOUSING_AND_MOVING, make_openings, make_population, past_outcomes
 from services.matching.service_layer.engine import MatchingEngine
-from shared.events import SuccessModelTrained
+from shared.contract.events import SuccessModelTrained
 from tests.factories import profile
 
 

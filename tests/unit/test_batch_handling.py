@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from shared.cloudevents import CloudEventAttributes
-from shared.consuming import ConsumePolicy, Delivery, handle_in_order
-from shared.events import BeneficiaryProfile
-from shared.state_guard import StateLost
+from shared.contract.cloudevents import CloudEventAttributes
+from shared.contract.events import BeneficiaryProfile
+from shared.messaging.consuming import ConsumePolicy, Delivery, handle_in_order
+from shared.messaging.state_guard import StateLost
 from tests.factories import profile
 
 

@@ -1,4 +1,4 @@
-"""Slowly changing state is read once per consumed batch (`shared.batch_reads`), and only within one."""
+"""Slowly changing state is read once per consumed batch (`shared.messaging.batch_reads`), and only within one."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from shared.batch_reads import one_read_per_batch, read_once_per_batch
+from shared.messaging.batch_reads import one_read_per_batch, read_once_per_batch
 
 
 class CountedRead:

@@ -1,7 +1,7 @@
 """The shipped catalogue holds the programmes and figures of the seeds."""
 
 from passerelle.catalogue import load_catalogue, rome_labels
-from shared.vocabulary import FrenchLevel, ProtectionStatus
+from shared.contract.vocabulary import FrenchLevel, ProtectionStatus
 
 PROGRAMMES_OF_DESIGN = {
     "Esperanto",

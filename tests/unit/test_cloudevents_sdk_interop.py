@@ -1,5 +1,5 @@
 """Partners who use the official CloudEvents SDK interoperate with our hand-written Kafka binding
-(`shared/cloudevents.py`), in binary content mode, both ways: the SDK (`cloudevents` v2,
+(`shared/contract/cloudevents.py`), in binary content mode, both ways: the SDK (`cloudevents` v2,
 `cloudevents.core.bindings.kafka`) reads what we publish, and we read what it writes.
 
 The messages are as on the wire: header values are bytes (aiokafka's), a `traceparent` header sits beside the
@@ -28,15 +28,15 @@ from cloudevents.core.v1.event import CloudEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.cloudevents import (
+from shared.contract.cloudevents import (
     CONTENT_TYPE,
     CloudEventAttributes,
     MissingCloudEventHeader,
     new_attributes,
     read_attributes,
 )
-from shared.consuming import PoisonMessage, check_envelope, decode_event
-from shared.events import BeneficiaryProfile
+from shared.contract.events import BeneficiaryProfile
+from shared.messaging.consuming import PoisonMessage, check_envelope, decode_event
 from tests.factories import profile
 
 LIMIT = 256 * 1024

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 from passerelle.catalogue import load_catalogue
 from services.referrals.domain.data_inclusion import di_page, di_service, di_structures
 from services.referrals.wording.french import DEPARTMENTS
-from shared.events import Eligibility
-from shared.events.opening import SiteAddress
+from shared.contract.events import Eligibility
+from shared.contract.events.opening import SiteAddress
 from tests.factories import epide_opening
 
 UPDATED = date(2026, 11, 23)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.service_layer.commands import CloseDecisionWindows, CreateOpening, RecordSigning
-from shared.events import (
+from shared.contract.events import (
     DecisionWindowClosed,
     MatchingProposal,
     Preferences,
@@ -15,8 +15,8 @@ from shared.events import (
     WindowDecision,
     WindowMember,
 )
-from shared.topics import MATCHING_PROPOSAL, REFERRAL_EVENT, REFERRAL_WINDOW
-from shared.vocabulary import ReferralStatus
+from shared.contract.topics import MATCHING_PROPOSAL, REFERRAL_EVENT, REFERRAL_WINDOW
+from shared.contract.vocabulary import ReferralStatus
 from tests.factories import epide_opening, profile
 from tests.unit.fakes.harness import NOW, MatchingHarness, ReferralsHarness
 from tests.unit.test_referrals_use_cases import TODAY, proposal_for, signing

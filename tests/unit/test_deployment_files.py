@@ -12,8 +12,8 @@ import yaml
 
 from passerelle import kubernetes_manifests as k8s
 from passerelle.catalogue import load_catalogue
-from shared.ops_state import CONSUMER_GROUPS
-from shared.topics import FIXED_TOPICS, partner_candidates_topic
+from shared.contract.topics import FIXED_TOPICS, partner_candidates_topic
+from shared.ops.state import CONSUMER_GROUPS
 from tests.unit import custom_resources as crd
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,9 +4,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.matching.domain.eligibility import Outcome, decide
-from shared.age import age_on
-from shared.events import Eligibility
-from shared.vocabulary import FrenchLevel
+from shared.contract.age import age_on
+from shared.contract.events import Eligibility
+from shared.contract.vocabulary import FrenchLevel
 from tests.factories import epide_opening, profile
 
 START = date(2027, 1, 4)

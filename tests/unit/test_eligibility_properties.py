@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.matching.domain.eligibility import Outcome, decide
-from shared.events import Eligibility
+from shared.contract.events import Eligibility
 from tests.factories import epide_opening, profile
 
 DEPARTMENTS = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]

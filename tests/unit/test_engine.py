@@ -15,7 +15,7 @@ from services.matching.domain.features import FEATURES
 from services.matching.domain.geography import reachable
 from services.matching.domain.tables import OpeningTable, ProfileTable, eligible_pairs
 from services.matching.service_layer.engine import MatchingEngine
-from shared.events import BeneficiaryProfile, Eligibility, Preferences
+from shared.contract.events import BeneficiaryProfile, Eligibility, Preferences
 from tests.factories import epide_opening, profile
 
 FORBIDDEN = ("nationality", "religion", "ethnicity", "ethnic", "gender", "sex", "country", "origin")

@@ -22,9 +22,9 @@ from services.referrals.service_layer.commands import (
     SweepRetention,
 )
 from services.referrals.service_layer.erasure import add_months
-from shared.events import AuditRecord, ConsentChannel, ConsentRecorded
-from shared.topics import OPS_AUDIT, REFERRALS_CONSENT, REFERRALS_KEY, REFERRALS_SIGNING
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import AuditRecord, ConsentChannel, ConsentRecorded
+from shared.contract.topics import OPS_AUDIT, REFERRALS_CONSENT, REFERRALS_KEY, REFERRALS_SIGNING
+from shared.contract.vocabulary import ReferralStatus
 from tests.factories import epide_opening
 from tests.fake_log import MemoryEventLog
 from tests.unit.fakes.harness import NOW, RETENTION_MONTHS, ReferralsHarness

@@ -3,9 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.cloudevents import MissingCloudEventHeader, new_attributes, read_attributes
-from shared.consuming import PoisonMessage, decode_event
-from shared.events import BeneficiaryProfile, MatchingProposal
+from shared.contract.cloudevents import MissingCloudEventHeader, new_attributes, read_attributes
+from shared.contract.events import BeneficiaryProfile, MatchingProposal
+from shared.messaging.consuming import PoisonMessage, decode_event
 from tests.factories import profile
 
 LIMIT = 64 * 1024

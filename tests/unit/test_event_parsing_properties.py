@@ -1,10 +1,9 @@
-"""Properties of event parsing (`shared.consuming.decode_event`, `shared.cloudevents`): every valid event of
-the contract survives its CloudEvents headers and JSON body, and whatever else arrives, bytes, JSON, a
-damaged event, bad `ce_*` headers, too many bytes, is refused with PoisonMessage (so it is dead-lettered)
-and never with another exception, which would escape the poison-safe consumer.
-
-Valid events are drawn from each model's own JSON Schema (`model_json_schema()`), so a new field or rule is
-covered without touching this file. Derandomised with a fixed number of examples: the same cases every run.
+"""Properties of event parsing (`shared.messaging.consuming.decode_event`, `shared.contract.cloudevents`): every
+valid event of the contract survives its CloudEvents headers and JSON body, and whatever else arrives, bytes,
+JSON, a damaged event, bad `ce_*` headers, too many bytes, is refused with PoisonMessage (so it is dead-
+lettered) and never with another exception, which would escape the poison-safe consumer. Valid events are
+drawn from each model's own JSON Schema (`model_json_schema()`), so a new field or rule is covered without
+touching this file. Derandomised with a fixed number of examples: the same cases every run.
 test_event_decoding.py has the worked examples; this file only has properties."""
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ from hypothesis import event as note_branch
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from shared.cloudevents import REQUIRED_HEADERS, CloudEventAttributes, new_attributes
-from shared.consuming import PoisonMessage, decode_event
-from shared.events import (
+from shared.contract.cloudevents import REQUIRED_HEADERS, CloudEventAttributes, new_attributes
+from shared.contract.events import (
     AuditRecord,
     BeneficiaryProfile,
     Event,
@@ -32,7 +30,8 @@ from shared.events import (
     ProgrammeOpening,
     ReferralEvent,
 )
-from shared.events.ops import Heartbeat, MetricsSnapshot
+from shared.contract.events.ops import Heartbeat, MetricsSnapshot
+from shared.messaging.consuming import PoisonMessage, decode_event
 
 MODELS: list[type[Event]] = [
     AuditRecord,

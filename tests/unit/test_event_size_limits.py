@@ -11,8 +11,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from services.referrals.domain.records import SigningRecorded
-from shared.access import CredentialChange
-from shared.events import (
+from shared.contract.events import (
     BeneficiaryProfile,
     MatchingProposal,
     PartnerCandidateEntry,
@@ -21,6 +20,7 @@ from shared.events import (
     ReferralEvent,
     SuccessModelTrained,
 )
+from shared.contract.events.credential import CredentialChange
 from shared.settings import ServiceSettings
 from tests.event_bounds import Unbounded, worst_case_bytes
 

@@ -30,9 +30,9 @@ from services.matching.service_layer.explain import explain_openings
 from services.matching.service_layer.history import OutcomeRecord, TrainingReport
 from services.matching.service_layer.model_check import check_model
 from services.matching.service_layer.referral_feedback import RETRAIN_EVERY
-from shared.consuming import PoisonMessage
-from shared.events import MatchingProposal, ProgrammeOpening, SuccessModelTrained
-from shared.topics import MATCHING_MODEL, MATCHING_PROPOSAL
+from shared.contract.events import MatchingProposal, ProgrammeOpening, SuccessModelTrained
+from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL
+from shared.messaging.consuming import PoisonMessage
 from tests.unit.fakes.harness import NOW, MatchingHarness
 from tests.unit.test_matching_use_cases import outcomes
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from services.matching.domain.households import HOUSEHOLD_NOTE, Pairs, households_of, keep_households_together
 from services.matching.service_layer.engine import MatchingEngine
-from shared.events import Eligibility, MatchingProposal, Preferences, WindowMember
-from shared.topics import MATCHING_PROPOSAL, REFERRAL_WINDOW
+from shared.contract.events import Eligibility, MatchingProposal, Preferences, WindowMember
+from shared.contract.topics import MATCHING_PROPOSAL, REFERRAL_WINDOW
 from tests.factories import epide_opening, profile
 from tests.unit.fakes.harness import NOW, MatchingHarness
 from tests.unit.test_decision_windows import window_of

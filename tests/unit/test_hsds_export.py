@@ -6,7 +6,7 @@ from jsonschema import Draft202012Validator
 
 from passerelle.catalogue import load_catalogue
 from services.referrals.domain.hsds import hsds_page, hsds_service
-from shared.events.opening import SiteAddress
+from shared.contract.events.opening import SiteAddress
 from tests.factories import epide_opening
 
 UPDATED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

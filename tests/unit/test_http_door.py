@@ -13,9 +13,9 @@ from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSize
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from shared.http_bus_errors import bus_error_answer
-from shared.http_request_limits import BodyLimit, field_error
-from shared.webhook_targets import WebhookTargetPolicy, WebhookTargetRefused, parse_networks
+from shared.http.bus_errors import bus_error_answer
+from shared.http.request_limits import BodyLimit, field_error
+from shared.webhooks.targets import WebhookTargetPolicy, WebhookTargetRefused, parse_networks
 
 LIMIT = 1_000
 JSON = {"content-type": "application/json"}

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 
 from services.referrals.console.session_cookies import ConsoleSessionCookies
-from shared.http_security_headers import SecurityHeaders
+from shared.http.security_headers import SecurityHeaders
 
 
 class NoSessions:

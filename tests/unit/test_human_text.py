@@ -12,7 +12,7 @@ from services.referrals.console.name_search import matches
 from services.referrals.console.spreadsheet_cells import spreadsheet_cell
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.signing import CirSigningCreate
-from shared.human_text import BLANK, UNREADABLE, readable
+from shared.contract.human_text import BLANK, UNREADABLE, readable
 from tests.factories import signing_body
 
 BAD = {

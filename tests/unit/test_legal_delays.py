@@ -17,10 +17,10 @@ from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.domain.referral import candidate_summary
 from services.referrals.service_layer.commands import CreateOpening, RecordSigning
 from services.referrals.service_layer.decision_windows import apply_window_decision
-from shared.events import DecisionWindowClosed, Eligibility, MatchingProposal, WindowDecision, WindowMember
-from shared.legal_delays import legal_deadline
-from shared.topics import MATCHING_PROPOSAL, REFERRAL_WINDOW
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import DecisionWindowClosed, Eligibility, MatchingProposal, WindowDecision, WindowMember
+from shared.contract.legal_delays import legal_deadline
+from shared.contract.topics import MATCHING_PROPOSAL, REFERRAL_WINDOW
+from shared.contract.vocabulary import ReferralStatus
 from tests.factories import epide_opening, profile
 from tests.unit.fakes.harness import NOW, MatchingHarness, ReferralsHarness
 from tests.unit.test_referrals_use_cases import TODAY, proposal_for, signing

@@ -15,9 +15,15 @@ from services.matching.service_layer.history import TrainingReport
 from services.matching.service_layer.live_engine import reoptimise
 from services.matching.service_layer.referral_feedback import RETRAIN_EVERY
 from services.referrals.domain.referral import candidate_summary, referral_id_for
-from shared.events import BeneficiaryProfile, MatchingProposal, ProgrammeOpening, ReferralEvent, SuccessModelTrained
-from shared.topics import MATCHING_MODEL, MATCHING_PROPOSAL
-from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+from shared.contract.events import (
+    BeneficiaryProfile,
+    MatchingProposal,
+    ProgrammeOpening,
+    ReferralEvent,
+    SuccessModelTrained,
+)
+from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL
+from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
 from tests.factories import epide_opening, profile
 from tests.unit.fakes.harness import NOW, MatchingHarness
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from services.referrals.service_layer import commands
-from shared.message_bus import Command, CommandBus
+from shared.messaging.command_bus import Command, CommandBus
 
 
 @dataclass(frozen=True)

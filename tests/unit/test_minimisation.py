@@ -47,7 +47,7 @@ def test_an_auditors_words_are_left_out_of_the_partners_view_until_the_person_ma
     from datetime import UTC, datetime
 
     from services.referrals.domain.referral_view import HistoryEntry, ReferralView, for_partner
-    from shared.vocabulary import ReferralEventKind, ReferralStatus
+    from shared.contract.vocabulary import ReferralEventKind, ReferralStatus
 
     at = datetime(2027, 1, 4, tzinfo=UTC)
     summary = candidate_summary(profile(skills=["soudure", "aide à Awa Koné"]), date(2026, 11, 20))

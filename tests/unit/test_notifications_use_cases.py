@@ -15,8 +15,7 @@ from standardwebhooks import Webhook
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER
 from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
 from services.referrals.domain.referral import candidate_summary, referral_id_for
-from shared.access import CredentialChange
-from shared.events import (
+from shared.contract.events import (
     ConsentChannel,
     ConsentRecorded,
     PartnerCandidateEntry,
@@ -25,10 +24,11 @@ from shared.events import (
     ReferralEvent,
     WebhookChannel,
 )
-from shared.topics import partner_candidates_topic
-from shared.vocabulary import ReferralStatus
-from shared.webhook_secrets import new_webhook_secret
-from shared.webhook_targets import WebhookTargetPolicy
+from shared.contract.events.credential import CredentialChange
+from shared.contract.topics import partner_candidates_topic
+from shared.contract.vocabulary import ReferralStatus
+from shared.webhooks.secrets import new_webhook_secret
+from shared.webhooks.targets import WebhookTargetPolicy
 from tests.factories import epide_opening, profile
 from tests.support import random_ref
 from tests.unit.fakes.harness import NOW, NotificationsHarness

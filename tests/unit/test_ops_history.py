@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services.referrals.console.charts import line_chart
-from shared.events.ops import Latency, MetricsSnapshot
-from shared.ops_history import MINUTES, LagSampler, signings_per_minute, worst_p99_per_minute
+from shared.contract.events.ops import Latency, MetricsSnapshot
+from shared.ops.history import MINUTES, LagSampler, signings_per_minute, worst_p99_per_minute
 
 UNTIL = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared import ops_picture
-from shared.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
-from shared.events.ops import Heartbeat, MetricsSnapshot
-from shared.ops_history import last_hour
-from shared.ops_picture import OpsPicture
-from shared.topics import OPS_DLQ, OPS_HEARTBEAT, OPS_METRICS
+from shared.contract.events.ops import Heartbeat, MetricsSnapshot
+from shared.contract.topics import OPS_DLQ, OPS_HEARTBEAT, OPS_METRICS
+from shared.messaging.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
+from shared.ops import picture as ops_picture
+from shared.ops.history import last_hour
+from shared.ops.picture import OpsPicture
 
 NOW = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shared.cloudevents import new_attributes
-from shared.events import BeneficiaryProfile
-from shared.projections import Context, Projection, ProjectionTable, rebuild_from_log
+from shared.contract.cloudevents import new_attributes
+from shared.contract.events import BeneficiaryProfile
+from shared.messaging.projections import Context, Projection, ProjectionTable, rebuild_from_log
 from tests.factories import profile
 from tests.fake_log import MemoryEventLog
 

@@ -24,9 +24,7 @@ from services.referrals.service_layer.commands import (
     SweepDeadlines,
 )
 from services.referrals.service_layer.projections import profile_marker
-from shared.access import CredentialChange
-from shared.consuming import PoisonMessage
-from shared.events import (
+from shared.contract.events import (
     BeneficiaryProfile,
     HeldSeat,
     MatchingProposal,
@@ -35,15 +33,17 @@ from shared.events import (
     RankedOpening,
     ReferralEvent,
 )
-from shared.projections import ProjectingPublisher
-from shared.topics import (
+from shared.contract.events.credential import CredentialChange
+from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
     REFERRALS_CREDENTIAL,
     REFERRALS_SIGNING,
 )
-from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+from shared.messaging.consuming import PoisonMessage
+from shared.messaging.projections import ProjectingPublisher
 from tests.factories import epide_opening, signing_body
 from tests.unit.fakes.harness import NOW, ReferralsHarness
 

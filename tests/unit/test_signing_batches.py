@@ -10,7 +10,7 @@ import pytest
 from passerelle.import_command import MAX_CHUNK_BYTES, chunks
 from services.referrals.entrypoints.signing_batches_api import Line, LineResult, LineStatus, _parse, record_lines
 from shared.access import Principal, Role
-from shared.topics import BENEFICIARY_PROFILE, REFERRALS_KEY, REFERRALS_SIGNING
+from shared.contract.topics import BENEFICIARY_PROFILE, REFERRALS_KEY, REFERRALS_SIGNING
 from tests.factories import signing_body
 from tests.unit.fakes.harness import ReferralsHarness
 

@@ -1,6 +1,6 @@
 import pytest
 
-from shared.topics import FIXED_TOPICS, InvalidPartnerId, partner_candidates_topic
+from shared.contract.topics import FIXED_TOPICS, InvalidPartnerId, partner_candidates_topic
 
 
 def test_every_contract_topic_is_versioned_and_unique() -> None:
@@ -24,7 +24,7 @@ def test_topics_that_hold_current_records_are_compacted() -> None:
 
 
 def test_an_erased_key_leaves_the_disks_within_a_day() -> None:
-    from shared.topics import DAY_MS, REFERRALS_KEY
+    from shared.contract.topics import DAY_MS, REFERRALS_KEY
 
     config = REFERRALS_KEY.config()
     assert int(config["max.compaction.lag.ms"]) <= DAY_MS  # compaction is forced within that time
@@ -46,7 +46,7 @@ def test_every_valid_department_code_is_in_the_geography_table() -> None:
     import re
 
     from services.matching.domain.geography import DEPARTMENTS
-    from shared.events.profile import Department
+    from shared.contract.events.profile import Department
 
     field = Department.__metadata__[0]  # type: ignore[attr-defined]
     pattern = re.compile(next(m.pattern for m in field.metadata if hasattr(m, "pattern")))

@@ -1,6 +1,7 @@
-"""Where no exporter takes spans, the trace context still runs through HTTP and Kafka (`shared.trace_carrying`):
-a request continues the caller's trace or starts one and names it in `traceresponse`, and what is published
-while it runs carries that trace; a service that records spans keeps the library instrumentation."""
+"""Where no exporter takes spans, the trace context still runs through HTTP and Kafka
+(`shared.observability.trace_carrying`): a request continues the caller's trace or starts one and names it in
+`traceresponse`, and what is published while it runs carries that trace; a service that records spans keeps
+the library instrumentation."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
-from shared import telemetry
-from shared.trace_carrying import CarryTraceContext
+from shared.observability import telemetry
+from shared.observability.trace_carrying import CarryTraceContext
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 

@@ -7,8 +7,8 @@ from services.notifications.domain.pool_filters import fits
 from services.notifications.domain.signature import sign, verify
 from services.notifications.service_layer.webhook_sender import RetryPolicy
 from services.referrals.domain.referral import candidate_summary
-from shared.events import PoolFilters, ReferralEvent
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import PoolFilters, ReferralEvent
+from shared.contract.vocabulary import ReferralStatus
 from tests.factories import profile
 
 SECRET = "whsec_" + "x" * 40
@@ -67,7 +67,7 @@ def test_standard_webhooks_headers_verify_with_the_official_library_for_new_and_
     from standardwebhooks.webhooks import WebhookVerificationError
 
     from services.notifications.domain.signature import standard_headers
-    from shared.webhook_secrets import new_webhook_secret
+    from shared.webhooks.secrets import new_webhook_secret
 
     now = datetime.now(UTC)
     for secret in (new_webhook_secret(), "whsec_" + "Ab-_" * 10):  # the second: a secret issued before 0.2

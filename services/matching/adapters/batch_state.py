@@ -8,7 +8,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from shared.events import BeneficiaryProfile
+from shared.contract.events import BeneficiaryProfile
 
 
 class PendingProfiles:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from shared.events import SuccessModelTrained
+from shared.contract.events import SuccessModelTrained
 
 # KEYS: the hash. ARGV: version, artefact. Keeps the artefact only if it is newer than the one kept.
 _KEEP_IF_NEWER = """

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from shared.events import BeneficiaryProfile
+from shared.contract.events import BeneficiaryProfile
 
 DAY_S = 86_400.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from shared.events import ProgrammeOpening
+from shared.contract.events import ProgrammeOpening
 
 
 class OpeningsView:

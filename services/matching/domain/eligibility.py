@@ -12,9 +12,9 @@ from enum import StrEnum
 from babel import Locale
 from babel.dates import format_date
 
-from shared.age import age_on
-from shared.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
-from shared.vocabulary import Mobility
+from shared.contract.age import age_on
+from shared.contract.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
+from shared.contract.vocabulary import Mobility
 
 RULESET_VERSION = "eligibility-2026.11.3"
 _MOBILITY_ORDER = [Mobility.NONE, Mobility.REGION, Mobility.NATIONAL]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from services.matching.domain.tables import OpeningTable, ProfileTable
-from shared.events.model import SIGNALS
+from shared.contract.events.model import SIGNALS
 
 F = 10
 FEATURES = SIGNALS[:F]  # the pair features (the contract's vocabulary lists them first)

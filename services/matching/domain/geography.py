@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.vocabulary import Mobility
+from shared.contract.vocabulary import Mobility
 
 _REGIONS: dict[str, tuple[str, ...]] = {
     "84": ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"),  # Auvergne-Rhône-Alpes

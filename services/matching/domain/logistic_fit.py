@@ -15,7 +15,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from shared.events.model import MAX_THRESHOLDS
+from shared.contract.events.model import MAX_THRESHOLDS
 
 P = ParamSpec("P")
 T = TypeVar("T")

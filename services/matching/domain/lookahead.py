@@ -11,7 +11,7 @@ from datetime import date
 
 import numpy as np
 
-from shared.events import ProgrammeOpening
+from shared.contract.events import ProgrammeOpening
 
 # The arrival rate is measured over the last 4 weeks (less while the service is younger than that).
 RATE_DAYS = 28

@@ -13,10 +13,10 @@ import numpy as np
 from services.matching.domain.features import SIGNALS
 from services.matching.domain.model_columns import Column
 from services.matching.domain.success_model import SuccessModel
-from shared.events import BeneficiaryProfile, ProgrammeOpening
-from shared.events.bounded import MATCHER_REASON_CHARS
-from shared.events.bounded import MAX_REASONS as MAX_REASONS_IN_EVENT
-from shared.legal_delays import legal_deadline
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
+from shared.contract.events.bounded import MATCHER_REASON_CHARS
+from shared.contract.events.bounded import MAX_REASONS as MAX_REASONS_IN_EVENT
+from shared.contract.legal_delays import legal_deadline
 
 MAX_REASONS = 3
 PROGRAMME = "programme"  # a programme's own effect, learned from its past outcomes

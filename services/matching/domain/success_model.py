@@ -15,8 +15,8 @@ import numpy as np
 
 from services.matching.domain.features import FEATURES
 from services.matching.domain.model_columns import PLAIN_COLUMNS, Column, ColumnPlan, columns_from_names
-from shared.events import SuccessModelTrained
-from shared.events.model import ModelColumn
+from shared.contract.events import SuccessModelTrained
+from shared.contract.events.model import ModelColumn
 
 # Before any outcome is known: the fit matters, French helps, moving far and unmet housing hurt.
 PRIOR_WEIGHTS = {

@@ -12,8 +12,8 @@ import numpy as np
 
 from services.matching.domain.geography import COMMUTING_REGIONS, DEPARTMENTS, region_of
 from services.matching.domain.occupations import occupation_tokens
-from shared.events import BeneficiaryProfile, ProgrammeOpening
-from shared.vocabulary import FrenchLevel, Housing, Mobility, ProtectionStatus
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
+from shared.contract.vocabulary import FrenchLevel, Housing, Mobility, ProtectionStatus
 
 DEPT_INDEX = {d: i for i, d in enumerate(DEPARTMENTS)}
 UNKNOWN_DEPT = len(DEPARTMENTS)  # an extra, always-false column for départements outside the table

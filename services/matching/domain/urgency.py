@@ -1,5 +1,5 @@
 """Urgency in the objective: a newcomer whose legal delay (RSA orientation, SPIE appointment; see
-`shared.legal_delays`) is running out is worth more, so that, under scarce seats, they are assigned
+`shared.contract.legal_delays`) is running out is worth more, so that, under scarce seats, they are assigned
 first. The same for every opening of a delay, it decides who gets a seat more than which one."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 
 from services.matching.domain.tables import OpeningTable, ProfileTable
-from shared.legal_delays import ORIENTATION_DELAY, SPIE_APPOINTMENT_DELAY
+from shared.contract.legal_delays import ORIENTATION_DELAY, SPIE_APPOINTMENT_DELAY
 
 # Added to a pair's value at full urgency (the deadline reached): about a third of a typical predicted
 # success, enough to win a scarce seat over a newcomer without a deadline, not enough to send someone

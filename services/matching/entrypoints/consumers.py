@@ -9,11 +9,23 @@ from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import Seats
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
 from services.matching.service_layer.referral_feedback import Feedback
-from shared.cloudevents import CloudEventAttributes
-from shared.consuming import Route
-from shared.events import BeneficiaryProfile, DecisionWindowClosed, ProgrammeOpening, ReferralEvent, SuccessModelTrained
-from shared.projections import ProjectionTable, Publisher, consumes
-from shared.topics import BENEFICIARY_PROFILE, MATCHING_MODEL, PROGRAMME_OPENING, REFERRAL_EVENT, REFERRAL_WINDOW
+from shared.contract.cloudevents import CloudEventAttributes
+from shared.contract.events import (
+    BeneficiaryProfile,
+    DecisionWindowClosed,
+    ProgrammeOpening,
+    ReferralEvent,
+    SuccessModelTrained,
+)
+from shared.contract.topics import (
+    BENEFICIARY_PROFILE,
+    MATCHING_MODEL,
+    PROGRAMME_OPENING,
+    REFERRAL_EVENT,
+    REFERRAL_WINDOW,
+)
+from shared.messaging.consuming import Route
+from shared.messaging.projections import ProjectionTable, Publisher, consumes
 
 PROFILES_GROUP = "matching.profiles"
 OPENINGS_GROUP = "matching.openings"

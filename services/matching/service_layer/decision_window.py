@@ -21,7 +21,7 @@ from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import Pending, Profiles, Seats, Tried, WindowDecisions
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose, ranked_opening
-from shared.events import (
+from shared.contract.events import (
     BeneficiaryProfile,
     DecisionWindowClosed,
     HeldSeat,
@@ -30,9 +30,9 @@ from shared.events import (
     WindowDecision,
     WindowMember,
 )
-from shared.events.bounded import MAX_REASONS
-from shared.events.window import MAX_WINDOW_MEMBERS
-from shared.projections import Publisher
+from shared.contract.events.bounded import MAX_REASONS
+from shared.contract.events.window import MAX_WINDOW_MEMBERS
+from shared.messaging.projections import Publisher
 
 log = logging.getLogger(__name__)
 WINDOW_PROPOSAL_NAMESPACE = uuid.UUID("4a8e1c2d-6f3b-4d9a-8c7e-5b2a1d0f9e38")

@@ -19,8 +19,8 @@ from services.matching.domain.reasons import top_reasons
 from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.domain.tables import COMMUTING, OpeningTable, ProfileTable, eligible_pairs, reachable_pairs
 from services.matching.domain.urgency import URGENCY_WEIGHT, urgency
-from shared.events import BeneficiaryProfile, ProgrammeOpening
-from shared.paris_time import paris_today
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
+from shared.contract.paris_time import paris_today
 
 PREFERENCE_BONUS = 0.05
 # At a window's close, a provisional hold is kept unless moving gains more than this (no move for a tie).

@@ -8,7 +8,7 @@ from services.matching.domain.eligibility import RULESET_VERSION, decide
 from services.matching.domain.geography import reachable
 from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
-from shared.events import BeneficiaryProfile, ProgrammeOpening
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.matching.domain.model_choice import PLAIN, ModelChoice, NotEnoughHistory, choose_success_model
 from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.service_layer.engine import pair_signals_for
-from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
 MonitoringName = Annotated[str, Field(min_length=1, max_length=40)]
 MonitoringValue = Annotated[str, Field(max_length=80)]

@@ -13,8 +13,8 @@ from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.ports import Models, Openings, Pending, Prices
 from services.matching.service_layer.propose import Clock
-from shared.batch_reads import read_once_per_batch
-from shared.paris_time import paris_today
+from shared.contract.paris_time import paris_today
+from shared.messaging.batch_reads import read_once_per_batch
 
 log = logging.getLogger(__name__)
 

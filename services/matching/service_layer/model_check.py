@@ -13,7 +13,7 @@ import numpy as np
 from services.matching.domain.success_model import SuccessModel
 from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.explain import explain_openings
-from shared.events import BeneficiaryProfile, Eligibility, ProgrammeOpening, SuccessModelTrained
+from shared.contract.events import BeneficiaryProfile, Eligibility, ProgrammeOpening, SuccessModelTrained
 
 TODAY = date(2027, 1, 4)
 

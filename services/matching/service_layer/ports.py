@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
 if TYPE_CHECKING:
     from services.matching.domain.seats import Hold, SeatMove

@@ -18,12 +18,24 @@ from services.matching.service_layer.history import OutcomeRecord
 from services.matching.service_layer.model_check import UnusableModel, adoptable
 from services.matching.service_layer.ports import Models, Openings, Outcomes, Pending, Profiles, Seats, Tried
 from services.matching.service_layer.propose import ProposalPolicy
-from shared.consuming import PoisonMessage
-from shared.events import BeneficiaryProfile, MatchingProposal, ProgrammeOpening, ReferralEvent, SuccessModelTrained
-from shared.projections import Context, Projection, ProjectionTable
-from shared.referral_lifecycle import CONFIRMS_SEAT, RELEASES_SEAT, SUCCESSFUL_OUTCOMES
-from shared.topics import BENEFICIARY_PROFILE, MATCHING_MODEL, MATCHING_PROPOSAL, PROGRAMME_OPENING, REFERRAL_EVENT
-from shared.vocabulary import ReferralEventKind
+from shared.contract.events import (
+    BeneficiaryProfile,
+    MatchingProposal,
+    ProgrammeOpening,
+    ReferralEvent,
+    SuccessModelTrained,
+)
+from shared.contract.lifecycle import CONFIRMS_SEAT, RELEASES_SEAT, SUCCESSFUL_OUTCOMES
+from shared.contract.topics import (
+    BENEFICIARY_PROFILE,
+    MATCHING_MODEL,
+    MATCHING_PROPOSAL,
+    PROGRAMME_OPENING,
+    REFERRAL_EVENT,
+)
+from shared.contract.vocabulary import ReferralEventKind
+from shared.messaging.consuming import PoisonMessage
+from shared.messaging.projections import Context, Projection, ProjectionTable
 
 
 def by_hand(event: ReferralEvent) -> bool:

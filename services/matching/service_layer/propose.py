@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from services.matching.domain.eligibility import RULESET_VERSION, Outcome, decide
 from services.matching.service_layer.ports import Seats
-from shared.events import (
+from shared.contract.events import (
     BeneficiaryProfile,
     HeldSeat,
     MatchingProposal,
@@ -19,7 +19,7 @@ from shared.events import (
     ProgrammeOpening,
     RankedOpening,
 )
-from shared.events.bounded import MAX_NOT_ELIGIBLE, WHY_NOT_CHARS
+from shared.contract.events.bounded import MAX_NOT_ELIGIBLE, WHY_NOT_CHARS
 
 if TYPE_CHECKING:
     from services.matching.service_layer.engine import Candidate, MatchingEngine

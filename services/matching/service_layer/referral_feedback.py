@@ -15,11 +15,11 @@ from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.model_check import UnusableModel, check_model
 from services.matching.service_layer.ports import Models, Outcomes, Profiles, Seats, Tried
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
-from shared.events import MatchingProposal, ReferralEvent, SuccessModelTrained
-from shared.projections import Publisher
-from shared.referral_lifecycle import REROUTE_AFTER
-from shared.topics import MATCHING_MODEL
-from shared.vocabulary import ReferralEventKind
+from shared.contract.events import MatchingProposal, ReferralEvent, SuccessModelTrained
+from shared.contract.lifecycle import REROUTE_AFTER
+from shared.contract.topics import MATCHING_MODEL
+from shared.contract.vocabulary import ReferralEventKind
+from shared.messaging.projections import Publisher
 
 log = logging.getLogger(__name__)
 REROUTE_NAMESPACE = uuid.UUID("c7f4b1e2-0d3a-4f5b-8e6c-9a1b2c3d4e5f")

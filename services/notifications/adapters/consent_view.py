@@ -7,7 +7,7 @@ import json
 
 from redis.asyncio import Redis
 
-from shared.events import ConsentRecorded
+from shared.contract.events import ConsentRecorded
 
 PREFIX = "notifications"
 

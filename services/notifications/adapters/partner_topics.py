@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.kafka_admin import ensure_topics
-from shared.topics import partner_candidates_topic
+from shared.contract.topics import partner_candidates_topic
+from shared.messaging.kafka_admin import ensure_topics
 
 
 class PartnerTopics:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from shared.batch_reads import read_once_per_batch
-from shared.events import PartnerSubscription
+from shared.contract.events import PartnerSubscription
+from shared.messaging.batch_reads import read_once_per_batch
 
 
 class SubscriptionsView:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from shared.events import PartnerCandidateEntry, ReferralEvent
-from shared.vocabulary import ReferralEventKind, ReferralStatus
+from shared.contract.events import PartnerCandidateEntry, ReferralEvent
+from shared.contract.vocabulary import ReferralEventKind, ReferralStatus
 
 ENTRY_NAMESPACE = uuid.UUID("3c1d9b8e-2f47-4a6b-a0e5-7d8c9b0a1f23")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events import PoolFilters, ReferralEvent
+from shared.contract.events import PoolFilters, ReferralEvent
 
 
 def fits(filters: PoolFilters, event: ReferralEvent) -> bool:

@@ -4,7 +4,7 @@ Standard Webhooks (standardwebhooks.com), signed with its official library: `web
 id, the same on every retry), `webhook-timestamp` (unix seconds) and `webhook-signature`
 (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`), so that partners verify with the official libraries in
 their own language. Secrets are `whsec_` + base64, as that standard writes them
-(`shared/webhook_secrets.py`); a secret issued before that form still verifies with the Python library.
+(`shared/webhooks/secrets.py`); a secret issued before that form still verifies with the Python library.
 
 Also, until Passerelle 0.3: the earlier `Passerelle-Signature: t=<unix seconds>,v1=<hex digest>` (HMAC-SHA256
 over `timestamp.body` with the whole secret string as key), for receivers written against it."""

@@ -15,12 +15,12 @@ from services.notifications.service_layer.ports import (
     Topics,
 )
 from services.notifications.service_layer.withdraw import withdraw_from_pools
-from shared.access import CredentialChange
-from shared.cloudevents import CloudEventAttributes
-from shared.consuming import Route
-from shared.events import ConsentRecorded, PartnerSubscription, ReferralEvent
-from shared.projections import ProjectionTable, Publisher, consumes
-from shared.topics import PARTNER_SUBSCRIPTION, REFERRAL_EVENT, REFERRALS_CONSENT, REFERRALS_CREDENTIAL
+from shared.contract.cloudevents import CloudEventAttributes
+from shared.contract.events import ConsentRecorded, PartnerSubscription, ReferralEvent
+from shared.contract.events.credential import CredentialChange
+from shared.contract.topics import PARTNER_SUBSCRIPTION, REFERRAL_EVENT, REFERRALS_CONSENT, REFERRALS_CREDENTIAL
+from shared.messaging.consuming import Route
+from shared.messaging.projections import ProjectionTable, Publisher, consumes
 
 REFERRAL_EVENTS_GROUP = "notifications.referral-events"
 SUBSCRIPTIONS_GROUP = "notifications.subscriptions"

@@ -10,8 +10,8 @@ from services.notifications.adapters.subscriptions_view import SubscriptionsView
 from services.notifications.adapters.webhook_outbox import WebhookOutbox
 from services.notifications.service_layer.webhook_sender import Clock, redeliver
 from shared.access import Principal
-from shared.http_auth import PartnerDep
-from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.http.auth import PartnerDep
+from shared.http.errors import KEYED, UNAVAILABLE, errors
 
 router = APIRouter(prefix="/v1/partners/{partner_id}", tags=["deliveries"], responses=errors(*KEYED, *UNAVAILABLE))
 

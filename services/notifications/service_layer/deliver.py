@@ -11,9 +11,9 @@ from services.notifications.domain.candidate_entry import candidate_entry_for, e
 from services.notifications.domain.pool_filters import fits
 from services.notifications.domain.webhook_job import WebhookJob
 from services.notifications.service_layer.ports import Consents, Deliveries, Outbox, PoolSubscriptions, Topics
-from shared.events import PartnerCandidateEntry, PartnerSubscription, ReferralEvent
-from shared.events.consent import pools_allowed_by
-from shared.projections import Publisher
+from shared.contract.events import PartnerCandidateEntry, PartnerSubscription, ReferralEvent
+from shared.contract.events.consent import pools_allowed_by
+from shared.messaging.projections import Publisher
 
 JOB_NAMESPACE = uuid.UUID("5e0c2f1a-8b7d-4c3e-9f6a-1d2b3c4d5e6f")
 Clock = Callable[[], datetime]

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Protocol
 
 from services.notifications.domain.webhook_job import WebhookJob
-from shared.access import CredentialChange
-from shared.events import ConsentRecorded, PartnerSubscription
+from shared.contract.events import ConsentRecorded, PartnerSubscription
+from shared.contract.events.credential import CredentialChange
 
 
 class PoolSubscriptions(Protocol):

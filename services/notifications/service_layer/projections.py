@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from services.notifications.domain.candidate_entry import candidate_entry_for
 from services.notifications.domain.pool_filters import fits
 from services.notifications.service_layer.ports import Consents, Deliveries, KeyDigests, PoolSubscriptions, Referrals
-from shared.access import CredentialChange
-from shared.consuming import PoisonMessage
-from shared.events import ConsentRecorded, PartnerCandidateEntry, PartnerSubscription, ReferralEvent
-from shared.projections import Context, Projection, ProjectionTable
-from shared.topics import PARTNER_SUBSCRIPTION, REFERRAL_EVENT, REFERRALS_CONSENT, REFERRALS_CREDENTIAL
+from shared.contract.events import ConsentRecorded, PartnerCandidateEntry, PartnerSubscription, ReferralEvent
+from shared.contract.events.credential import CredentialChange
+from shared.contract.topics import PARTNER_SUBSCRIPTION, REFERRAL_EVENT, REFERRALS_CONSENT, REFERRALS_CREDENTIAL
+from shared.messaging.consuming import PoisonMessage
+from shared.messaging.projections import Context, Projection, ProjectionTable
 
 PARTNER_TOPICS = "partner.*.candidates.v1"
 PARTNER_TOPIC = re.compile(r"^partner\.(?P<partner>[a-z0-9][a-z0-9-]{1,62})\.candidates\.v1$")

@@ -14,8 +14,8 @@ import httpx
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER, sign, standard_headers
 from services.notifications.domain.webhook_job import WebhookJob
 from services.notifications.service_layer.ports import Outbox
-from shared.dead_letters import DeadLetters
-from shared.webhook_targets import CheckedTarget, WebhookTargetPolicy, WebhookTargetRefused
+from shared.messaging.dead_letters import DeadLetters
+from shared.webhooks.targets import CheckedTarget, WebhookTargetPolicy, WebhookTargetRefused
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

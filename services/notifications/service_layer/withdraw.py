@@ -19,7 +19,7 @@ from services.notifications.service_layer.ports import (
     Tombstones,
     Topics,
 )
-from shared.events import ConsentRecorded
+from shared.contract.events import ConsentRecorded
 
 WITHDRAWN = "candidate.withdrawn"
 

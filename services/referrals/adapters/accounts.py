@@ -14,7 +14,8 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from services.referrals.adapters.password_hashing import PasswordHashing
-from shared.access import PREFIX, CredentialChange, CredentialJournal, Principal, Role, apply_credential_change
+from shared.access import PREFIX, CredentialJournal, Principal, Role, apply_credential_change
+from shared.contract.events.credential import CredentialChange
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 TABLE = f"{PREFIX}:accounts"

@@ -10,8 +10,8 @@ from redis.asyncio import Redis
 
 from services.referrals.domain.lifecycle import AWAITING_ANSWER
 from services.referrals.domain.referral_view import ReferralView, next_view, sent_to_partner
-from shared.events import ReferralEvent
-from shared.vocabulary import OutcomeAtThreeMonths, ReferralStatus
+from shared.contract.events import ReferralEvent
+from shared.contract.vocabulary import OutcomeAtThreeMonths, ReferralStatus
 
 PREFIX = "referrals:view"
 MILESTONES = ("proposed", "accepted", "enrolled", "completed", "employed", "in_training")

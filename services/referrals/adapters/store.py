@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from services.referrals.domain.records import ProfileVersion
 from services.referrals.domain.signing import CirSigningCreate
-from shared.events import AuditRecord, ConsentRecorded, MatchingProposal, ProgrammeOpening
+from shared.contract.events import AuditRecord, ConsentRecorded, MatchingProposal, ProgrammeOpening
 
 PREFIX = "referrals"
 ERASED = f"{PREFIX}:erased"  # who was erased: a hash, the erasure's audit record by beneficiary id

@@ -31,9 +31,9 @@ from services.referrals.service_layer.commands import (
     ReferByHand,
 )
 from shared.access import Principal
-from shared.events import ConsentChannel, MatchingProposal, NotEligible
-from shared.legal_delays import legal_deadline
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import ConsentChannel, MatchingProposal, NotEligible
+from shared.contract.legal_delays import legal_deadline
+from shared.contract.vocabulary import ReferralStatus
 
 router = APIRouter(prefix="/console/auditeur", include_in_schema=False)
 FIELD_LABELS = {

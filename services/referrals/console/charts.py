@@ -6,7 +6,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from services.referrals.wording.i18n import translate
-from shared.ops_history import Series
+from shared.ops.history import Series
 
 WIDTH, HEIGHT, PAD = 360, 90, 4
 

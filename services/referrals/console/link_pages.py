@@ -13,8 +13,8 @@ from services.referrals.console.web import page
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.referral_view import ReferralView, sent_to_partner
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
-from shared.events import AuditRecord
-from shared.vocabulary import DeclineReason
+from shared.contract.events import AuditRecord
+from shared.contract.vocabulary import DeclineReason
 
 router = APIRouter(prefix="/lien", include_in_schema=False)
 LINK_ACTIONS = {"accepter", "liste-attente", "refuser"}

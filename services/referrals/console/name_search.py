@@ -4,7 +4,7 @@ appear in the name written without spaces ("dangelo" finds D'Angelo), or in the 
 
 from __future__ import annotations
 
-from shared.human_text import fold
+from shared.contract.human_text import fold
 
 
 def matches(query: str, given_name: str, family_name: str, file_number: str) -> bool:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from services.referrals.console.charts import line_chart
 from services.referrals.console.sessions import OpsPerson
 from services.referrals.console.web import page
-from shared.ops_history import last_hour
+from shared.ops.history import last_hour
 
 router = APIRouter(prefix="/console/exploitation", include_in_schema=False)
 

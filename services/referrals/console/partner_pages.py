@@ -23,7 +23,7 @@ from services.referrals.service_layer.commands import ChangeStatus, DiscloseCont
 from services.referrals.service_layer.disclosure import DisclosureRefused, shares_contact
 from services.referrals.wording import french
 from shared.access import Principal
-from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
+from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 
 router = APIRouter(prefix="/console/partenaire", include_in_schema=False)
 ACTIONS = {

@@ -13,8 +13,8 @@ from babel.dates import format_date
 
 from services.referrals.domain.hsds import eligibility_description
 from services.referrals.wording import french
-from shared.events import ProgrammeOpening
-from shared.events.opening import SiteAddress
+from shared.contract.events import ProgrammeOpening
+from shared.contract.events.opening import SiteAddress
 
 SOURCE = "passerelle"
 NATIONWIDE = "france"  # the schema's code for « éligible sur l'ensemble du territoire national »

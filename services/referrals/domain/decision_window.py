@@ -3,15 +3,15 @@
 Windows are `minutes` long and aligned on local midnight in Paris plus `offset_minutes` (1440 and 1020:
 every day at 17:00; 240 and 0: at 00:00, 04:00, 08:00…). A window never delays a referral past its
 opening's deadline (the partner keeps its whole time to answer before the cohort starts) nor past the
-newcomer's legal delay (`shared.legal_delays`)."""
+newcomer's legal delay (`shared.contract.legal_delays`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from shared.events import ProgrammeOpening
-from shared.paris_time import PARIS
+from shared.contract.events import ProgrammeOpening
+from shared.contract.paris_time import PARIS
 
 
 @dataclass(frozen=True)

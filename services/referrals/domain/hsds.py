@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from services.referrals.wording import french
-from shared.events import ProgrammeOpening
-from shared.vocabulary import Mobility, ProtectionStatus
+from shared.contract.events import ProgrammeOpening
+from shared.contract.vocabulary import Mobility, ProtectionStatus
 
 HSDS_NAMESPACE = uuid.UUID("a5d0e6f2-3b1c-4e8f-9a7d-6c5b4a3f2e10")
 SEAT_UNIT = {"id": str(uuid.uuid5(HSDS_NAMESPACE, "unit:seat")), "name": "seat", "scheme": "passerelle"}

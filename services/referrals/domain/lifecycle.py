@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.vocabulary import ReferralStatus as S
+from shared.contract.vocabulary import ReferralStatus as S
 
 AWAITING_ANSWER = frozenset({S.PROPOSED, S.SENT, S.WAITLISTED})
 TERMINAL = frozenset({S.DECLINED, S.EXPIRED, S.WITHDRAWN, S.COMPLETED, S.DROPPED_OUT})

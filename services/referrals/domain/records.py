@@ -13,8 +13,8 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.domain.signing import CirSigningCreate
-from shared.events.envelope import EVENT_TYPE_PREFIX, Event
-from shared.events.profile import BeneficiaryId
+from shared.contract.events.envelope import EVENT_TYPE_PREFIX, Event
+from shared.contract.events.profile import BeneficiaryId
 
 MAX_VERSIONS_KEPT = 20  # so that any record fits the consumers' size limit
 # The audit action of an erasure: the one record of the person that stays, so that nothing comes back.

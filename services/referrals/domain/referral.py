@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from shared.age import age_on
-from shared.events import BeneficiaryProfile, CandidateSummary, ProgrammeOpening
-from shared.legal_delays import legal_deadline
-from shared.vocabulary import Housing
+from shared.contract.age import age_on
+from shared.contract.events import BeneficiaryProfile, CandidateSummary, ProgrammeOpening
+from shared.contract.legal_delays import legal_deadline
+from shared.contract.vocabulary import Housing
 
 REFERRAL_NAMESPACE = uuid.UUID("0f6a3e1c-9a57-4f0e-8d36-5b7e2a9c1d40")
 AGE_BANDS = ((0, 17, "under 18"), (18, 25, "18-25"), (26, 35, "26-35"), (36, 45, "36-45"), (46, 55, "46-55"))

@@ -7,8 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.domain.lifecycle import next_step
-from shared.events import CandidateSummary, ReferralEvent
-from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+from shared.contract.events import CandidateSummary, ReferralEvent
+from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
 
 
 class HistoryEntry(BaseModel):

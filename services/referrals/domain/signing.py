@@ -9,9 +9,9 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from services.referrals.domain.errors import InvalidFields
-from shared.age import age_on
-from shared.events import BeneficiaryProfile
-from shared.human_text import readable, schema_pattern
+from shared.contract.age import age_on
+from shared.contract.events import BeneficiaryProfile
+from shared.contract.human_text import readable, schema_pattern
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from services.referrals.domain.errors import InvalidFields
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.account_administration import AccountAdministration
 from shared.access import DEFAULT_KEY_VALIDITY, IssuedKey, Role
-from shared.events.profile import Department
-from shared.http_auth import AdminDep
-from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.contract.events.profile import Department
+from shared.http.auth import AdminDep
+from shared.http.errors import KEYED, UNAVAILABLE, errors
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(*KEYED, *UNAVAILABLE))
 

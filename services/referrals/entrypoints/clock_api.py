@@ -8,8 +8,8 @@ from fastapi import FastAPI, HTTPException, status
 
 from services.referrals.adapters.clock import ServiceClock
 from services.referrals.service_layer.commands import CloseDecisionWindows, SweepDeadlines, SweepRetention
-from shared.http_auth import AdminDep
-from shared.message_bus import CommandBus
+from shared.http.auth import AdminDep
+from shared.messaging.command_bus import CommandBus
 
 
 def add_test_clock(app: FastAPI, clock: ServiceClock, bus: CommandBus) -> None:

@@ -7,11 +7,11 @@ from typing import Protocol
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.decision_windows import apply_window_decision
 from services.referrals.service_layer.handlers import refer_from_proposal
-from shared.cloudevents import CloudEventAttributes
-from shared.consuming import Route
-from shared.events import MatchingProposal, ReferralEvent
-from shared.projections import ProjectionTable, consumes
-from shared.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
+from shared.contract.cloudevents import CloudEventAttributes
+from shared.contract.events import MatchingProposal, ReferralEvent
+from shared.contract.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
+from shared.messaging.consuming import Route
+from shared.messaging.projections import ProjectionTable, consumes
 
 PROPOSALS_GROUP = "referrals.proposals"
 PROJECTION_GROUP = "referrals.projection"

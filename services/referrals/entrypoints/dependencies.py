@@ -16,8 +16,8 @@ from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from shared.access import Credentials
-from shared.message_bus import CommandBus
-from shared.webhook_targets import WebhookTargetPolicy
+from shared.messaging.command_bus import CommandBus
+from shared.webhooks.targets import WebhookTargetPolicy
 
 
 @dataclass

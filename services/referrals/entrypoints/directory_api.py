@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from services.referrals.domain.data_inclusion import di_page, di_service, di_structures
 from services.referrals.domain.hsds import hsds_page, hsds_service
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
-from shared.events import ProgrammeOpening
-from shared.http_errors import UNAVAILABLE, errors
+from shared.contract.events import ProgrammeOpening
+from shared.http.errors import UNAVAILABLE, errors
 
 router = APIRouter(tags=["directory"], responses=errors(*UNAVAILABLE))
 Page = Annotated[int, Query(ge=1)]

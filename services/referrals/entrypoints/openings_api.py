@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import CreateOpening, UpdateOpening
 from shared.access import Principal, Role
-from shared.events import ProgrammeOpening
-from shared.events.bounded import Identifier, ProgrammeName
-from shared.events.profile import Department
-from shared.http_auth import AuditorOrPartnerDep, PartnerDep
-from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.contract.events import ProgrammeOpening
+from shared.contract.events.bounded import Identifier, ProgrammeName
+from shared.contract.events.profile import Department
+from shared.http.auth import AuditorOrPartnerDep, PartnerDep
+from shared.http.errors import KEYED, UNAVAILABLE, errors
 
 router = APIRouter(prefix="/v1/openings", tags=["openings"], responses=errors(*UNAVAILABLE))
 

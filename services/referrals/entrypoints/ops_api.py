@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from shared.http_auth import OpsDep
-from shared.http_errors import KEYED, errors
+from shared.http.auth import OpsDep
+from shared.http.errors import KEYED, errors
 
 router = APIRouter(tags=["ops"])
 PAGE = resources.files("services.referrals.entrypoints").joinpath("ops_dashboard.html").read_text()

@@ -24,9 +24,9 @@ from services.referrals.entrypoints.signings_api import OUTSIDE_TERRITORY
 from services.referrals.entrypoints.territory import conflict_detail
 from services.referrals.service_layer.commands import RecordSigning
 from shared.access import Principal
-from shared.http_auth import AuditorDep
-from shared.http_errors import KEYED, UNAVAILABLE, errors
-from shared.http_request_limits import MAX_ERRORS, field_error
+from shared.http.auth import AuditorDep
+from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.http.request_limits import MAX_ERRORS, field_error
 
 router = APIRouter(prefix="/v1", tags=["signings"], responses=errors(*KEYED, *UNAVAILABLE))
 CONCURRENCY = 32  # lines in flight at once: enough to keep the broker's round trips overlapping

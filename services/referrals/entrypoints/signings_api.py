@@ -11,9 +11,9 @@ from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.entrypoints.territory import conflict_detail
 from services.referrals.service_layer.commands import AmendProfile, RecordSigning
-from shared.events import MatchingProposal
-from shared.http_auth import AuditorDep
-from shared.http_errors import KEYED, UNAVAILABLE, errors
+from shared.contract.events import MatchingProposal
+from shared.http.auth import AuditorDep
+from shared.http.errors import KEYED, UNAVAILABLE, errors
 
 OUTSIDE_TERRITORY = "département hors de votre territoire / département outside your territory"
 router = APIRouter(prefix="/v1", tags=["signings"], responses=errors(*KEYED, *UNAVAILABLE))

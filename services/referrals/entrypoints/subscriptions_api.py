@@ -8,10 +8,10 @@ from pydantic import BaseModel, ConfigDict, HttpUrl
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import Subscribe, Unsubscribe
 from shared.access import Principal
-from shared.events import PartnerSubscription, PoolFilters
-from shared.http_auth import PartnerDep
-from shared.http_errors import KEYED, UNAVAILABLE, errors
-from shared.webhook_targets import WebhookTargetRefused
+from shared.contract.events import PartnerSubscription, PoolFilters
+from shared.http.auth import PartnerDep
+from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.webhooks.targets import WebhookTargetRefused
 
 router = APIRouter(
     prefix="/v1/partners/{partner_id}/subscriptions", tags=["subscriptions"], responses=errors(*KEYED, *UNAVAILABLE)

@@ -27,7 +27,7 @@ from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.personal_data import PersonalData, export_personal_data
 from services.referrals.service_layer.ports import Records, SubscriptionRecords
 from shared.access import Principal
-from shared.events import (
+from shared.contract.events import (
     AuditRecord,
     ConsentChannel,
     ConsentRecorded,
@@ -36,10 +36,10 @@ from shared.events import (
     PoolFilters,
     ProgrammeOpening,
 )
-from shared.human_text import readable
-from shared.message_bus import Command, CommandBus
-from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
-from shared.webhook_targets import WebhookTargetPolicy
+from shared.contract.human_text import readable
+from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
+from shared.messaging.command_bus import Command, CommandBus
+from shared.webhooks.targets import WebhookTargetPolicy
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from services.referrals.domain.errors import NotFound
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records
-from shared.events import ConsentChannel, ConsentRecorded
-from shared.events.consent import pools_allowed_by
-from shared.projections import Publisher
+from shared.contract.events import ConsentChannel, ConsentRecorded
+from shared.contract.events.consent import pools_allowed_by
+from shared.messaging.projections import Publisher
 
 CONSENT_NAMESPACE = uuid.UUID("8d3b5f0e-2a4c-4e6b-9c1d-7f2e3a4b5c6d")
 

@@ -13,9 +13,9 @@ from services.referrals.domain.referral_view import ReferralView
 from services.referrals.service_layer.handlers import Clock, Publishers, refer_from_proposal
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.ports import Records, Views
-from shared.events import DecisionWindowClosed, MatchingProposal, WindowMember
-from shared.events.window import MAX_WINDOW_PART
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import DecisionWindowClosed, MatchingProposal, WindowMember
+from shared.contract.events.window import MAX_WINDOW_PART
+from shared.contract.vocabulary import ReferralStatus
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from services.referrals.service_layer.consent import current_consent
 from services.referrals.service_layer.handlers import Clock
 from services.referrals.service_layer.ports import Records
 from shared.access import Principal
-from shared.events import AuditRecord
-from shared.projections import Publisher
+from shared.contract.events import AuditRecord
+from shared.messaging.projections import Publisher
 
 DISCLOSABLE_FROM = ACCEPTED_OR_LATER
 

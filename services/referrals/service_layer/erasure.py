@@ -22,8 +22,8 @@ from services.referrals.service_layer.consent import change_consent, current_con
 from services.referrals.service_layer.handlers import Publishers
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records, Views
-from shared.events import AuditRecord, ConsentChannel
-from shared.referral_lifecycle import RELEASES_SEAT
+from shared.contract.events import AuditRecord, ConsentChannel
+from shared.contract.lifecycle import RELEASES_SEAT
 
 log = logging.getLogger(__name__)
 RETENTION_ACTOR = "system:retention"

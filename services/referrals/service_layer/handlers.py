@@ -19,11 +19,11 @@ from services.referrals.service_layer.consent import change_consent, pools_allow
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records, Views
 from services.referrals.service_layer.projections import profile_marker
-from shared.consuming import PoisonMessage
-from shared.events import ConsentChannel, MatchingProposal, ProgrammeOpening, ReferralEvent
-from shared.human_text import readable
-from shared.projections import Publisher
-from shared.vocabulary import ReferralStatus
+from shared.contract.events import ConsentChannel, MatchingProposal, ProgrammeOpening, ReferralEvent
+from shared.contract.human_text import readable
+from shared.contract.vocabulary import ReferralStatus
+from shared.messaging.consuming import PoisonMessage
+from shared.messaging.projections import Publisher
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

@@ -10,8 +10,8 @@ from datetime import datetime
 from services.referrals.domain.records import PersonalKeyIssued, SigningRecorded, SigningSealed, key_record_key
 from services.referrals.domain.sealing import MasterKey, Unreadable, new_personal_key, open_sealed, seal
 from services.referrals.service_layer.ports import PersonalKeys
-from shared.projections import Publisher
-from shared.topics import REFERRALS_CONSENT, REFERRALS_SIGNING
+from shared.contract.topics import REFERRALS_CONSENT, REFERRALS_SIGNING
+from shared.messaging.projections import Publisher
 
 
 def _signing_context(beneficiary_id: str) -> str:

@@ -25,8 +25,8 @@ from services.referrals.service_layer.handlers import (
     update_opening,
 )
 from services.referrals.service_layer.ports import Locks, Records, Views
-from shared.events import MatchingProposal, ReferralEvent
-from shared.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
+from shared.contract.events import MatchingProposal, ReferralEvent
+from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
 
 REMINDER_LEAD = timedelta(days=2)
 STARTED_EARLY = "[session commencée plus tôt / cohort started early]"

@@ -17,9 +17,9 @@ from redis.asyncio import Redis
 from services.referrals.console.links import ReferralLinks
 from services.referrals.wording import french
 from shared.access import Credentials
-from shared.events import AuditRecord, ReferralEvent
-from shared.projections import Publisher
-from shared.vocabulary import ReferralEventKind, ReferralStatus
+from shared.contract.events import AuditRecord, ReferralEvent
+from shared.contract.vocabulary import ReferralEventKind, ReferralStatus
+from shared.messaging.projections import Publisher
 
 log = logging.getLogger(__name__)
 RETRY_KEY = "referrals:mail:retry"

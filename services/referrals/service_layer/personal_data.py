@@ -17,8 +17,8 @@ from services.referrals.service_layer.consent import ConsentVersion, readable
 from services.referrals.service_layer.erasure import refuse_if_erased
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records, Views
-from shared.events import AuditRecord, MatchingProposal
-from shared.projections import Publisher
+from shared.contract.events import AuditRecord, MatchingProposal
+from shared.messaging.projections import Publisher
 
 EXPORTED = "personal_data_exported"
 

@@ -10,8 +10,7 @@ from typing import Protocol
 from services.referrals.domain.records import PersonalKeyIssued, ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
-from shared.access import CredentialChange
-from shared.events import (
+from shared.contract.events import (
     AuditRecord,
     ConsentRecorded,
     MatchingProposal,
@@ -19,7 +18,8 @@ from shared.events import (
     ProgrammeOpening,
     ReferralEvent,
 )
-from shared.vocabulary import ReferralStatus
+from shared.contract.events.credential import CredentialChange
+from shared.contract.vocabulary import ReferralStatus
 
 
 class Records(Protocol):

@@ -28,9 +28,7 @@ from services.referrals.domain.referral_view import OutOfOrder
 from services.referrals.domain.sealing import Unreadable
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import CredentialRecords, Flags, Records, SubscriptionRecords, Views
-from shared.access import CredentialChange
-from shared.consuming import PoisonMessage
-from shared.events import (
+from shared.contract.events import (
     AuditRecord,
     BeneficiaryProfile,
     ConsentRecorded,
@@ -40,8 +38,8 @@ from shared.events import (
     ProgrammeOpening,
     ReferralEvent,
 )
-from shared.projections import Context, Projection, ProjectionTable
-from shared.topics import (
+from shared.contract.events.credential import CredentialChange
+from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     MATCHING_PROPOSAL,
     OPS_AUDIT,
@@ -54,7 +52,9 @@ from shared.topics import (
     REFERRALS_KEY,
     REFERRALS_SIGNING,
 )
-from shared.vocabulary import DeclineReason, ReferralEventKind, ReferralStatus
+from shared.contract.vocabulary import DeclineReason, ReferralEventKind, ReferralStatus
+from shared.messaging.consuming import PoisonMessage
+from shared.messaging.projections import Context, Projection, ProjectionTable
 
 
 def profile_marker(beneficiary_id: str, version: int) -> str:

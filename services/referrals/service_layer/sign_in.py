@@ -11,7 +11,7 @@ from datetime import datetime
 
 from services.referrals.adapters.accounts import Account, Accounts
 from services.referrals.adapters.sign_in_throttle import SignInThrottle, Wait, account_key, client_key
-from shared.events import AuditRecord
+from shared.contract.events import AuditRecord
 
 log = logging.getLogger(__name__)
 SIGN_IN_ACTOR = "system:sign-in"

@@ -7,10 +7,10 @@ import uuid
 from services.referrals.domain.errors import NotFound
 from services.referrals.service_layer.handlers import Clock
 from services.referrals.service_layer.ports import SubscriptionRecords
-from shared.events import PartnerSubscription, PoolFilters, WebhookChannel
-from shared.projections import Publisher
-from shared.webhook_secrets import new_webhook_secret
-from shared.webhook_targets import WebhookTargetPolicy
+from shared.contract.events import PartnerSubscription, PoolFilters, WebhookChannel
+from shared.messaging.projections import Publisher
+from shared.webhooks.secrets import new_webhook_secret
+from shared.webhooks.targets import WebhookTargetPolicy
 
 
 async def subscribe(

@@ -9,9 +9,9 @@ from babel.dates import format_date, format_datetime
 from babel.localedata import load
 
 from services.referrals.wording import i18n
-from shared.events import ConsentChannel
-from shared.paris_time import PARIS
-from shared.vocabulary import (
+from shared.contract.events import ConsentChannel
+from shared.contract.paris_time import PARIS
+from shared.contract.vocabulary import (
     DeclineReason,
     FrenchLevel,
     Housing,

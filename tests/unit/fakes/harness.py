@@ -31,13 +31,11 @@ from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail
 from services.referrals.service_layer.projections import ReferralsProjections
-from shared.cloudevents import new_attributes
-from shared.consuming import Route, decode_event
-from shared.events import ReferralEvent
-from shared.events.envelope import Event
-from shared.paris_time import paris_date
-from shared.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
-from shared.topics import (
+from shared.contract.cloudevents import new_attributes
+from shared.contract.events import ReferralEvent
+from shared.contract.events.envelope import Event
+from shared.contract.paris_time import paris_date
+from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     MATCHING_MODEL,
     MATCHING_PROPOSAL,
@@ -50,7 +48,9 @@ from shared.topics import (
     REFERRALS_KEY,
     REFERRALS_SIGNING,
 )
-from shared.webhook_targets import WebhookTargetPolicy
+from shared.messaging.consuming import Route, decode_event
+from shared.messaging.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.webhooks.targets import WebhookTargetPolicy
 from tests.fake_log import MemoryEventLog
 from tests.unit.fakes import matching as mf
 from tests.unit.fakes import notifications as nf

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.matching.domain.seats import Hold, SeatMove
 from services.matching.service_layer.history import OutcomeRecord
-from shared.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
+from shared.contract.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
 
 def _ms(moment: datetime) -> int:

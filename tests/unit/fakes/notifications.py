@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.notifications.domain.webhook_job import WebhookJob
-from shared.access import CredentialChange
-from shared.events import ConsentRecorded, PartnerSubscription
-from shared.topics import partner_candidates_topic
+from shared.contract.events import ConsentRecorded, PartnerSubscription
+from shared.contract.events.credential import CredentialChange
+from shared.contract.topics import partner_candidates_topic
 
 
 @dataclass

@@ -13,8 +13,7 @@ from services.referrals.domain.lifecycle import AWAITING_ANSWER
 from services.referrals.domain.records import PersonalKeyIssued, ProfileVersion
 from services.referrals.domain.referral_view import ReferralView, next_view, sent_to_partner
 from services.referrals.domain.signing import CirSigningCreate
-from shared.access import CredentialChange
-from shared.events import (
+from shared.contract.events import (
     AuditRecord,
     ConsentRecorded,
     MatchingProposal,
@@ -22,7 +21,8 @@ from shared.events import (
     ProgrammeOpening,
     ReferralEvent,
 )
-from shared.vocabulary import ReferralStatus
+from shared.contract.events.credential import CredentialChange
+from shared.contract.vocabulary import ReferralStatus
 
 
 @dataclass
