@@ -1,14 +1,16 @@
-"""Matching, wired: the real adapters built once and injected into the projections, the consumed topics'
-table and the use cases. `create_app` (main.py) adds the broker's lifecycle and the HTTP routes."""
+"""Matching, wired: the one composition root. Production passes the Redis adapters and the broker's
+publishers (`create_app`, main.py); the unit tests pass in-memory fakes and a log in memory. The
+projections, the consumed topics' routes (from the topology and the event handlers) and the use cases are
+built here and nowhere else."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from services.matching.adapters.batch_state import PendingProfiles, SeatPrices, WindowDecisionBook
@@ -19,68 +21,108 @@ from services.matching.adapters.outcome_log import OutcomeLog
 from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.config import MatchingSettings
 from services.matching.domain.success_model import SuccessModel, prior_model
-from services.matching.entrypoints.consumers import MatchingDependencies, matching_routes
+from services.matching.entrypoints.consumers import EVENT_HANDLERS
 from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.history import OutcomeRecord, learn_from, read_jsonl
 from services.matching.service_layer.live_engine import LiveEngine
+from services.matching.service_layer.ports import (
+    Models,
+    Openings,
+    Outcomes,
+    Pending,
+    Prices,
+    Profiles,
+    Seats,
+    Tried,
+    WindowDecisions,
+)
 from services.matching.service_layer.projections import MatchingProjections
-from services.matching.service_layer.propose import Clock, ProposalPolicy
+from services.matching.service_layer.propose import ProposalPolicy
 from services.matching.service_layer.referral_feedback import Feedback
-from shared.contract.events import MatchingProposal, SuccessModelTrained
-from shared.contract.events.envelope import Event
+from services.matching.topology import TOPOLOGY
 from shared.contract.paris_time import paris_date
-from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL, TopicSpec
+from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL
 from shared.messaging.consuming import Route
-from shared.messaging.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
-from shared.messaging.publishing import EventPublisher
-from shared.observability.metering import Meter
+from shared.messaging.injection import inject_all
+from shared.messaging.projections import EventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.messaging.topology import Outlet
 
-SERVICE = "matching"
-SOURCE = f"/passerelle/{SERVICE}"
+SERVICE = TOPOLOGY.service
 log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class MatchingAdapters:
+    """Matching's state: Redis in production (`redis_adapters`), in-memory fakes in the unit tests."""
+
+    openings: Openings
+    prices: Prices
+    pending: Pending
+    seats: Seats
+    profiles: Profiles
+    models: Models
+    tried: Tried
+    outcomes: Outcomes
+    window_decisions: WindowDecisions
+
+
+def redis_adapters(redis: Redis) -> MatchingAdapters:
+    return MatchingAdapters(
+        openings=OpeningsView(redis), prices=SeatPrices(redis), pending=PendingProfiles(redis),
+        seats=SeatLedger(redis), profiles=ProfileBook(redis), models=ModelStore(redis), tried=TriedOpenings(redis),
+        outcomes=OutcomeLog(redis), window_decisions=WindowDecisionBook(redis),
+    )  # fmt: skip
 
 
 @dataclass
 class Matching:
+    adapters: MatchingAdapters
     table: ProjectionTable
     routes: list[Route]
     live: LiveEngine
-    seats: SeatLedger
-    openings: OpeningsView
-    pending: PendingProfiles
+    feedback: Feedback
+    windows: WindowCloser
+    policy: ProposalPolicy
     rebuild: Callable[[], Awaitable[dict[str, int]]]
 
 
-def bootstrap(settings: MatchingSettings, broker: KafkaBroker, redis: Redis, meter: Meter, clock: Clock) -> Matching:
-    openings, prices, pending = OpeningsView(redis), SeatPrices(redis), PendingProfiles(redis)
-    seats, profiles, models = SeatLedger(redis), ProfileBook(redis), ModelStore(redis)
-    tried, outcomes = TriedOpenings(redis), OutcomeLog(redis)
+def bootstrap(
+    settings: MatchingSettings,
+    adapters: MatchingAdapters,
+    outlet: Outlet,
+    event_log: EventLog,
+    clock: Clock,
+    failed: Callable[[str, str], Any],
+    history: Sequence[OutcomeRecord] = (),
+    own_model: SuccessModel | None = None,
+) -> Matching:
+    """`failed(topic, reason)` reports what the trainer refused to publish; `history` and `own_model` are
+    what `start_up_history` gives an instance started with a history file."""
+    a = adapters
     policy = ProposalPolicy(max_ranked=settings.max_ranked, hold_for=timedelta(days=settings.seat_hold_days))
-    table = MatchingProjections(openings, seats, profiles, pending, tried, outcomes, models, policy).table()
-    history, own_model = start_up_history(settings)
-    live = LiveEngine(openings, prices, models, own_model, lambda: paris_date(clock()))
-
-    def publisher(spec: TopicSpec, model: type[Event], description: str) -> ProjectingPublisher:
-        """The log first, then matching's own projection of the event (the one the rebuild replays)."""
-        return ProjectingPublisher(EventPublisher(broker, spec, model, SOURCE, description, meter=meter), table, clock)
-
-    proposals = publisher(
-        MATCHING_PROPOSAL, MatchingProposal, "Ranked, explained proposals for one beneficiary, with the seat held"
-    )
-    model_log = publisher(
-        MATCHING_MODEL, SuccessModelTrained, "A new version of the success model, with what it was trained on"
-    )
+    table = MatchingProjections(
+        a.openings, a.seats, a.profiles, a.pending, a.tried, a.outcomes, a.models, policy
+    ).table()
+    live = LiveEngine(a.openings, a.prices, a.models, own_model or prior_model(), lambda: paris_date(clock()))
+    # The log first, then matching's own projection of the event (the one the rebuild replays).
+    proposals = ProjectingPublisher(outlet(TOPOLOGY.published(MATCHING_PROPOSAL)), table, clock)
+    model_log = ProjectingPublisher(outlet(TOPOLOGY.published(MATCHING_MODEL)), table, clock)
     feedback = Feedback(
-        seats, profiles, tried, outcomes, models, live, proposals, model_log, clock, policy, history, meter.failed
-    )
-    windows = WindowCloser(live, seats, profiles, tried, pending, WindowDecisionBook(redis), proposals, clock, policy)
-    routes = matching_routes(MatchingDependencies(table, seats, live, feedback, proposals, clock, policy, windows))
-    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
+        a.seats, a.profiles, a.tried, a.outcomes, a.models, live, proposals, model_log, clock, policy,
+        history, failed,
+    )  # fmt: skip
+    windows = WindowCloser(live, a.seats, a.profiles, a.tried, a.pending, a.window_decisions, proposals, clock, policy)
+    dependencies = {
+        "live": live, "seats": a.seats, "proposals": proposals, "clock": clock, "policy": policy,
+        "feedback": feedback, "windows": windows,
+    }  # fmt: skip
+    routes = TOPOLOGY.routes(table, clock, inject_all(EVENT_HANDLERS, dependencies))
 
     async def rebuild() -> dict[str, int]:
         return await rebuild_from_log(event_log, table, settings.max_event_bytes)
 
-    return Matching(table, routes, live, seats, openings, pending, rebuild)
+    return Matching(adapters, table, routes, live, feedback, windows, policy, rebuild)
 
 
 def start_up_history(settings: MatchingSettings) -> tuple[list[OutcomeRecord], SuccessModel]:

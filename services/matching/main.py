@@ -14,17 +14,20 @@ from faststream.asgi.types import Scope
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from services.matching.adapters.batch_state import Lease
-from services.matching.bootstrap import SERVICE, bootstrap
+from services.matching.bootstrap import SERVICE, bootstrap, redis_adapters, start_up_history
 from services.matching.config import MatchingSettings
 from services.matching.service_layer.live_engine import reoptimise
 from services.matching.service_layer.propose import Clock
+from services.matching.topology import TOPOLOGY
 from shared.contract.topics import FIXED_TOPICS
 from shared.messaging.asyncapi import asyncapi_document
 from shared.messaging.consuming import subscribe_all
 from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.kafka_admin import ensure_topics
 from shared.messaging.kafka_broker import make_broker
+from shared.messaging.projections import KafkaEventLog
 from shared.messaging.state_guard import StateGuard
+from shared.messaging.topology import broker_outlet
 from shared.observability import telemetry
 from shared.observability.metering import Meter
 from shared.ops.reporter import OpsReporter
@@ -46,7 +49,11 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
     broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
     redis = make_redis(settings.redis_url)
-    matching = bootstrap(settings, broker, redis, meter, clock)
+    history, own_model = start_up_history(settings)
+    matching = bootstrap(
+        settings, redis_adapters(redis), broker_outlet(broker, TOPOLOGY, meter),
+        KafkaEventLog(settings.kafka_bootstrap_servers), clock, meter.failed, history, own_model,
+    )  # fmt: skip
     guard = StateGuard(redis, SERVICE, matching.rebuild, check_interval_s=settings.state_check_interval_s)
     tracer = traces.get_tracer(SERVICE)
     subscribe_all(broker, settings, matching.routes, DeadLetters(broker, SERVICE, meter), guard, tracer)
@@ -59,8 +66,9 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
         with (version 0: this instance's own, the prior or what it learned from its start-up history)."""
         ok = await broker.ping(timeout=2.0)
         model = await matching.live.model()
+        known = await matching.adapters.openings.count()
         body = {
-            "service": SERVICE, "status": "ok" if ok else "down", "openings_known": await matching.openings.count(),
+            "service": SERVICE, "status": "ok" if ok else "down", "openings_known": known,
             "model": {"version": model.version, "family": model.family, "columns": len(model.columns)},
         }  # fmt: skip
         return _json(body, 200 if ok else 503)
@@ -72,8 +80,8 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
         if not opening_id:
             return _json({"detail": "query parameter opening_id is required"}, 422)
         capacity, available = (
-            await matching.seats.capacity(opening_id),
-            await matching.seats.available(opening_id, clock()),
+            await matching.adapters.seats.capacity(opening_id),
+            await matching.adapters.seats.available(opening_id, clock()),
         )
         return _json({"opening_id": opening_id, "capacity": capacity, "available": available}, 200)
 
@@ -93,7 +101,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
             await asyncio.sleep(interval)
             try:
                 if await guard.intact() and await lease.acquire(int(interval * 1000 * 0.9)):
-                    await reoptimise(matching.live, matching.pending, clock, settings.reoptimise_max_profiles)
+                    await reoptimise(matching.live, matching.adapters.pending, clock, settings.reoptimise_max_profiles)
             except Exception:
                 log.exception("re-optimisation failed; the previous seat prices stay")
 

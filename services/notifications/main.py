@@ -14,10 +14,11 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from services.notifications.bootstrap import SERVICE, bootstrap
+from services.notifications.bootstrap import SERVICE, bootstrap, credentials_copy, production_adapters
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints import deliveries_api
 from services.notifications.service_layer.webhook_sender import Clock, RetryPolicy, send_due
+from services.notifications.topology import TOPOLOGY
 from shared.contract.topics import FIXED_TOPICS
 from shared.http.auth import key_holder
 from shared.http.bus_errors import add_bus_error_answers
@@ -29,7 +30,9 @@ from shared.messaging.consuming import subscribe_all
 from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.kafka_admin import ensure_topics
 from shared.messaging.kafka_broker import make_broker
+from shared.messaging.projections import KafkaEventLog
 from shared.messaging.state_guard import StateGuard
+from shared.messaging.topology import broker_outlet
 from shared.observability import telemetry
 from shared.observability.metering import Meter
 from shared.ops.reporter import OpsReporter
@@ -49,8 +52,11 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     redis, cache = make_redis(settings.redis_url), make_redis(settings.cache_url())
     reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
     dead_letters = DeadLetters(broker, SERVICE, meter)
-    notifications = bootstrap(settings, broker, redis, meter, clock)
-    outbox = notifications.outbox
+    credentials = credentials_copy(redis, clock)
+    adapters = production_adapters(settings, redis, credentials)
+    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
+    notifications = bootstrap(settings, adapters, broker_outlet(broker, TOPOLOGY, meter), event_log, clock)
+    outbox = adapters.outbox
     guard = StateGuard(redis, SERVICE, notifications.rebuild, check_interval_s=settings.state_check_interval_s)
     subscribe_all(broker, settings, notifications.routes, dead_letters, guard, traces.get_tracer(SERVICE))
     policy = RetryPolicy(
@@ -92,16 +98,16 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
                 traces.shutdown()  # exports the spans still buffered
 
     app = FastAPI(title="Passerelle notifications", version="0.1.0", lifespan=lifespan)
-    app.state.credentials = notifications.credentials
+    app.state.credentials = credentials
     app.state.broker = broker
     telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
     app.state.admin_token = secrets.token_urlsafe(48)  # nothing here is for the administrator
-    identify = key_holder(app.state.admin_token, notifications.credentials)
+    identify = key_holder(app.state.admin_token, credentials)
     add_request_limits(app, settings, cache, SERVICE, identify)
     add_bus_error_answers(app)
     app.state.outbox = outbox
-    app.state.subscriptions = notifications.subscriptions
+    app.state.subscriptions = adapters.subscriptions
     app.state.clock = clock
     app.include_router(deliveries_api.router)
 

@@ -9,16 +9,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from services.matching.bootstrap import MatchingAdapters
+from services.matching.bootstrap import bootstrap as matching_bootstrap
+from services.matching.config import MatchingSettings
 from services.matching.domain.success_model import SuccessModel, prior_model
-from services.matching.entrypoints.consumers import MatchingDependencies, matching_routes
-from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.history import OutcomeRecord
-from services.matching.service_layer.live_engine import LiveEngine
-from services.matching.service_layer.projections import MatchingProjections
-from services.matching.service_layer.propose import ProposalPolicy
-from services.matching.service_layer.referral_feedback import Feedback
-from services.notifications.entrypoints.consumers import NotificationsDependencies, notifications_routes
-from services.notifications.service_layer.projections import NotificationsProjections
+from services.notifications.bootstrap import NotificationsAdapters
+from services.notifications.bootstrap import bootstrap as notifications_bootstrap
+from services.notifications.config import NotificationsSettings
 from services.referrals.config import DEVELOPMENT_MASTER_KEY
 from services.referrals.domain.records import SigningRecorded, SigningSealed
 from services.referrals.domain.sealing import MasterKey
@@ -34,11 +32,8 @@ from services.referrals.service_layer.projections import ReferralsProjections
 from shared.contract.cloudevents import new_attributes
 from shared.contract.events import ReferralEvent
 from shared.contract.events.envelope import Event
-from shared.contract.paris_time import paris_date
 from shared.contract.topics import (
     BENEFICIARY_PROFILE,
-    MATCHING_MODEL,
-    MATCHING_PROPOSAL,
     OPS_AUDIT,
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
@@ -49,7 +44,8 @@ from shared.contract.topics import (
     REFERRALS_SIGNING,
 )
 from shared.messaging.consuming import Route, decode_event
-from shared.messaging.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.messaging.projections import ProjectingPublisher, ProjectionTable, Publisher, rebuild_from_log
+from shared.messaging.topology import Published
 from shared.webhooks.targets import WebhookTargetPolicy
 from tests.fake_log import MemoryEventLog
 from tests.unit.fakes import matching as mf
@@ -57,6 +53,8 @@ from tests.unit.fakes import notifications as nf
 from tests.unit.fakes import referrals as rf
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+# What the services' settings need to be built; nothing here connects to them.
+SETTINGS = {"kafka_bootstrap_servers": "memory", "redis_url": "memory://", "environment": "test"}
 MAX_BYTES = 256 * 1024
 RETENTION_MONTHS = 24
 
@@ -97,6 +95,10 @@ class Harness:
             event, attributes = decode_event(route.model, record.value or b"", dict(record.headers), MAX_BYTES)
             await route.handler(event, attributes)
         return len(records)
+
+    def _outlet(self, entry: Published) -> Publisher:
+        """Where the service's bootstrap publishes: this harness's log in memory."""
+        return self.log.publisher(entry.topic.name)
 
     def _route(self, topic: str) -> Route:
         return next(r for r in self.routes if r.topic == topic)
@@ -231,27 +233,17 @@ class MatchingHarness(Harness):
         self.openings, self.seats, self.profiles = mf.FakeOpenings(), mf.FakeSeats(), mf.FakeProfiles()
         self.pending, self.tried, self.outcomes = mf.FakePending(), mf.FakeTried(), mf.FakeOutcomes()
         self.prices = mf.FakePrices()
-        self.policy = ProposalPolicy()
-        self.table = MatchingProjections(
-            self.openings, self.seats, self.profiles, self.pending, self.tried, self.outcomes, self.models, self.policy
-        ).table()
-        self.live = LiveEngine(
-            self.openings, self.prices, self.models, self.own_model, lambda: paris_date(self.clock())
-        )
-        proposals = ProjectingPublisher(self.log.publisher(MATCHING_PROPOSAL.name), self.table, self.clock)
-        model_log = ProjectingPublisher(self.log.publisher(MATCHING_MODEL.name), self.table, self.clock)
-        self.feedback = Feedback(
-            self.seats, self.profiles, self.tried, self.outcomes, self.models, self.live, proposals, model_log,
-            self.clock, self.policy, self.history, lambda topic, error: self.failures.append((topic, error)),
+        adapters = MatchingAdapters(
+            openings=self.openings, prices=self.prices, pending=self.pending, seats=self.seats,
+            profiles=self.profiles, models=self.models, tried=self.tried, outcomes=self.outcomes,
+            window_decisions=mf.FakeWindowDecisions(),
         )  # fmt: skip
-        self.windows = WindowCloser(
-            self.live, self.seats, self.profiles, self.tried, self.pending, mf.FakeWindowDecisions(), proposals,
-            self.clock, self.policy,
+        wired = matching_bootstrap(
+            MatchingSettings.model_validate(SETTINGS), adapters, self._outlet, self.log, self.clock,
+            lambda topic, error: self.failures.append((topic, error)), self.history, self.own_model,
         )  # fmt: skip
-        deps = MatchingDependencies(
-            self.table, self.seats, self.live, self.feedback, proposals, self.clock, self.policy, self.windows
-        )
-        self.routes = matching_routes(deps)
+        self.table, self.routes, self.live = wired.table, wired.routes, wired.live
+        self.feedback, self.windows, self.policy = wired.feedback, wired.windows, wired.policy
 
     def state(self) -> dict[str, Any]:
         return copy.deepcopy(
@@ -276,20 +268,13 @@ class NotificationsHarness(Harness):
         self.subscriptions, self.deliveries = nf.FakePoolSubscriptions(), nf.FakeDeliveries()
         self.outbox, self.keys = nf.FakeOutbox(), nf.FakeKeyDigests()
         self.consents, self.referrals = nf.FakeConsents(), nf.FakeReferrals()
-        self.table = NotificationsProjections(
-            self.subscriptions,
-            self.deliveries,
-            self.keys,
-            self.consents,
-            self.referrals,  # type: ignore[arg-type]
-        ).table()
-        raw = self.log.publisher("partner.{partner_id}.candidates.v1")
-        entries = ProjectingPublisher(raw, self.table, self.clock)
-        deps = NotificationsDependencies(
-            self.table, nf.FakeTopics(), self.deliveries, entries, self.subscriptions, self.outbox, self.clock,
-            self.consents, self.referrals, raw,
+        adapters = NotificationsAdapters(
+            subscriptions=self.subscriptions, deliveries=self.deliveries, outbox=self.outbox, consents=self.consents,
+            referrals=self.referrals, key_digests=self.keys, topics=nf.FakeTopics(),
         )  # fmt: skip
-        self.routes = notifications_routes(deps)
+        settings = NotificationsSettings.model_validate(SETTINGS)
+        wired = notifications_bootstrap(settings, adapters, self._outlet, self.log, self.clock)
+        self.table, self.routes = wired.table, wired.routes
 
     def state(self) -> dict[str, Any]:
         return copy.deepcopy(
