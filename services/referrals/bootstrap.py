@@ -1,5 +1,8 @@
-"""Referrals, wired: the real adapters built once and injected into the projections, the consumed topics'
-table and the use cases. `create_app` (main.py) adds the broker's lifecycle, the HTTP API and the console."""
+"""Referrals, wired: the one composition root of its core. Production passes the Redis adapters and the
+broker's publishers (`create_app`, main.py); the unit tests pass in-memory fakes and a log in memory. The
+projections, the publishers (from the topology), the consumed topics' routes, the command bus and the use
+cases are built here and nowhere else; `console_parts` adds what only the console needs (accounts,
+sign-in, sessions, e-mail links)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from services.referrals.adapters.accounts import Accounts
@@ -22,9 +24,9 @@ from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
 from services.referrals.console.links import ReferralLinks
-from services.referrals.domain.records import PersonalKeyIssued, SigningSealed
+from services.referrals.domain.sealing import MasterKey
 from services.referrals.domain.signing import SigningDateRules
-from services.referrals.entrypoints.consumers import referrals_routes
+from services.referrals.entrypoints.consumers import EVENT_HANDLERS, Mail
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.account_administration import AccountAdministration
 from services.referrals.service_layer.commands import referrals_commands
@@ -32,20 +34,13 @@ from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
+from services.referrals.service_layer.ports import Locks, PersonalKeys
 from services.referrals.service_layer.projections import ReferralsProjections
 from services.referrals.service_layer.sign_in import PasswordSignIn
-from shared.access import Credentials
-from shared.contract.events import (
-    AuditRecord,
-    BeneficiaryProfile,
-    ConsentRecorded,
-    DecisionWindowClosed,
-    PartnerSubscription,
-    ProgrammeOpening,
-    ReferralEvent,
-)
+from services.referrals.topology import TOPOLOGY
+from shared.access import CredentialJournal, Credentials
+from shared.contract.events import AuditRecord
 from shared.contract.events.credential import CredentialChange
-from shared.contract.events.envelope import Event
 from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     OPS_AUDIT,
@@ -60,12 +55,42 @@ from shared.contract.topics import (
     TopicSpec,
 )
 from shared.messaging.consuming import Route
-from shared.messaging.projections import KafkaEventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
-from shared.messaging.publishing import EventPublisher
-from shared.observability.metering import Meter
+from shared.messaging.injection import inject_all
+from shared.messaging.projections import EventLog, ProjectingPublisher, ProjectionTable, Publisher, rebuild_from_log
+from shared.messaging.topology import Outlet
 
-SERVICE = "referrals"
-SOURCE = f"/passerelle/{SERVICE}"
+SERVICE = TOPOLOGY.service
+
+
+@dataclass
+class ReferralsAdapters:
+    """Referrals' state: Redis in production (`redis_adapters`), in-memory fakes in the unit tests."""
+
+    store: ReferralStore
+    views: ReferralViews
+    flags: ReviewFlags
+    credentials: Credentials
+    subscriptions: Subscriptions
+    personal_keys: PersonalKeys
+    locks: Locks
+
+
+def credential_journal(outlet: Outlet) -> CredentialJournal:
+    """Every credential change is written first to referrals' private log (its Redis copy is rebuilt from it)."""
+    log = outlet(TOPOLOGY.published(REFERRALS_CREDENTIAL))
+
+    async def journal(change: CredentialChange) -> None:
+        await log.publish(change, key=change.id)
+
+    return journal
+
+
+def redis_adapters(redis: Redis, journal: CredentialJournal, clock: Clock) -> ReferralsAdapters:
+    return ReferralsAdapters(
+        store=ReferralStore(redis), views=ReferralViews(redis), flags=ReviewFlags(redis),
+        credentials=Credentials(redis, journal, clock), subscriptions=Subscriptions(redis),
+        personal_keys=PersonalKeyStore(redis), locks=ReferralLocks(redis),
+    )  # fmt: skip
 
 
 @dataclass
@@ -73,104 +98,102 @@ class Referrals:
     context: ReferralsContext
     table: ProjectionTable
     routes: list[Route]
+    mail: Mail
+    rebuild: Callable[[], Awaitable[dict[str, int]]]
+
+
+def bootstrap(
+    settings: ReferralsSettings,
+    adapters: ReferralsAdapters,
+    outlet: Outlet,
+    event_log: EventLog,
+    clock: Clock,
+    mail: Callable[[Publisher], Mail],
+    master: MasterKey | None = None,
+) -> Referrals:
+    """`mail(audit)` makes what e-mails the partners, given the audit publisher it records what it sent
+    on; `master` is the master key (the settings' by default)."""
+    a = adapters
+    keyring = Keyring(master or settings.master(), a.personal_keys)
+    table = ReferralsProjections(a.store, a.views, a.flags, a.credentials, a.subscriptions, keyring).table()
+
+    def publisher(topic: TopicSpec) -> ProjectingPublisher:
+        """The log first, then referrals' own projection of the event (the one the rebuild replays)."""
+        return ProjectingPublisher(outlet(TOPOLOGY.published(topic)), table, clock)
+
+    publishers = Publishers(
+        profiles=publisher(BENEFICIARY_PROFILE), openings=publisher(PROGRAMME_OPENING),
+        referral_events=publisher(REFERRAL_EVENT), audit=publisher(OPS_AUDIT),
+        subscriptions=publisher(PARTNER_SUBSCRIPTION), signings=publisher(REFERRALS_SIGNING),
+        keys=publisher(REFERRALS_KEY), consents=publisher(REFERRALS_CONSENT), windows=publisher(REFERRAL_WINDOW),
+    )  # fmt: skip
+    lifecycle = Lifecycle(a.store, a.views, a.locks, publishers, clock, settings.decision_windows())
+    signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
+    webhook_targets = settings.webhook_target_policy()
+    bus = referrals_commands(
+        a.store, publishers, lifecycle, a.subscriptions, clock, signing_dates, webhook_targets, keyring,
+        settings.retention_months,
+    )  # fmt: skip
+    context = ReferralsContext(
+        store=a.store, views=a.views, publishers=publishers, lifecycle=lifecycle, credentials=a.credentials,
+        subscriptions=a.subscriptions, clock=clock, webhook_targets=webhook_targets, signing_dates=signing_dates,
+        flags=a.flags, bus=bus, keyring=keyring,
+    )  # fmt: skip
+    mailer = mail(publishers.audit)
+    dependencies = {
+        "lifecycle": lifecycle, "store": a.store, "views": a.views, "publishers": publishers, "clock": clock,
+        "mail": mailer,
+    }  # fmt: skip
+    routes = TOPOLOGY.routes(table, clock, inject_all(EVENT_HANDLERS, dependencies))
+
+    async def rebuild() -> dict[str, int]:
+        return await rebuild_from_log(event_log, table, settings.max_event_bytes)
+
+    return Referrals(context, table, routes, mailer, rebuild)
+
+
+@dataclass
+class ConsoleParts:
     accounts: Accounts
     sign_in: PasswordSignIn
     sessions: ConsoleSessions
     administration: AccountAdministration
     links: ReferralLinks
-    mail: PartnerMail
-    rebuild: Callable[[], Awaitable[dict[str, int]]]
 
 
-def bootstrap(
-    settings: ReferralsSettings, broker: KafkaBroker, redis: Redis, cache: Redis, meter: Meter, now: Clock
-) -> Referrals:
-    """`redis` holds the state (rebuilt from the log), `cache` what may be lost: sessions, throttles."""
-    store, views, flags = ReferralStore(redis), ReferralViews(redis), ReviewFlags(redis)
-    credential_log = EventPublisher(
-        broker,
-        REFERRALS_CREDENTIAL,
-        CredentialChange,
-        SOURCE,
-        "Referrals' private record of partners, API key digests and accounts (notifications reads the digests)",
-        meter=meter,
-    )
+def referral_links(settings: ReferralsSettings, credentials: Credentials) -> ReferralLinks:
+    return ReferralLinks(settings.session_key(), timedelta(days=settings.link_days), credentials)
 
-    async def journal(change: CredentialChange) -> None:
-        await credential_log.publish(change, key=change.id)
 
-    credentials, subscriptions = Credentials(redis, journal, now), Subscriptions(redis)
-    keyring = Keyring(settings.master(), PersonalKeyStore(redis))
-    table = ReferralsProjections(store, views, flags, credentials, subscriptions, keyring).table()
-
-    def publisher(spec: TopicSpec, model: type[Event], description: str) -> ProjectingPublisher:
-        """The log first, then referrals' own projection of the event (the one the rebuild replays)."""
-        return ProjectingPublisher(EventPublisher(broker, spec, model, SOURCE, description, meter=meter), table, now)
-
-    publishers = Publishers(
-        profiles=publisher(
-            BENEFICIARY_PROFILE, BeneficiaryProfile, "Pseudonymous profile of a newcomer who signed the CIR"
-        ),
-        openings=publisher(PROGRAMME_OPENING, ProgrammeOpening, "A programme opening was created or changed"),
-        referral_events=publisher(REFERRAL_EVENT, ReferralEvent, "A referral changed state"),
-        audit=publisher(OPS_AUDIT, AuditRecord, "Who saw or changed what, when"),
-        subscriptions=publisher(PARTNER_SUBSCRIPTION, PartnerSubscription, "A partner's pool subscription changed"),
-        signings=publisher(
-            REFERRALS_SIGNING,
-            SigningSealed,
-            "Referrals' private record of a CIR signing, contact details included, sealed with the person's key",
-        ),
-        keys=publisher(
-            REFERRALS_KEY,
-            PersonalKeyIssued,
-            "Each person's key, wrapped by the master key; its tombstone erases the person (no other reader)",
-        ),
-        consents=publisher(
-            REFERRALS_CONSENT, ConsentRecorded, "A newcomer's consent, given, changed or withdrawn (every version)"
-        ),
-        windows=publisher(
-            REFERRAL_WINDOW, DecisionWindowClosed, "A decision window closed: its proposed referrals, to re-solve"
-        ),
-    )
-    locks = ReferralLocks(redis)
-    lifecycle = Lifecycle(store, views, locks, publishers, now, settings.decision_windows())
-    signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
-    webhook_targets = settings.webhook_target_policy()
-    bus = referrals_commands(
-        store, publishers, lifecycle, subscriptions, now, signing_dates, webhook_targets, keyring,
-        settings.retention_months,
-    )  # fmt: skip
-    context = ReferralsContext(
-        store=store,
-        views=views,
-        publishers=publishers,
-        lifecycle=lifecycle,
-        credentials=credentials,
-        subscriptions=subscriptions,
-        clock=now,
-        webhook_targets=webhook_targets,
-        signing_dates=signing_dates,
-        flags=flags,
-        bus=bus,
-        keyring=keyring,
-    )
-    links = ReferralLinks(settings.session_key(), timedelta(days=settings.link_days), credentials)
+def partner_mail(
+    settings: ReferralsSettings, redis: Redis, credentials: Credentials, links: ReferralLinks, clock: Clock
+) -> Callable[[Publisher], PartnerMail]:
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
-    mail = PartnerMail(relay, redis, credentials, links, publishers.audit, settings.console_url, now)
-    event_log = KafkaEventLog(settings.kafka_bootstrap_servers)
 
-    async def rebuild() -> dict[str, int]:
-        return await rebuild_from_log(event_log, table, settings.max_event_bytes)
+    def mail(audit: Publisher) -> PartnerMail:
+        return PartnerMail(relay, redis, credentials, links, audit, settings.console_url, clock)
 
-    routes = referrals_routes(context, table, mail)
+    return mail
+
+
+def console_parts(
+    settings: ReferralsSettings,
+    redis: Redis,
+    cache: Redis,
+    journal: CredentialJournal,
+    audit_log: Publisher,
+    links: ReferralLinks,
+    clock: Clock,
+) -> ConsoleParts:
+    """`redis` holds the state (rebuilt from the log), `cache` what may be lost: sessions, throttles."""
     accounts = Accounts(redis, journal, PasswordHashing(settings.sign_in_workers, settings.sign_in_max_waiting))
 
     async def audit(record: AuditRecord) -> None:
-        await publishers.audit.publish(record, key=record.subject)
+        await audit_log.publish(record, key=record.subject)
 
-    sign_in = PasswordSignIn(accounts, SignInThrottle(cache, now), audit, now)
+    sign_in = PasswordSignIn(accounts, SignInThrottle(cache, clock), audit, clock)
     sessions = ConsoleSessions(
-        cache, now, timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_hours)
+        cache, clock, timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_hours)
     )
-    administration = AccountAdministration(accounts, sessions, audit, now)
-    return Referrals(context, table, routes, accounts, sign_in, sessions, administration, links, mail, rebuild)
+    administration = AccountAdministration(accounts, sessions, audit, clock)
+    return ConsoleParts(accounts, sign_in, sessions, administration, links)

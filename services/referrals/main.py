@@ -13,7 +13,15 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from services.referrals.adapters.clock import ServiceClock
-from services.referrals.bootstrap import SERVICE, bootstrap
+from services.referrals.bootstrap import (
+    SERVICE,
+    bootstrap,
+    console_parts,
+    credential_journal,
+    partner_mail,
+    redis_adapters,
+    referral_links,
+)
 from services.referrals.config import ReferralsSettings
 from services.referrals.console.occupations import OccupationReferential
 from services.referrals.console.oidc_pages import configure as oidc_configure
@@ -33,6 +41,7 @@ from services.referrals.entrypoints.clock_api import add_test_clock
 from services.referrals.entrypoints.domain_errors import add_domain_error_answers
 from services.referrals.service_layer.commands import CloseDecisionWindows, SweepDeadlines, SweepRetention
 from services.referrals.service_layer.handlers import Clock
+from services.referrals.topology import TOPOLOGY
 from shared.contract.topics import FIXED_TOPICS
 from shared.http.auth import key_holder
 from shared.http.bus_errors import add_bus_error_answers
@@ -44,7 +53,9 @@ from shared.messaging.consuming import subscribe_all
 from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.kafka_admin import ensure_topics
 from shared.messaging.kafka_broker import make_broker
+from shared.messaging.projections import KafkaEventLog
 from shared.messaging.state_guard import StateGuard
+from shared.messaging.topology import broker_outlet
 from shared.observability import telemetry
 from shared.observability.metering import Meter
 from shared.ops.history import LagSampler
@@ -72,8 +83,16 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
     redis, cache = make_redis(settings.redis_url), make_redis(settings.cache_url())
     now: Clock = clock or service_clock
-    referrals = bootstrap(settings, broker, redis, cache, meter, now)
+    outlet = broker_outlet(broker, TOPOLOGY, meter)
+    journal = credential_journal(outlet)
+    adapters = redis_adapters(redis, journal, now)
+    links = referral_links(settings, adapters.credentials)
+    referrals = bootstrap(
+        settings, adapters, outlet, KafkaEventLog(settings.kafka_bootstrap_servers), now,
+        partner_mail(settings, redis, adapters.credentials, links, now),
+    )  # fmt: skip
     context, mail = referrals.context, referrals.mail
+    console = console_parts(settings, redis, cache, journal, context.publishers.audit, links, now)
     guard = StateGuard(redis, SERVICE, referrals.rebuild, check_interval_s=settings.state_check_interval_s)
     tracer = traces.get_tracer(SERVICE)
     subscribe_all(broker, settings, referrals.routes, DeadLetters(broker, SERVICE, meter), guard, tracer)
@@ -137,11 +156,11 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         docs_url=None,  # served by the console from the service's own files (no CDN)
     )
     app.state.context, app.state.broker, app.state.credentials = context, broker, context.credentials
-    app.state.sign_in, app.state.account_administration = referrals.sign_in, referrals.administration
+    app.state.sign_in, app.state.account_administration = console.sign_in, console.administration
     app.state.admin_token = settings.admin_secret()
     app.state.max_batch_lines = settings.max_batch_lines
     app.state.kafka_bootstrap_servers = settings.kafka_bootstrap_servers
-    app.state.links, app.state.lag_sampler, app.state.ops_picture = referrals.links, lag_sampler, ops_picture
+    app.state.links, app.state.lag_sampler, app.state.ops_picture = console.links, lag_sampler, ops_picture
     telemetry.instrument_http(app, traces)
     add_state_gate(app, guard)
     identify = key_holder(settings.admin_secret(), context.credentials)
@@ -153,7 +172,7 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
         client_secret = settings.oidc_client_secret.get_secret_value()
         oidc = oidc_configure(settings.oidc_issuer_url, settings.oidc_client_id, client_secret)
     add_console(
-        app, referrals.accounts, OccupationReferential.load(settings.rome_referential_path), referrals.sessions,
+        app, console.accounts, OccupationReferential.load(settings.rome_referential_path), console.sessions,
         settings.session_key(), settings.cookies_secure(), settings.assets_dir, oidc,
         settings.oidc_label,
     )  # fmt: skip

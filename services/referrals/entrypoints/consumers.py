@@ -1,48 +1,47 @@
-"""Referrals' consumed topics, as a table: each is projected, then reacted to."""
+"""Referrals' event handlers, by the name its topology gives them: each takes the event, then what it
+needs by name (injected by the bootstrap). The events are projected before their handler runs."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.decision_windows import apply_window_decision
-from services.referrals.service_layer.handlers import refer_from_proposal
-from shared.contract.cloudevents import CloudEventAttributes
+from services.referrals.service_layer.handlers import Clock, Publishers, refer_from_proposal
+from services.referrals.service_layer.lifecycle_handlers import Lifecycle
+from services.referrals.service_layer.ports import Records, Views
 from shared.contract.events import MatchingProposal, ReferralEvent
-from shared.contract.topics import MATCHING_PROPOSAL, REFERRAL_EVENT
-from shared.messaging.consuming import Route
-from shared.messaging.projections import ProjectionTable, consumes
-
-PROPOSALS_GROUP = "referrals.proposals"
-PROJECTION_GROUP = "referrals.projection"
+from shared.messaging.injection import Handler
 
 
 class Mail(Protocol):
+    """What e-mails the partners (PartnerMail; the unit tests keep what would be sent)."""
+
     async def mail_about(self, event: ReferralEvent) -> bool: ...
 
+    async def retry_failed(self) -> int: ...
 
-def referrals_routes(context: ReferralsContext, table: ProjectionTable, mail: Mail) -> list[Route]:
-    async def refer_to_the_seat_held(proposal: MatchingProposal, attributes: CloudEventAttributes) -> None:
-        """Create the referral for the seat matching held (once per proposal) and announce it: sent at once,
-        or when its decision window closes; a window's final word sends or moves it. After an amended
-        profile, withdraw the referrals awaiting an answer the new proposal no longer holds."""
-        if proposal.window is not None:
-            await apply_window_decision(
-                proposal, context.lifecycle, context.store, context.views, context.publishers, context.clock
-            )
-            return
-        await refer_from_proposal(
-            proposal, context.store, context.views, context.publishers, context.clock, context.lifecycle.windows
-        )
-        if proposal.profile_version > 1:
-            await context.lifecycle.withdraw_superseded(proposal)
 
-    async def mail_the_partner(event: ReferralEvent, attributes: CloudEventAttributes) -> None:
-        """E-mail the partner about a new referral or a reminder (never raises: a relay that is down
-        delays e-mails, not views)."""
-        await mail.mail_about(event)
+async def refer_to_the_seat_held(
+    proposal: MatchingProposal, lifecycle: Lifecycle, store: Records, views: Views, publishers: Publishers, clock: Clock
+) -> None:
+    """Create the referral for the seat matching held (once per proposal) and announce it: sent at once,
+    or when its decision window closes; a window's final word sends or moves it. After an amended
+    profile, withdraw the referrals awaiting an answer the new proposal no longer holds."""
+    if proposal.window is not None:
+        await apply_window_decision(proposal, lifecycle, store, views, publishers, clock)
+        return
+    await refer_from_proposal(proposal, store, views, publishers, clock, lifecycle.windows)
+    if proposal.profile_version > 1:
+        await lifecycle.withdraw_superseded(proposal)
 
-    return [
-        consumes(table, MATCHING_PROPOSAL, MatchingProposal, PROPOSALS_GROUP, context.clock, refer_to_the_seat_held),
-        consumes(table, REFERRAL_EVENT, ReferralEvent, PROJECTION_GROUP, context.clock, mail_the_partner),
-    ]
+
+async def mail_the_partner(event: ReferralEvent, mail: Mail) -> None:
+    """E-mail the partner about a new referral or a reminder (never raises: a relay that is down delays
+    e-mails, not views)."""
+    await mail.mail_about(event)
+
+
+EVENT_HANDLERS: dict[str, Handler] = {
+    "refer_to_the_seat_held": refer_to_the_seat_held,
+    "mail_the_partner": mail_the_partner,
+}

@@ -17,36 +17,20 @@ from services.matching.service_layer.history import OutcomeRecord
 from services.notifications.bootstrap import NotificationsAdapters
 from services.notifications.bootstrap import bootstrap as notifications_bootstrap
 from services.notifications.config import NotificationsSettings
-from services.referrals.config import DEVELOPMENT_MASTER_KEY
+from services.referrals.bootstrap import ReferralsAdapters
+from services.referrals.bootstrap import bootstrap as referrals_bootstrap
+from services.referrals.config import ReferralsSettings
 from services.referrals.domain.records import SigningRecorded, SigningSealed
-from services.referrals.domain.sealing import MasterKey
-from services.referrals.domain.signing import SigningDateRules
-from services.referrals.entrypoints.consumers import referrals_routes
-from services.referrals.entrypoints.dependencies import ReferralsContext
-from services.referrals.service_layer.commands import referrals_commands
-from services.referrals.service_layer.handlers import Publishers
-from services.referrals.service_layer.keyring import Keyring
-from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail
-from services.referrals.service_layer.projections import ReferralsProjections
 from shared.contract.cloudevents import new_attributes
 from shared.contract.events import ReferralEvent
 from shared.contract.events.envelope import Event
 from shared.contract.topics import (
-    BENEFICIARY_PROFILE,
-    OPS_AUDIT,
-    PARTNER_SUBSCRIPTION,
-    PROGRAMME_OPENING,
-    REFERRAL_EVENT,
-    REFERRAL_WINDOW,
-    REFERRALS_CONSENT,
-    REFERRALS_KEY,
     REFERRALS_SIGNING,
 )
 from shared.messaging.consuming import Route, decode_event
-from shared.messaging.projections import ProjectingPublisher, ProjectionTable, Publisher, rebuild_from_log
+from shared.messaging.projections import ProjectionTable, Publisher, rebuild_from_log
 from shared.messaging.topology import Published
-from shared.webhooks.targets import WebhookTargetPolicy
 from tests.fake_log import MemoryEventLog
 from tests.unit.fakes import matching as mf
 from tests.unit.fakes import notifications as nf
@@ -56,7 +40,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 # What the services' settings need to be built; nothing here connects to them.
 SETTINGS = {"kafka_bootstrap_servers": "memory", "redis_url": "memory://", "environment": "test"}
 MAX_BYTES = 256 * 1024
-RETENTION_MONTHS = 24
+RETENTION_MONTHS: int = ReferralsSettings.model_fields["retention_months"].default  # what the harness runs with
 
 
 class Clock:
@@ -140,6 +124,9 @@ class SentMail:
         self.events.append(event)
         return True
 
+    async def retry_failed(self) -> int:
+        return 0  # nothing kept here ever fails
+
 
 class ReferralsHarness(Harness):
     def __init__(self, log: MemoryEventLog | None = None) -> None:
@@ -151,46 +138,15 @@ class ReferralsHarness(Harness):
         self.records, self.views, self.flags = rf.FakeRecords(), rf.FakeViews(), rf.FakeFlags()
         self.credentials, self.subscriptions = rf.FakeCredentialRecords(), rf.FakeSubscriptions()
         self.keys = rf.FakePersonalKeys(erased=self.records.erased)
-        self.keyring = Keyring(MasterKey.parse(DEVELOPMENT_MASTER_KEY), self.keys)
-        self.table = ReferralsProjections(
-            self.records,
-            self.views,
-            self.flags,
-            self.credentials,
-            self.subscriptions,  # type: ignore[arg-type]
-            self.keyring,
-        ).table()
-
-        def publisher(topic: str) -> ProjectingPublisher:
-            return ProjectingPublisher(self.log.publisher(topic), self.table, self.clock)
-
-        self.publishers = Publishers(
-            profiles=publisher(BENEFICIARY_PROFILE.name), openings=publisher(PROGRAMME_OPENING.name),
-            referral_events=publisher(REFERRAL_EVENT.name), audit=publisher(OPS_AUDIT.name),
-            subscriptions=publisher(PARTNER_SUBSCRIPTION.name), signings=publisher(REFERRALS_SIGNING.name),
-            consents=publisher(REFERRALS_CONSENT.name), keys=publisher(REFERRALS_KEY.name),
-            windows=publisher(REFERRAL_WINDOW.name),
+        adapters = ReferralsAdapters(
+            store=self.records, views=self.views, flags=self.flags, credentials=self.credentials,  # type: ignore[arg-type]
+            subscriptions=self.subscriptions, personal_keys=self.keys, locks=rf.FakeLocks(),  # type: ignore[arg-type]
         )  # fmt: skip
-        locks = rf.FakeLocks()
-        self.lifecycle = Lifecycle(self.records, self.views, locks, self.publishers, self.clock)
-        self.bus = referrals_commands(
-            self.records,
-            self.publishers,
-            self.lifecycle,
-            self.subscriptions,
-            self.clock,
-            SigningDateRules(),
-            WebhookTargetPolicy(),
-            self.keyring,
-            RETENTION_MONTHS,
-        )
-        self.context = ReferralsContext(
-            store=self.records, views=self.views, publishers=self.publishers, lifecycle=self.lifecycle,  # type: ignore[arg-type]
-            credentials=self.credentials, subscriptions=self.subscriptions, clock=self.clock,  # type: ignore[arg-type]
-            webhook_targets=WebhookTargetPolicy(), signing_dates=SigningDateRules(), flags=self.flags, bus=self.bus,  # type: ignore[arg-type]
-            keyring=self.keyring,
-        )  # fmt: skip
-        self.routes = referrals_routes(self.context, self.table, self.mail)
+        settings = ReferralsSettings.model_validate(SETTINGS)
+        wired = referrals_bootstrap(settings, adapters, self._outlet, self.log, self.clock, lambda audit: self.mail)
+        self.table, self.routes, self.context = wired.table, wired.routes, wired.context
+        self.publishers, self.lifecycle, self.bus = self.context.publishers, self.context.lifecycle, self.context.bus
+        self.keyring = self.context.keyring
 
     async def logged_signings(self) -> list[SigningRecorded | None]:
         """The private log's signings, opened with the people's keys (None: a key that is gone)."""
