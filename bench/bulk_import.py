@@ -33,8 +33,9 @@ from rich.table import Table
 
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
+from passerelle.topologies import consumer_groups
 from services.referrals.config import DEVELOPMENT_ADMIN_TOKEN
-from shared.ops.state import CONSUMER_GROUPS, consumer_lag
+from shared.ops.state import consumer_lag
 
 console = Console()
 ADMIN = {"Authorization": f"Bearer {DEVELOPMENT_ADMIN_TOKEN}"}
@@ -98,7 +99,7 @@ async def matched(client: httpx.AsyncClient, bootstrap: str, bodies: list[dict[s
     referrals signing by signing, as this bench once did, timed the asking: a few ms a signing.)"""
     started = time.perf_counter()
     for group in ("matching.profiles", "referrals.proposals"):
-        while (await consumer_lag(bootstrap, {group: CONSUMER_GROUPS[group]}))[group] != 0:
+        while (await consumer_lag(bootstrap, {group: consumer_groups()[group]}))[group] != 0:
             if time.perf_counter() - started > timeout_s:
                 raise RuntimeError(f"{group} still behind after {timeout_s:.0f} s")
             await asyncio.sleep(0.1)

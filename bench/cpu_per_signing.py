@@ -55,6 +55,7 @@ async def _drive(infra: Any, stack: Any, signings: int, concurrency: int) -> dic
     import httpx
     from e2e_load import cpu_seconds, seed, signing_body  # bench/ is on the path: the script's own directory
 
+    from passerelle.topologies import consumer_groups
     from shared.ops.state import consumer_lag
 
     base, bootstrap = stack.url("referrals"), infra.kafka_bootstrap_servers
@@ -74,7 +75,7 @@ async def _drive(infra: Any, stack: Any, signings: int, concurrency: int) -> dic
             await asyncio.gather(*(worker() for _ in range(concurrency)))
 
     async def caught_up() -> None:
-        while not all(v == 0 for v in (await consumer_lag(bootstrap)).values()):
+        while not all(v == 0 for v in (await consumer_lag(bootstrap, consumer_groups())).values()):
             await asyncio.sleep(0.5)
 
     await post("warm", WARM_UP)

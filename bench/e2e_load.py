@@ -52,6 +52,7 @@ from rich.table import Table
 
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
+from passerelle.topologies import consumer_groups
 from services.referrals.config import DEVELOPMENT_ADMIN_TOKEN
 from services.referrals.domain.referral import referral_id_for
 from shared.contract.topics import partner_candidates_topic
@@ -609,7 +610,7 @@ async def settled_lag(bootstrap: str, timeout_s: float = STALL_S) -> tuple[dict[
     catching up, so wait up to `timeout_s` for every group to reach 0; the lag then, and how long it took."""
     started = time.monotonic()
     while True:
-        lag = await consumer_lag(bootstrap)
+        lag = await consumer_lag(bootstrap, consumer_groups())
         if all(v == 0 for v in lag.values()):
             return lag, round(time.monotonic() - started, 1)
         if time.monotonic() - started > timeout_s:
@@ -692,7 +693,7 @@ async def drive(
                 load_end_mono = time.monotonic()
                 progress.update(load_bar, completed=total, info=clients.info(deliveries))
                 accounting.mark("load_end")
-                lag_at_load_end = asyncio.create_task(consumer_lag(bootstrap))
+                lag_at_load_end = asyncio.create_task(consumer_lag(bootstrap, consumer_groups()))
                 answer_bar = progress.add_task("HTTP answers", total=total, info="")
                 while not all(task.done() for task in in_flight):
                     progress.update(answer_bar, completed=clients.counts.total(), info=clients.info(deliveries))

@@ -52,6 +52,7 @@ from rich.table import Table
 
 from passerelle.infrastructure import Infrastructure
 from passerelle.stack import ServiceStack
+from passerelle.topologies import consumer_groups
 from services.matching.config import MatchingSettings
 from shared.contract.topics import partner_candidates_topic
 from shared.ops.state import consumer_lag
@@ -109,7 +110,7 @@ async def soak(args: argparse.Namespace, infra: Infrastructure, stack: ServiceSt
 
             async def sample_forever() -> None:
                 while True:
-                    lag = await consumer_lag(bootstrap)
+                    lag = await consumer_lag(bootstrap, consumer_groups())
                     samples.append({
                         "t_s": round(time.monotonic() - t0, 1),
                         "rss_mib": {name: memory_mib(pid, "VmRSS") for name, pid in pids.items()},
@@ -140,7 +141,7 @@ async def soak(args: argparse.Namespace, infra: Infrastructure, stack: ServiceSt
             await asyncio.gather(*in_flight)
             drained_after = None
             while time.monotonic() - load_end < 300:
-                if all(v == 0 for v in (await consumer_lag(bootstrap)).values()):
+                if all(v == 0 for v in (await consumer_lag(bootstrap, consumer_groups())).values()):
                     drained_after = time.monotonic() - load_end
                     break
                 await asyncio.sleep(0.25)

@@ -1,5 +1,5 @@
 """deploy/kubernetes/, generated from the code: topics from shared/contract/topics.py, consumer groups and access
-from the services, partners from the catalogue. `make manifests` writes them; a test fails on drift.
+from the services' topologies, partners from the catalogue. `make manifests` writes them; a test fails on drift.
 
 The custom resources are written for the operator versions pinned below (deploy/README.md installs those):
 Strimzi's `kafka.strimzi.io/v1` API, the only one Strimzi serves since 1.0, and KEDA's `keda.sh/v1alpha1`."""
@@ -12,27 +12,12 @@ from typing import Any
 import yaml
 
 from passerelle.catalogue import load_catalogue
+from passerelle.topologies import TOPOLOGIES
 from shared.contract.topics import (
-    BENEFICIARY_PROFILE,
     FIXED_TOPICS,
-    MATCHING_MODEL,
-    MATCHING_PROPOSAL,
-    OPS_AUDIT,
-    OPS_DLQ,
-    OPS_HEARTBEAT,
-    OPS_METRICS,
-    PARTNER_SUBSCRIPTION,
-    PROGRAMME_OPENING,
-    REFERRAL_EVENT,
-    REFERRAL_WINDOW,
-    REFERRALS_CONSENT,
-    REFERRALS_CREDENTIAL,
-    REFERRALS_KEY,
-    REFERRALS_SIGNING,
     TopicSpec,
     partner_candidates_topic,
 )
-from shared.ops.state import CONSUMER_GROUPS
 
 OUT_DIR = Path(__file__).resolve().parents[1] / "deploy" / "kubernetes"
 NAMESPACE = "passerelle"
@@ -48,59 +33,12 @@ KAFKA_VERSION = "4.3.1"
 KAFKA_METADATA_VERSION = "4.3-IV0"
 REPLICAS = 3
 MIN_INSYNC = 2
-OPS_OUT = (OPS_HEARTBEAT, OPS_METRICS, OPS_DLQ)
 
-# Least privilege: what each service writes and reads; the rest is refused by the cluster.
+# Least privilege, from each service's topology: what it writes and reads; the rest is refused by the cluster.
 ACCESS: dict[str, dict[str, tuple[TopicSpec, ...]]] = {
-    "referrals": {
-        "write": (
-            BENEFICIARY_PROFILE,
-            PROGRAMME_OPENING,
-            REFERRAL_EVENT,
-            REFERRAL_WINDOW,
-            PARTNER_SUBSCRIPTION,
-            OPS_AUDIT,
-            REFERRALS_SIGNING,
-            REFERRALS_KEY,
-            REFERRALS_CREDENTIAL,
-            REFERRALS_CONSENT,
-            *OPS_OUT,
-        ),
-        "read": (
-            MATCHING_PROPOSAL,
-            REFERRAL_EVENT,
-            OPS_HEARTBEAT,
-            OPS_METRICS,
-            OPS_DLQ,
-            # rebuilding its Redis state from the log (DESIGN §5, rebuildable state)
-            BENEFICIARY_PROFILE,
-            PROGRAMME_OPENING,
-            PARTNER_SUBSCRIPTION,
-            REFERRALS_SIGNING,
-            REFERRALS_KEY,
-            REFERRALS_CREDENTIAL,
-            REFERRALS_CONSENT,
-            REFERRAL_WINDOW,
-            OPS_AUDIT,
-        ),
-    },
-    "matching": {
-        "write": (MATCHING_PROPOSAL, MATCHING_MODEL, *OPS_OUT),
-        "read": (
-            BENEFICIARY_PROFILE,
-            PROGRAMME_OPENING,
-            REFERRAL_EVENT,
-            REFERRAL_WINDOW,
-            MATCHING_PROPOSAL,
-            MATCHING_MODEL,
-        ),
-    },
-    "notifications": {
-        "write": OPS_OUT,
-        "read": (REFERRAL_EVENT, PARTNER_SUBSCRIPTION, REFERRALS_CREDENTIAL, REFERRALS_CONSENT),
-    },
+    name: {"write": topology.writes(), "read": topology.reads()} for name, topology in TOPOLOGIES.items()
 }
-HTTP = {"referrals": True, "matching": False, "notifications": True}
+HTTP = {name: topology.serves_http for name, topology in TOPOLOGIES.items()}
 RESOURCES = {
     "referrals": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
     "matching": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
@@ -114,7 +52,7 @@ def _k8s_name(topic: str) -> str:
 
 
 def _groups_of(service: str) -> dict[str, str]:
-    return {group: topic for group, topic in CONSUMER_GROUPS.items() if group.startswith(f"{service}.")}
+    return TOPOLOGIES[service].groups()
 
 
 def kafka_cluster() -> list[dict[str, Any]]:
@@ -159,9 +97,10 @@ def service_user(service: str) -> dict[str, Any]:
     acls = [_acl("topic", t.name, ["Write", "Describe"]) for t in access["write"]]
     acls += [_acl("topic", t.name, ["Read", "Describe"]) for t in access["read"]]
     acls += [_acl("group", g, ["Read"]) for g in _groups_of(service)]
-    if service == "notifications":
-        # writes every partner's pool; reads them back to rebuild its delivery log after a Redis loss
-        acls.append(_acl("topic", "partner.", ["Write", "Read", "Describe"], pattern="prefix"))
+    for entry in TOPOLOGIES[service].publishes:
+        if entry.pattern:  # one topic per partner, read back to rebuild the delivery log after a Redis loss
+            prefix = entry.topic.name.split("{")[0]
+            acls.append(_acl("topic", prefix, ["Write", "Read", "Describe"], pattern="prefix"))
     return _user(service, acls)
 
 

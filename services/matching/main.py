@@ -57,7 +57,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     guard = StateGuard(redis, SERVICE, matching.rebuild, check_interval_s=settings.state_check_interval_s)
     tracer = traces.get_tracer(SERVICE)
     subscribe_all(broker, settings, matching.routes, DeadLetters(broker, SERVICE, meter), guard, tracer)
-    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
+    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s, consumes=TOPOLOGY.groups())
     lease = Lease(redis, "matching:reoptimise-lease", settings.instance_id)
 
     @get(include_in_schema=False)

@@ -50,7 +50,7 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
     broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
     redis, cache = make_redis(settings.redis_url), make_redis(settings.cache_url())
-    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)
+    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s, consumes=TOPOLOGY.groups())
     dead_letters = DeadLetters(broker, SERVICE, meter)
     credentials = credentials_copy(redis, clock)
     adapters = production_adapters(settings, redis, credentials)

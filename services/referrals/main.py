@@ -96,9 +96,13 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
     guard = StateGuard(redis, SERVICE, referrals.rebuild, check_interval_s=settings.state_check_interval_s)
     tracer = traces.get_tracer(SERVICE)
     subscribe_all(broker, settings, referrals.routes, DeadLetters(broker, SERVICE, meter), guard, tracer)
-    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s)  # declares its publishers now
-    lag_sampler = LagSampler(settings.kafka_bootstrap_servers, settings.lag_sample_interval_s)
+    reporter = OpsReporter(
+        broker, meter, settings.heartbeat_interval_s, consumes=TOPOLOGY.groups()
+    )  # declares its publishers now
     ops_picture = OpsPicture()
+    lag_sampler = LagSampler(
+        settings.kafka_bootstrap_servers, lambda: ops_picture.groups, settings.lag_sample_interval_s
+    )
 
     async def sweep_deadlines_forever() -> None:
         while True:

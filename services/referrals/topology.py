@@ -18,6 +18,9 @@ from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     MATCHING_PROPOSAL,
     OPS_AUDIT,
+    OPS_DLQ,
+    OPS_HEARTBEAT,
+    OPS_METRICS,
     PARTNER_SUBSCRIPTION,
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
@@ -63,6 +66,8 @@ TOPOLOGY = Topology(
         Consumed(MATCHING_PROPOSAL, MatchingProposal, "referrals.proposals", "refer_to_the_seat_held"),
         Consumed(REFERRAL_EVENT, ReferralEvent, "referrals.projection", "mail_the_partner"),
     ),
+    # The operators' picture: the console's /ops pages and the ops API.
+    watches=(OPS_HEARTBEAT, OPS_METRICS, OPS_DLQ),
     # Its own log, read back when its Redis state is rebuilt (DESIGN §5, rebuildable state).
     replays=(
         BENEFICIARY_PROFILE,

@@ -51,6 +51,8 @@ class Topology:
     consumes: tuple[Consumed, ...]
     # Topics read back only when the state is rebuilt from the log (the service's own, mostly).
     replays: tuple[TopicSpec, ...] = ()
+    # Topics read to show the operators' picture (the heartbeats, metrics and dead letters).
+    watches: tuple[TopicSpec, ...] = ()
     serves_http: bool = False
 
     @property
@@ -63,8 +65,8 @@ class Topology:
         return {c.group: c.topic.name for c in self.consumes}
 
     def reads(self) -> tuple[TopicSpec, ...]:
-        """What the service may read: what it consumes, then what it replays, each once."""
-        return _unique([c.topic for c in self.consumes] + list(self.replays))
+        """What the service may read: what it consumes, watches and replays, each once."""
+        return _unique([c.topic for c in self.consumes] + list(self.watches) + list(self.replays))
 
     def writes(self) -> tuple[TopicSpec, ...]:
         """What the service may write: what it publishes (patterns apart), then the operators' topics."""

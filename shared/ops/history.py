@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -97,8 +97,16 @@ def last_hour(picture: OpsPicture, lag: LagSampler | None = None, now: datetime 
 class LagSampler:
     """Consumer lag per group, sampled every `interval_s` and kept for an hour (in memory)."""
 
-    def __init__(self, bootstrap: str, interval_s: float = 30.0, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        groups: Callable[[], Mapping[str, str]],
+        interval_s: float = 30.0,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """`groups()`: the consumer groups to sample and their topics (those the heartbeats announced)."""
         self._bootstrap = bootstrap
+        self._groups = groups
         self._interval_s = interval_s
         self._clock = clock or (lambda: datetime.now(UTC))
         self._samples: deque[tuple[datetime, dict[str, int | None]]] = deque(maxlen=int(3600 / interval_s) + 2)
@@ -109,13 +117,13 @@ class LagSampler:
     async def latest(self) -> dict[str, int | None]:
         """The last sample (taken now when there is none yet)."""
         if not self._samples:
-            self.record(self._clock(), await consumer_lag(self._bootstrap))
+            self.record(self._clock(), await consumer_lag(self._bootstrap, self._groups()))
         return self._samples[-1][1]
 
     async def run_forever(self) -> None:
         while True:
             try:
-                self.record(self._clock(), await consumer_lag(self._bootstrap))
+                self.record(self._clock(), await consumer_lag(self._bootstrap, self._groups()))
             except Exception:
                 log.exception("consumer lag could not be sampled; next try in %.0f s", self._interval_s)
             await asyncio.sleep(self._interval_s)

@@ -48,6 +48,9 @@ class OpsPicture:
     def _clear(self) -> None:
         """Forget what was read (the consumer starts again from the beginning of the topics)."""
         self.heartbeats: dict[tuple[str, str], Heartbeat] = {}
+        # Consumer group → topic, as the services' heartbeats announce them (kept when an instance goes down:
+        # its backlog is what the operators must see then).
+        self.groups: dict[str, str] = {}
         self.metrics: dict[tuple[str, str], MetricsSnapshot] = {}
         self.recent_metrics: deque[MetricsSnapshot] = deque()
         self.dead_letters = 0
@@ -63,6 +66,7 @@ class OpsPicture:
             if record.topic == OPS_HEARTBEAT.name:
                 beat = Heartbeat.model_validate_json(record.value)
                 self.heartbeats[(beat.service, beat.instance)] = beat
+                self.groups.update(beat.consumes)
             elif record.topic == OPS_METRICS.name:
                 snapshot = MetricsSnapshot.model_validate_json(record.value)
                 self.metrics[(snapshot.service, snapshot.instance)] = snapshot
@@ -175,12 +179,12 @@ async def collect(bootstrap: str, now: datetime | None = None, clock: Clock = la
     """The operators' state straight from the topics and the consumer groups, once (for the CLI without an
     API). The topics and the lag are read side by side, and an instance's liveness is judged at the moment
     the heartbeats were read to their end: a beat must not age while the other topics are being read."""
-    reading = asyncio.gather(*(_read_stamped(bootstrap, t, clock) for t in TOPICS))
-    topics, lag = await asyncio.gather(reading, consumer_lag(bootstrap))
+    topics = await asyncio.gather(*(_read_stamped(bootstrap, t, clock) for t in TOPICS))
     picture = OpsPicture()
     for records, _ in topics:
         for record in records:
             picture.apply(record)
+    lag = await consumer_lag(bootstrap, picture.groups)  # the groups the heartbeats announced
     picture.caught_up = True
     heartbeats_read_at = topics[TOPICS.index(OPS_HEARTBEAT.name)][1]
     return picture.state(lag, now or heartbeats_read_at)

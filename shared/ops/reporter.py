@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from faststream.kafka import KafkaBroker
@@ -25,7 +25,10 @@ class OpsReporter:
         meter: Meter,
         interval_s: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        consumes: Mapping[str, str] | None = None,
     ) -> None:
+        """`consumes`: the service's consumer groups and their topics, announced with each heartbeat so that
+        the operators' picture knows whose lag to watch without knowing the services."""
         source = f"/passerelle/{meter.service}"
         self._heartbeats = EventPublisher(broker, OPS_HEARTBEAT, Heartbeat, source, "This instance is alive")
         self._metrics = EventPublisher(broker, OPS_METRICS, MetricsSnapshot, source, "This instance's counters")
@@ -33,13 +36,14 @@ class OpsReporter:
         self._interval = interval_s
         self._clock = clock
         self._started = clock()
+        self._consumes = dict(consumes or {})
 
     async def report(self) -> None:
         now = self._clock()
         key = f"{self._meter.service}/{self._meter.instance}"
         heartbeat = Heartbeat(
             service=self._meter.service, instance=self._meter.instance, version=VERSION, started_at=self._started,
-            uptime_s=(now - self._started).total_seconds(), interval_s=self._interval, at=now,
+            uptime_s=(now - self._started).total_seconds(), interval_s=self._interval, at=now, consumes=self._consumes,
         )  # fmt: skip
         await self._heartbeats.publish(heartbeat, key=key)
         await self._metrics.publish(self._meter.snapshot(now), key=key)

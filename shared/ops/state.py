@@ -4,24 +4,12 @@ consumer lag per group; `shared.ops.picture` keeps the picture itself."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-CONSUMER_GROUPS = {
-    "matching.profiles": "beneficiary.profile.v1",
-    "matching.openings": "programme.opening.v1",
-    "matching.referral-events": "referral.event.v1",
-    "matching.windows": "referral.window.v1",
-    "matching.models": "matching.model.v1",
-    "referrals.proposals": "matching.proposal.v1",
-    "referrals.projection": "referral.event.v1",
-    "notifications.referral-events": "referral.event.v1",
-    "notifications.subscriptions": "partner.subscription.v1",
-    "notifications.credentials": "referrals.credential.v1",
-    "notifications.consent": "referrals.consent.v1",
-}
 MISSED_HEARTBEATS_FOR_DOWN = 2
 
 
@@ -64,7 +52,7 @@ class OpsState:
         return asdict(self)
 
 
-async def consumer_lag(bootstrap: str, groups: dict[str, str] = CONSUMER_GROUPS) -> dict[str, int | None]:
+async def consumer_lag(bootstrap: str, groups: Mapping[str, str]) -> dict[str, int | None]:
     """Messages not yet consumed per group: end offset minus committed offset, summed over partitions
     (None when the broker would not say). Asking for committed offsets does not join the group. The groups
     are asked side by side: each answer is a few round trips, and there are a dozen groups."""

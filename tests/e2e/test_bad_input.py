@@ -10,6 +10,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from passerelle.stack import ServiceStack
+from passerelle.topologies import consumer_groups
 from shared.contract.cloudevents import new_attributes
 from shared.contract.events import (
     BeneficiaryProfile,
@@ -29,7 +30,7 @@ from shared.contract.topics import (
     REFERRAL_EVENT,
 )
 from shared.messaging.dead_letters import DLQ_ERROR_HEADER, DLQ_SERVICE_HEADER, DLQ_TOPIC_HEADER
-from shared.ops.state import CONSUMER_GROUPS, consumer_lag
+from shared.ops.state import consumer_lag
 from tests.e2e.steps import open_opening, referrals_of
 from tests.factories import signing_body
 from tests.support import collect_records, eventually, header, random_ref
@@ -144,7 +145,7 @@ async def test_every_kind_of_poison_is_dead_lettered_with_its_reason_and_the_lag
             assert expected in reasons[(service, keys[kind])], (service, kind, reasons[(service, keys[kind])])
     assert all(header(r, DLQ_TOPIC_HEADER) == topic for r in dead)
     assert not stack.exited()
-    groups = {group: consumed for group, consumed in CONSUMER_GROUPS.items() if consumed == topic}
+    groups = {group: consumed for group, consumed in consumer_groups().items() if consumed == topic}
 
     last: dict[str, int | None] = {}
 

@@ -21,6 +21,7 @@ import pytest
 from redis.asyncio import Redis
 
 from passerelle.stack import ServiceStack
+from passerelle.topologies import consumer_groups
 from shared.contract.events import Eligibility
 from shared.contract.topics import partner_candidates_topic
 from shared.ops.state import consumer_lag
@@ -75,7 +76,7 @@ async def quiet(stack: ServiceStack, redis: Redis) -> None:
 
     async def settled() -> bool:
         nonlocal last
-        lag = await consumer_lag(bootstrap)
+        lag = await consumer_lag(bootstrap, consumer_groups())
         state = await snapshot(redis)
         same, last = state == last, state
         return same and all(value == 0 for value in lag.values())
@@ -281,7 +282,7 @@ async def test_a_wiped_redis_is_rebuilt_from_the_topics(wipe_stack: ServiceStack
             await eventually(lambda: rebuilt(redis), timeout_s=60, what="every service rebuilt its state again")
             await quiet(wipe_stack, redis)
             assert await snapshot(redis) == final
-            lag = await consumer_lag(bootstrap)
+            lag = await consumer_lag(bootstrap, consumer_groups())
             assert all(value == 0 for value in lag.values()), lag
     finally:
         await redis.aclose()

@@ -12,8 +12,8 @@ import yaml
 
 from passerelle import kubernetes_manifests as k8s
 from passerelle.catalogue import load_catalogue
+from passerelle.topologies import consumer_groups
 from shared.contract.topics import FIXED_TOPICS, partner_candidates_topic
-from shared.ops.state import CONSUMER_GROUPS
 from tests.unit import custom_resources as crd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ def test_a_partner_user_may_read_its_own_topic_and_nothing_else() -> None:
 
 def test_services_read_only_what_they_consume_and_own_their_groups() -> None:
     users = {d["metadata"]["name"]: d for d in _committed() if d["kind"] == "KafkaUser"}
-    for group, topic in CONSUMER_GROUPS.items():
+    for group, topic in consumer_groups().items():
         service = group.split(".")[0]
         acls = users[service]["spec"]["authorization"]["acls"]
         assert {"resource": {"type": "group", "name": group, "patternType": "literal"}, "operations": ["Read"]} in acls

@@ -36,7 +36,7 @@ def test_the_worst_p99_of_each_minute_and_gaps_where_nothing_was_reported() -> N
 
 
 def test_lag_samples_become_a_series_per_group_and_the_chart_says_it_in_words() -> None:
-    sampler = LagSampler("unused:9092", interval_s=30)
+    sampler = LagSampler("unused:9092", dict, interval_s=30)
     sampler.record(UNTIL - timedelta(minutes=5), {"referrals.projection": 3, "matching.profiles": None})
     sampler.record(UNTIL - timedelta(seconds=10), {"referrals.projection": 0})
     series = sampler.series(UNTIL)

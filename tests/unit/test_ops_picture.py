@@ -27,10 +27,10 @@ class Record:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
-def beat(service: str, seconds_ago: float) -> Record:
+def beat(service: str, seconds_ago: float, consumes: dict[str, str] | None = None) -> Record:
     at = NOW - timedelta(seconds=seconds_ago)
     heartbeat = Heartbeat(service=service, instance=f"{service}-1", version="1", started_at=at - timedelta(hours=1),
-                          uptime_s=3600, interval_s=5, at=at)  # fmt: skip
+                          uptime_s=3600, interval_s=5, at=at, consumes=consumes or {})  # fmt: skip
     return Record(OPS_HEARTBEAT.name, heartbeat.model_dump_json().encode())
 
 
@@ -94,10 +94,14 @@ async def test_the_cli_judges_liveness_when_it_read_the_heartbeats_not_after_the
 
     async def read_to_end(bootstrap: str, topic: str) -> list[Record]:
         reading.append(topic)
-        return [beat("matching", 1)] if topic == OPS_HEARTBEAT.name else []
+        groups = {"matching.profiles": "beneficiary.profile.v1"}
+        return [beat("matching", 1, groups)] if topic == OPS_HEARTBEAT.name else []
 
-    async def consumer_lag(bootstrap: str) -> dict[str, int | None]:
-        return {"matching.profiles": 0}
+    asked: list[dict[str, str]] = []
+
+    async def consumer_lag(bootstrap: str, groups: dict[str, str]) -> dict[str, int | None]:
+        asked.append(dict(groups))
+        return dict.fromkeys(groups, 0)
 
     monkeypatch.setattr(ops_picture, "read_to_end", read_to_end)
     monkeypatch.setattr(ops_picture, "consumer_lag", consumer_lag)
@@ -106,3 +110,6 @@ async def test_the_cli_judges_liveness_when_it_read_the_heartbeats_not_after_the
     [matching] = state.instances
     assert (matching.status, matching.last_seen_s) == ("up", 1.0)
     assert state.at == NOW.isoformat()
+    # the lag asked for is that of the groups the heartbeats announced, nothing the picture knew beforehand
+    assert asked == [{"matching.profiles": "beneficiary.profile.v1"}]
+    assert state.lag == {"matching.profiles": 0}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,11 @@ class Heartbeat(Event):
     status: str = Field("ok", examples=["ok", "degraded"])
     interval_s: float = Field(description="Heartbeats come this often; two missed mean down")
     at: datetime
+    consumes: dict[Annotated[str, Field(max_length=120)], Annotated[str, Field(max_length=249)]] = Field(
+        default_factory=dict,
+        max_length=32,
+        description="Consumer group → topic this instance reads (its service's topology): the lag to watch",
+    )
 
 
 class Latency(BaseModel):
