@@ -58,7 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     dlq_commands.add_parser("replay", help="re-publish a dead letter to its original topic").add_argument("id")
     manifests = commands.add_parser("manifests", help="write deploy/kubernetes/ from the code")
     manifests.add_argument("--check", action="store_true", help="exit 1 if the committed manifests differ")
-    docs = commands.add_parser("asyncapi", help="write the services' AsyncAPI documents to deploy/asyncapi/")
+    docs = commands.add_parser(
+        "asyncapi",
+        help="write the services' AsyncAPI documents (deploy/asyncapi/) and topology tables (docs/architecture.md)",
+    )
     docs.add_argument("--check", action="store_true", help="exit 1 if the committed documents differ from the code")
     imports = commands.add_parser("import", help="send a backlog of CIR signings (JSON lines) to referrals")
     imports.add_argument("signings", type=Path, metavar="SIGNINGS.jsonl", help="one signing per line")
@@ -257,16 +260,20 @@ def cmd_manifests(check: bool, console: Console) -> int:
 
 
 def cmd_asyncapi(check: bool, console: Console) -> int:
+    from passerelle import architecture_tables
     from passerelle.asyncapi_docs import DOCS_DIR, SERVICES, export, render
 
     if check:
         stale = [s for s in SERVICES if (DOCS_DIR / f"{s}.json").read_text() != render(s)]
+        architecture = architecture_tables.ARCHITECTURE.read_text()
+        if architecture_tables.render(architecture) != architecture:
+            stale.append("docs/architecture.md")
         if stale:
             sys.stderr.write(f"error: AsyncAPI documents out of date: {', '.join(stale)} (run `make asyncapi`)\n")
             return 1
         console.print("AsyncAPI documents match the code")
         return 0
-    for path in export():
+    for path in [*export(), architecture_tables.export()]:
         console.print(f"wrote {path}")
     return 0
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from passerelle.architecture_tables import ARCHITECTURE
+from passerelle.architecture_tables import render as render_architecture
 from passerelle.kubernetes_manifests import service_user
 from passerelle.topologies import TOPOLOGIES, consumer_groups
 from shared.contract.cloudevents import CloudEventAttributes, new_attributes
@@ -105,3 +107,10 @@ async def test_a_handler_gets_its_dependencies_by_name_and_a_missing_one_fails_w
     assert seen == [("hello", 2)]
     with pytest.raises(KeyError, match=r"count needs \['counter'\]"):
         inject(count, {})
+
+
+def test_the_topology_tables_of_docs_architecture_are_those_of_the_code() -> None:
+    committed = ARCHITECTURE.read_text()
+    assert render_architecture(committed) == committed, "run `make asyncapi`"
+    for topology in TOPOLOGIES.values():
+        assert all(f"`{c.group}`" in committed for c in topology.consumes)

@@ -63,11 +63,15 @@ class AmendProfile(Command[int]):
 
 @dataclass(frozen=True)
 class CreateOpening(Command[bool]):
+    """A partner or an administrator opens seats in a programme (False: that opening already existed)."""
+
     opening: ProgrammeOpening
 
 
 @dataclass(frozen=True)
 class UpdateOpening(Command[None]):
+    """An opening changes: its seats, its rules or its dates."""
+
     opening: ProgrammeOpening
 
 
@@ -85,6 +89,8 @@ class ChangeStatus(Command[ReferralView]):
 
 @dataclass(frozen=True)
 class RecordOutcome(Command[ReferralView]):
+    """The partner says where the person stands three months after entering the programme."""
+
     referral_id: str
     outcome: OutcomeAtThreeMonths
     actor: str
@@ -92,6 +98,8 @@ class RecordOutcome(Command[ReferralView]):
 
 @dataclass(frozen=True)
 class ReferByHand(Command[ReferralView]):
+    """The auditor refers a newcomer to an opening they chose themselves, with the reason why."""
+
     beneficiary_id: str
     opening_id: str
     note: str
@@ -110,6 +118,8 @@ class Subscribe(Command[tuple[PartnerSubscription, str | None]]):
 
 @dataclass(frozen=True)
 class Unsubscribe(Command[None]):
+    """A partner stops one of its pool subscriptions."""
+
     partner_id: str
     subscription_id: str
 
