@@ -15,8 +15,8 @@ from scipy.sparse import coo_matrix
 
 from passerelle.synthetic import ADDITIVE, World, make_openings, make_population, past_outcomes, true_success
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
+from services.matching.domain.engine import PRICE_WEIGHT, MatchingEngine
 from services.matching.domain.lookahead import RATE_DAYS, lookalike_days
-from services.matching.service_layer.engine import PRICE_WEIGHT, MatchingEngine
 from services.matching.service_layer.history import learn_from
 from shared.contract.events import BeneficiaryProfile
 

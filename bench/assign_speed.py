@@ -18,7 +18,7 @@ from rich.console import Console
 
 from passerelle.assign_command import run_assign
 from passerelle.synthetic import make_openings, make_population, past_outcomes
-from services.matching.service_layer.engine import MatchingEngine
+from services.matching.domain.engine import MatchingEngine
 
 RUNS = 3
 

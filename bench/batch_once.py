@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from passerelle.synthetic import make_openings, make_population
-from services.matching.service_layer.engine import MatchingEngine
+from services.matching.domain.engine import MatchingEngine
 
 
 def main() -> None:

@@ -33,9 +33,9 @@ from passerelle.synthetic import (
 )
 from services.matching.domain import model_basis
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
+from services.matching.domain.engine import PRICE_WEIGHT, MatchingEngine, pair_signals_for
 from services.matching.domain.model_choice import train_success_model
 from services.matching.domain.success_model import SuccessModel
-from services.matching.service_layer.engine import PRICE_WEIGHT, MatchingEngine, pair_signals_for
 from services.matching.service_layer.history import learn_from
 
 HERE = Path(__file__).parent

@@ -15,9 +15,9 @@ from rich.table import Table
 
 from passerelle.model_files import read_model, trained_for
 from passerelle.usage import UsageError
+from services.matching.domain.engine import BatchResult, MatchingEngine
 from services.matching.domain.model_choice import ModelChoice
 from services.matching.domain.success_model import SuccessModel, prior_model
-from services.matching.service_layer.engine import BatchResult, MatchingEngine
 from services.matching.service_layer.history import BadRecord, read_jsonl
 from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
 

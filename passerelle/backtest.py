@@ -18,9 +18,9 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from services.matching.domain.assignment import first_come_first_served, solve_assignment
+from services.matching.domain.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.domain.model_choice import MIN_HISTORY, calibration_table
 from services.matching.domain.model_columns import ColumnPlan, programme_effects
-from services.matching.service_layer.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.service_layer.history import OutcomeRecord, TrainingReport, learn_from
 from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
 

@@ -13,7 +13,7 @@ from passerelle.backtest import TooLittleHistory, backtest
 from passerelle.evaluation_report import print_figures, write_report
 from passerelle.synthetic import make_openings, make_population, past_outcomes
 from passerelle.usage import UsageError
-from services.matching.service_layer.engine import MatchingEngine
+from services.matching.domain.engine import MatchingEngine
 from services.matching.service_layer.history import BadRecord, OutcomeRecord, read_jsonl
 
 STEPS = 4

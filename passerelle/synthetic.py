@@ -21,9 +21,9 @@ from datetime import date, timedelta
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.geography import DEPARTMENTS
 from services.matching.domain.tables import OpeningTable, ProfileTable
-from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.history import OutcomeRecord
 from shared.contract.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
 

@@ -14,10 +14,10 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from services.notifications.adapters.webhook_sender import Clock, RetryPolicy, send_due
 from services.notifications.bootstrap import SERVICE, bootstrap, credentials_copy, production_adapters
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints import deliveries_api
-from services.notifications.service_layer.webhook_sender import Clock, RetryPolicy, send_due
 from services.notifications.topology import TOPOLOGY
 from shared.contract.topics import FIXED_TOPICS
 from shared.http.auth import key_holder

@@ -15,15 +15,17 @@ from redis.asyncio import Redis
 from services.referrals.adapters.accounts import Accounts
 from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.locks import ReferralLocks
+from services.referrals.adapters.mail_ledger import MailLedger
 from services.referrals.adapters.password_hashing import PasswordHashing
 from services.referrals.adapters.personal_keys import PersonalKeyStore
+from services.referrals.adapters.referral_links import ReferralLinks
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.review_flags import ReviewFlags
 from services.referrals.adapters.sign_in_throttle import SignInThrottle
+from services.referrals.adapters.smtp_relay import SmtpRelay
 from services.referrals.adapters.store import ReferralStore
 from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
-from services.referrals.console.links import ReferralLinks
 from services.referrals.domain.sealing import MasterKey
 from services.referrals.domain.signing import SigningDateRules
 from services.referrals.entrypoints.consumers import EVENT_HANDLERS, Mail
@@ -33,7 +35,7 @@ from services.referrals.service_layer.commands import referrals_commands
 from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
-from services.referrals.service_layer.partner_mail import PartnerMail, SmtpRelay
+from services.referrals.service_layer.partner_mail import PartnerMail
 from services.referrals.service_layer.ports import Locks, PersonalKeys
 from services.referrals.service_layer.projections import ReferralsProjections
 from services.referrals.service_layer.sign_in import PasswordSignIn
@@ -171,7 +173,7 @@ def partner_mail(
     relay = SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from) if settings.smtp_host else None
 
     def mail(audit: Publisher) -> PartnerMail:
-        return PartnerMail(relay, redis, credentials, links, audit, settings.console_url, clock)
+        return PartnerMail(relay, MailLedger(redis), credentials, links, audit, settings.console_url, clock)
 
     return mail
 

@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.access import Credentials, KeyExpired, Principal, Role
+from shared.access import Credentials, KeyExpired
+from shared.principals import Principal, Role
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer psk_…`")
 

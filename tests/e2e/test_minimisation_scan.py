@@ -59,8 +59,8 @@ from fastapi.routing import APIRoute
 
 from passerelle.kubernetes_manifests import partner_user
 from passerelle.stack import ServiceStack
-from shared.access import Role
 from shared.contract.topics import partner_candidates_topic
+from shared.principals import Role
 from tests.e2e.access import ADMIN, issue_partner_key
 from tests.e2e.steps import open_opening, referrals_of
 from tests.e2e.webhook_receiver import WebhookReceiver

@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from redis.asyncio import Redis
 
 from services.notifications.adapters.webhook_outbox import WebhookJob, WebhookOutbox
-from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
+from services.notifications.adapters.webhook_sender import RetryPolicy, send_due
 from services.referrals.adapters.personal_keys import PersonalKeyStore
 from services.referrals.adapters.referral_views import ReferralViews
 from services.referrals.adapters.review_flags import ReviewFlags
@@ -26,10 +26,11 @@ from services.referrals.service_layer import subscriptions
 from services.referrals.service_layer.handlers import Publishers, create_opening
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.projections import ReferralsProjections
-from shared.access import Credentials, KeyExpired, Role
+from shared.access import Credentials, KeyExpired
 from shared.contract.events import PoolFilters
 from shared.contract.topics import PARTNER_SUBSCRIPTION, PROGRAMME_OPENING
 from shared.messaging.projections import ProjectingPublisher
+from shared.principals import Role
 from shared.webhooks.targets import IpAddress, WebhookTargetPolicy
 from tests.factories import epide_opening
 from tests.support import random_ref

@@ -11,6 +11,7 @@ import pytest
 
 from passerelle.synthetic import make_openings, make_population, past_outcomes
 from services.matching.domain import model_basis
+from services.matching.domain.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.domain.features import SIGNALS
 from services.matching.domain.model_choice import (
     PLAIN,
@@ -22,7 +23,6 @@ from services.matching.domain.model_choice import (
     train_success_model,
 )
 from services.matching.domain.success_model import SuccessModel
-from services.matching.service_layer.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.service_layer.history import OutcomeRecord, learn_from
 from shared.contract.events import ProgrammeOpening, SuccessModelTrained
 from tests.unit.fakes.harness import NOW

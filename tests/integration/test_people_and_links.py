@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from services.referrals.adapters.accounts import Account, AccountRefused, Accounts
-from services.referrals.console.links import LinkRefused, ReferralLinks
-from shared.access import Credentials, Role
+from services.referrals.adapters.accounts import AccountRefused, Accounts
+from services.referrals.adapters.referral_links import LinkRefused, ReferralLinks
+from services.referrals.domain.accounts import Account
+from shared.access import Credentials
 from shared.contract.events.credential import CredentialChange
+from shared.principals import Role
 from tests.support import random_ref
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)

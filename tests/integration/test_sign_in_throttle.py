@@ -9,17 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from services.referrals.adapters.accounts import Account, Accounts
-from services.referrals.adapters.sign_in_throttle import ACCOUNT_POLICY, SignInThrottle, account_key
+from services.referrals.adapters.accounts import Accounts
+from services.referrals.adapters.sign_in_throttle import ACCOUNT_POLICY, SignInThrottle
+from services.referrals.domain.accounts import Account
+from services.referrals.domain.throttling import account_key
 from services.referrals.service_layer.sign_in import (
     AccountDisabled,
     PasswordSignIn,
     TooManyAttempts,
     WrongCredentials,
 )
-from shared.access import Role
 from shared.contract.events import AuditRecord
 from shared.contract.events.credential import CredentialChange
+from shared.principals import Role
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 PASSWORD = "un-mot-de-passe-long"

@@ -3,8 +3,8 @@
 import numpy as np
 
 from passerelle.synthetic import make_openings, make_population, true_success
+from services.matching.domain.engine import MatchingEngine, design_for
 from services.matching.domain.features import FEATURES
-from services.matching.service_layer.engine import MatchingEngine, design_for
 from services.matching.service_layer.history import OutcomeRecord, learn_from
 
 

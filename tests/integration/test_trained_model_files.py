@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from passerelle.synthetic import HOUSING_AND_MOVING, make_openings, make_population, past_outcomes
-from services.matching.service_layer.engine import MatchingEngine
+from services.matching.domain.engine import MatchingEngine
 from shared.contract.events import SuccessModelTrained
 from tests.factories import profile
 

@@ -14,7 +14,7 @@ from data_inclusion.schema.v1 import Public, Service, Structure, Thematique
 from pydantic import BaseModel, ValidationError
 
 from passerelle.catalogue import load_catalogue
-from services.referrals.domain.data_inclusion import di_page, di_service, di_structures
+from services.referrals.exports.data_inclusion import di_page, di_service, di_structures
 from services.referrals.wording.french import DEPARTMENTS
 from shared.contract.events import Eligibility
 from shared.contract.events.opening import SiteAddress

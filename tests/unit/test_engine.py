@@ -11,10 +11,10 @@ from pydantic import ValidationError
 
 from passerelle.synthetic import make_openings, make_population
 from services.matching.domain.eligibility import decide
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.features import FEATURES
 from services.matching.domain.geography import reachable
 from services.matching.domain.tables import OpeningTable, ProfileTable, eligible_pairs
-from services.matching.service_layer.engine import MatchingEngine
 from shared.contract.events import BeneficiaryProfile, Eligibility, Preferences
 from tests.factories import epide_opening, profile
 

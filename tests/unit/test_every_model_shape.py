@@ -22,10 +22,10 @@ from passerelle.synthetic import HOUSING_AND_MOVING, make_openings, make_populat
 from services.matching.bootstrap import start_up_history
 from services.matching.config import MatchingSettings
 from services.matching.domain import model_basis
+from services.matching.domain.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.domain.model_choice import MIN_PER_SLOPE, PRODUCTS, WITH_PROGRAMMES, train_success_model
 from services.matching.domain.model_columns import PLAIN_COLUMNS, Column
 from services.matching.domain.success_model import SuccessModel, prior_model
-from services.matching.service_layer.engine import MatchingEngine, design_for, pair_signals_for
 from services.matching.service_layer.explain import explain_openings
 from services.matching.service_layer.history import OutcomeRecord, TrainingReport
 from services.matching.service_layer.model_check import check_model

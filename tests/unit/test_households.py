@@ -7,8 +7,8 @@ from datetime import date
 
 import numpy as np
 
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.households import HOUSEHOLD_NOTE, Pairs, households_of, keep_households_together
-from services.matching.service_layer.engine import MatchingEngine
 from shared.contract.events import Eligibility, MatchingProposal, Preferences, WindowMember
 from shared.contract.topics import MATCHING_PROPOSAL, REFERRAL_WINDOW
 from tests.factories import epide_opening, profile

@@ -5,7 +5,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from passerelle.catalogue import load_catalogue
-from services.referrals.domain.hsds import hsds_page, hsds_service
+from services.referrals.exports.hsds import hsds_page, hsds_service
 from shared.contract.events.opening import SiteAddress
 from tests.factories import epide_opening
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.tables import OpeningTable, ProfileTable
 from services.matching.domain.urgency import urgency
-from services.matching.service_layer.engine import MatchingEngine
 from services.referrals.domain.decision_window import DecisionWindows
 from services.referrals.domain.referral import candidate_summary
 from services.referrals.service_layer.commands import CreateOpening, RecordSigning

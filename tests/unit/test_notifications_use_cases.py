@@ -12,8 +12,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from services.notifications.adapters.webhook_sender import RetryPolicy, send_due
 from services.notifications.domain.signature import HEADER, IDEMPOTENCY_HEADER
-from services.notifications.service_layer.webhook_sender import RetryPolicy, send_due
 from services.referrals.domain.referral import candidate_summary, referral_id_for
 from shared.contract.events import (
     ConsentChannel,

@@ -9,8 +9,8 @@ import pytest
 
 from passerelle.import_command import MAX_CHUNK_BYTES, chunks
 from services.referrals.entrypoints.signing_batches_api import Line, LineResult, LineStatus, _parse, record_lines
-from shared.access import Principal, Role
 from shared.contract.topics import BENEFICIARY_PROFILE, REFERRALS_KEY, REFERRALS_SIGNING
+from shared.principals import Principal, Role
 from tests.factories import signing_body
 from tests.unit.fakes.harness import ReferralsHarness
 

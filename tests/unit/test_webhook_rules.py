@@ -3,9 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.notifications.adapters.webhook_sender import RetryPolicy
 from services.notifications.domain.pool_filters import fits
 from services.notifications.domain.signature import sign, verify
-from services.notifications.service_layer.webhook_sender import RetryPolicy
 from services.referrals.domain.referral import candidate_summary
 from shared.contract.events import PoolFilters, ReferralEvent
 from shared.contract.vocabulary import ReferralStatus

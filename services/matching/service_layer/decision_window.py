@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.households import HOUSEHOLD_NOTE
 from services.matching.domain.lookahead import MAX_LOOKALIKES, RATE_DAYS, days_left_to_refer, lookalike_days
 from services.matching.domain.seats import SeatMove
-from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import Pending, Profiles, Seats, Tried, WindowDecisions
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose, ranked_opening

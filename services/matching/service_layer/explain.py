@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.matching.domain.eligibility import RULESET_VERSION, decide
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.geography import reachable
 from services.matching.domain.success_model import SuccessModel
-from services.matching.service_layer.engine import MatchingEngine
 from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
 
 

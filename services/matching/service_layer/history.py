@@ -11,9 +11,9 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.matching.domain.engine import pair_signals_for
 from services.matching.domain.model_choice import PLAIN, ModelChoice, NotEnoughHistory, choose_success_model
 from services.matching.domain.success_model import SuccessModel, prior_model
-from services.matching.service_layer.engine import pair_signals_for
 from shared.contract.events import BeneficiaryProfile, ProgrammeOpening, SuccessModelTrained
 
 MonitoringName = Annotated[str, Field(min_length=1, max_length=40)]

@@ -9,8 +9,8 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.success_model import SuccessModel
-from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.ports import Models, Openings, Pending, Prices
 from services.matching.service_layer.propose import Clock
 from shared.contract.paris_time import paris_today

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.success_model import SuccessModel
-from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.explain import explain_openings
 from shared.contract.events import BeneficiaryProfile, Eligibility, ProgrammeOpening, SuccessModelTrained
 

@@ -22,7 +22,7 @@ from shared.contract.events import (
 from shared.contract.events.bounded import MAX_NOT_ELIGIBLE, WHY_NOT_CHARS
 
 if TYPE_CHECKING:
-    from services.matching.service_layer.engine import Candidate, MatchingEngine
+    from services.matching.domain.engine import Candidate, MatchingEngine
 
 PROPOSAL_NAMESPACE = uuid.UUID("7b0c4a52-51b8-4c5e-9f0b-3c2a4d5e6f70")
 Clock = Callable[[], datetime]

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from services.notifications.adapters.subscriptions_view import SubscriptionsView
 from services.notifications.adapters.webhook_outbox import WebhookOutbox
-from services.notifications.service_layer.webhook_sender import Clock, redeliver
-from shared.access import Principal
+from services.notifications.service_layer.redelivery import Clock, redeliver
 from shared.http.auth import PartnerDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.principals import Principal
 
 router = APIRouter(prefix="/v1/partners/{partner_id}", tags=["deliveries"], responses=errors(*KEYED, *UNAVAILABLE))
 

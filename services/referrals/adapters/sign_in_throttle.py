@@ -9,13 +9,13 @@ is the caller's clock (the service's, which tests move), never Redis's; the TTL 
 
 from __future__ import annotations
 
-import hashlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from redis.asyncio import Redis
+
+from services.referrals.domain.throttling import Failure, Wait, account_key
 
 PREFIX = "referrals:sign-in"
 _RECORD_FAILURE = """
@@ -55,33 +55,6 @@ ACCOUNT_POLICY = ThrottlePolicy(
 CLIENT_POLICY = ThrottlePolicy(
     free_failures=10, base_delay_s=1.0, max_delay_s=60.0, lock_after=50, lock_s=15 * 60, window_s=3600
 )
-
-
-@dataclass(frozen=True)
-class Wait:
-    """Why an attempt is refused now: which key, until when, and whether it is the lock."""
-
-    key: str
-    until: datetime
-    locked: bool
-
-    def seconds(self, now: datetime) -> int:
-        return max(1, math.ceil((self.until - now).total_seconds()))
-
-
-@dataclass(frozen=True)
-class Failure:
-    key: str
-    failures: int
-    locked_now: bool  # this failure started the lock (audit it once)
-
-
-def account_key(login: str) -> str:
-    return f"account:{login.strip().lower()[:80]}"
-
-
-def client_key(address: str) -> str:
-    return "client:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
 class SignInThrottle:

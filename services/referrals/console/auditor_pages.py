@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from services.referrals.console.forms import FormResult, form_values, french_part, parse_signing
 from services.referrals.console.name_search import matches
 from services.referrals.console.occupations import OccupationReferential
+from services.referrals.console.rendering import page
 from services.referrals.console.sessions import SEARCH, AuditorPerson, check_csrf, flash, take_flash
-from services.referrals.console.web import page
 from services.referrals.domain.errors import Conflict, FileNumberTaken, InvalidFields, NotFound
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.records import ProfileVersion
@@ -30,10 +30,10 @@ from services.referrals.service_layer.commands import (
     RecordSigning,
     ReferByHand,
 )
-from shared.access import Principal
 from shared.contract.events import ConsentChannel, MatchingProposal, NotEligible
 from shared.contract.legal_delays import legal_deadline
 from shared.contract.vocabulary import ReferralStatus
+from shared.principals import Principal
 
 router = APIRouter(prefix="/console/auditeur", include_in_schema=False)
 FIELD_LABELS = {

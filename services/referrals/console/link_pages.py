@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.referrals.console.links import LinkClaim, LinkRefused, ReferralLinks
+from services.referrals.adapters.referral_links import LinkClaim, LinkRefused, ReferralLinks
 from services.referrals.console.partner_pages import answer, is_overdue
+from services.referrals.console.rendering import page
 from services.referrals.console.sessions import check_csrf, flash, take_flash
-from services.referrals.console.web import page
 from services.referrals.domain.lifecycle import IllegalTransition
 from services.referrals.domain.referral_view import ReferralView, sent_to_partner
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import RedirectResponse
 
 from services.referrals.adapters.accounts import Accounts
+from services.referrals.console.rendering import HOME_OF_ROLE
 from services.referrals.console.sessions import sign_in
 
 router = APIRouter(prefix="/connexion/oidc", include_in_schema=False)
@@ -69,6 +70,4 @@ async def back(request: Request) -> RedirectResponse:
             " / This account is disabled: ask your administrator.",
         )
     await sign_in(request, account)
-    from services.referrals.console.web import HOME_OF_ROLE  # web imports this module's router
-
     return RedirectResponse(HOME_OF_ROLE[account.role], status_code=status.HTTP_303_SEE_OTHER)

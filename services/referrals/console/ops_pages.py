@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.referrals.console.charts import line_chart
+from services.referrals.console.rendering import page
 from services.referrals.console.sessions import OpsPerson
-from services.referrals.console.web import page
 from shared.ops.history import last_hour
 
 router = APIRouter(prefix="/console/exploitation", include_in_schema=False)

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.referrals.console.occupations import OccupationReferential
+from services.referrals.console.rendering import page
 from services.referrals.console.sessions import PartnerPerson, check_csrf, flash, take_flash
 from services.referrals.console.spreadsheet_cells import spreadsheet_cell
-from services.referrals.console.web import page
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.domain.lifecycle import AWAITING_ANSWER, IllegalTransition, NotBeforeStart
 from services.referrals.domain.referral_view import ReferralView, for_partner, sent_to_partner
@@ -22,8 +22,8 @@ from services.referrals.entrypoints.dependencies import ContextDep, ReferralsCon
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome
 from services.referrals.service_layer.disclosure import DisclosureRefused, shares_contact
 from services.referrals.wording import french
-from shared.access import Principal
 from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
+from shared.principals import Principal
 
 router = APIRouter(prefix="/console/partenaire", include_in_schema=False)
 ACTIONS = {

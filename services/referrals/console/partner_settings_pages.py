@@ -8,11 +8,11 @@ from datetime import date
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.referrals.console.rendering import page
 from services.referrals.console.sessions import PartnerPerson, check_csrf, flash, take_flash
-from services.referrals.console.web import page
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import UpdateOpening
-from shared.access import Role
+from shared.principals import Role
 
 router = APIRouter(prefix="/console/partenaire", include_in_schema=False)
 

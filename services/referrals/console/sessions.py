@@ -12,9 +12,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from services.referrals.adapters.accounts import Account, Accounts
+from services.referrals.adapters.accounts import Accounts
 from services.referrals.console.session_cookies import session_of
-from shared.access import Principal, Role
+from services.referrals.domain.accounts import Account
+from shared.principals import Principal, Role
 
 CSRF_FIELD = "csrf_token"
 FLASH = "message"

@@ -4,7 +4,6 @@ nothing comes from a CDN), the session cookie, and the sign-in pages."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from authlib.integrations.starlette_client import OAuth
@@ -12,74 +11,30 @@ from fastapi import APIRouter, FastAPI, Form, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.referrals.adapters.accounts import Accounts
 from services.referrals.adapters.console_sessions import ConsoleSessions
 from services.referrals.adapters.password_hashing import HashingBusy
-from services.referrals.console.forms import FORM_LABELS
+from services.referrals.console import (
+    auditor_pages,
+    link_pages,
+    oidc_pages,
+    ops_pages,
+    partner_pages,
+    partner_settings_pages,
+)
 from services.referrals.console.occupations import OccupationReferential
+from services.referrals.console.rendering import HERE, HOME_OF_ROLE, page, templates
 from services.referrals.console.session_cookies import ConsoleSessionCookies
 from services.referrals.console.sessions import (
-    CSRF_FIELD,
     SignInRequired,
     check_csrf,
-    csrf_token,
     sign_in,
     sign_out,
     signed_in_account,
 )
 from services.referrals.service_layer.sign_in import AccountDisabled, PasswordSignIn, SignInRefused, TooManyAttempts
-from services.referrals.wording import french, i18n
-from shared.access import Role
-
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters.update(
-    long_date=french.long_date,
-    date_time=french.date_time,
-    department=french.department,
-    country=french.country,
-    age_band=french.age_band,
-    actor=french.actor,
-)
-templates.env.globals.update(
-    _=i18n.translate,
-    FRENCH_LEVEL=french.FRENCH_LEVEL,
-    HOUSING=french.HOUSING,
-    PROTECTION=french.PROTECTION,
-    MOBILITY=french.MOBILITY,
-    STATUS=french.STATUS,
-    DECLINE_REASON=french.DECLINE_REASON,
-    CHANNELS=french.CONSENT_CHANNEL,
-    AUDIT_ACTIONS=french.AUDIT_ACTION,
-    OUTCOME=french.OUTCOME,
-    DEPARTMENTS=french.DEPARTMENTS,
-    CSRF_FIELD=CSRF_FIELD,
-    FRENCH_LEVEL_OPTIONS=[(k.value, v) for k, v in french.FRENCH_LEVEL.items()],
-    FORM_LABELS=FORM_LABELS,
-    HOUSING_OPTIONS=[(k.value, v) for k, v in french.HOUSING.items()],
-    PROTECTION_OPTIONS=[(k.value, v) for k, v in french.PROTECTION.items()],
-    MOBILITY_OPTIONS=[(k.value, v) for k, v in french.MOBILITY.items()],
-    DIPLOMA_OPTIONS=[(str(n), label) for n, label in french.DIPLOMA.items()],
-    DIPLOMA_LABELS=french.DIPLOMA,
-)
-HOME_OF_ROLE = {
-    Role.AUDITOR: "/console/auditeur",
-    Role.PARTNER: "/console/partenaire",
-    Role.OPS: "/console/exploitation",
-}
-
-
-def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A console page in the session's language, with its CSRF token and the signed-in person."""
-    asked = request.query_params.get("lang")
-    if asked in i18n.LANGUAGES:
-        request.session["lang"] = asked
-    i18n.use(str(request.session.get("lang", "fr")))
-    context |= {"csrf": csrf_token(request), "person": getattr(request.state, "person", None), "lang": i18n.current()}
-    return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 def _safe_next(next_url: str | None) -> str:
@@ -187,15 +142,6 @@ def add_console(
     oidc: OAuth | None = None,
     oidc_label: str = "ProConnect",
 ) -> None:
-    from services.referrals.console import (
-        auditor_pages,
-        link_pages,
-        oidc_pages,
-        ops_pages,
-        partner_pages,
-        partner_settings_pages,
-    )
-
     app.state.accounts = accounts
     app.state.oidc = oidc
     templates.env.globals["OIDC_LABEL"] = oidc_label if oidc is not None else None

@@ -9,14 +9,16 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
-from services.referrals.adapters.accounts import Account, AccountRefused, Accounts
+from services.referrals.adapters.accounts import AccountRefused, Accounts
+from services.referrals.domain.accounts import Account
 from services.referrals.domain.errors import InvalidFields
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.account_administration import AccountAdministration
-from shared.access import DEFAULT_KEY_VALIDITY, IssuedKey, Role
+from shared.access import DEFAULT_KEY_VALIDITY, IssuedKey
 from shared.contract.events.profile import Department
 from shared.http.auth import AdminDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.principals import Role
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(*KEYED, *UNAVAILABLE))
 

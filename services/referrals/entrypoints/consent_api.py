@@ -16,11 +16,11 @@ from services.referrals.service_layer.commands import ChangeConsent, ErasePerson
 from services.referrals.service_layer.consent import ConsentVersion, readable
 from services.referrals.service_layer.erasure import refuse_if_erased
 from services.referrals.service_layer.personal_data import PersonalData
-from shared.access import Principal
 from shared.contract.events import AuditRecord, ConsentChannel
 from shared.contract.human_text import FreeText, OneLineText
 from shared.http.auth import AuditorDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.principals import Principal
 
 router = APIRouter(prefix="/v1", tags=["consent"], responses=errors(*KEYED, *UNAVAILABLE))
 

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.referrals.domain.data_inclusion import di_page, di_service, di_structures
-from services.referrals.domain.hsds import hsds_page, hsds_service
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
+from services.referrals.exports.data_inclusion import di_page, di_service, di_structures
+from services.referrals.exports.hsds import hsds_page, hsds_service
 from shared.contract.events import ProgrammeOpening
 from shared.http.errors import UNAVAILABLE, errors
 

@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import CreateOpening, UpdateOpening
-from shared.access import Principal, Role
 from shared.contract.events import ProgrammeOpening
 from shared.contract.events.bounded import Identifier, ProgrammeName
 from shared.contract.events.profile import Department
 from shared.http.auth import AuditorOrPartnerDep, PartnerDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.principals import Principal, Role
 
 router = APIRouter(prefix="/v1/openings", tags=["openings"], responses=errors(*UNAVAILABLE))
 

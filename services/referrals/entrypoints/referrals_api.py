@@ -12,11 +12,11 @@ from services.referrals.domain.signing import ContactDetails
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import ChangeStatus, DiscloseContact, RecordOutcome, ReferByHand
 from services.referrals.service_layer.disclosure import DisclosureRefused, shares_contact
-from shared.access import Role
 from shared.contract.human_text import FreeText
 from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 from shared.http.auth import AuditorDep, AuditorOrPartnerDep, PartnerDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.principals import Role
 
 router = APIRouter(prefix="/v1", tags=["referrals"], responses=errors(*KEYED, *UNAVAILABLE))
 ANSWER_ERRORS = errors(400, 404, 409)  # malformed body; no such referral (or another's); not from this status

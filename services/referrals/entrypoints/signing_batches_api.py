@@ -23,10 +23,10 @@ from services.referrals.entrypoints.dependencies import ContextDep, ReferralsCon
 from services.referrals.entrypoints.signings_api import OUTSIDE_TERRITORY
 from services.referrals.entrypoints.territory import conflict_detail
 from services.referrals.service_layer.commands import RecordSigning
-from shared.access import Principal
 from shared.http.auth import AuditorDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
 from shared.http.request_limits import MAX_ERRORS, field_error
+from shared.principals import Principal
 
 router = APIRouter(prefix="/v1", tags=["signings"], responses=errors(*KEYED, *UNAVAILABLE))
 CONCURRENCY = 32  # lines in flight at once: enough to keep the broker's round trips overlapping

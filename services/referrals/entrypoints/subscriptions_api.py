@@ -7,10 +7,10 @@ from pydantic import BaseModel, ConfigDict, HttpUrl
 
 from services.referrals.entrypoints.dependencies import ContextDep
 from services.referrals.service_layer.commands import Subscribe, Unsubscribe
-from shared.access import Principal
 from shared.contract.events import PartnerSubscription, PoolFilters
 from shared.http.auth import PartnerDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.principals import Principal
 from shared.webhooks.targets import WebhookTargetRefused
 
 router = APIRouter(

@@ -5,7 +5,7 @@ answer says that and nothing more: no date, no département, no hint of what to 
 from __future__ import annotations
 
 from services.referrals.domain.errors import Conflict, FileNumberTaken
-from shared.access import Principal
+from shared.principals import Principal
 
 FILE_NUMBER_TAKEN = "ce numéro de dossier est déjà utilisé / this file number is already in use"
 

@@ -9,16 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.referrals.adapters.accounts import Account, Accounts
-from services.referrals.adapters.console_sessions import ConsoleSessions
-from services.referrals.adapters.sign_in_throttle import account_key
+from services.referrals.domain.accounts import Account
+from services.referrals.domain.throttling import account_key
+from services.referrals.service_layer.ports import AccountStore, SessionEnder
 from services.referrals.service_layer.sign_in import Audit, audit_record
 
 
 @dataclass
 class AccountAdministration:
-    accounts: Accounts
-    sessions: ConsoleSessions
+    accounts: AccountStore
+    sessions: SessionEnder
     audit: Audit
     clock: Callable[[], datetime]
 

@@ -26,7 +26,6 @@ from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.personal_data import PersonalData, export_personal_data
 from services.referrals.service_layer.ports import Records, SubscriptionRecords
-from shared.access import Principal
 from shared.contract.events import (
     AuditRecord,
     ConsentChannel,
@@ -39,6 +38,7 @@ from shared.contract.events import (
 from shared.contract.human_text import readable
 from shared.contract.vocabulary import DeclineReason, OutcomeAtThreeMonths, ReferralStatus
 from shared.messaging.command_bus import Command, CommandBus
+from shared.principals import Principal
 from shared.webhooks.targets import WebhookTargetPolicy
 
 

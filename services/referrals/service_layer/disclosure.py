@@ -9,9 +9,9 @@ from services.referrals.domain.signing import ContactDetails
 from services.referrals.service_layer.consent import current_consent
 from services.referrals.service_layer.handlers import Clock
 from services.referrals.service_layer.ports import Records
-from shared.access import Principal
 from shared.contract.events import AuditRecord
 from shared.messaging.projections import Publisher
+from shared.principals import Principal
 
 DISCLOSABLE_FROM = ACCEPTED_OR_LATER
 

@@ -4,17 +4,13 @@ event from sending twice) and recorded on the audit topic."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
-from redis.asyncio import Redis
-
-from services.referrals.console.links import ReferralLinks
+from services.referrals.service_layer.ports import LinkIssuer, MailLedger, MailNotSent, MailRelay
 from services.referrals.wording import french
 from shared.access import Credentials
 from shared.contract.events import AuditRecord, ReferralEvent
@@ -22,22 +18,6 @@ from shared.contract.vocabulary import ReferralEventKind, ReferralStatus
 from shared.messaging.projections import Publisher
 
 log = logging.getLogger(__name__)
-RETRY_KEY = "referrals:mail:retry"
-
-
-@dataclass(frozen=True)
-class SmtpRelay:
-    host: str
-    port: int
-    sender: str
-
-    def _send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
-            smtp.send_message(message)
-
-    async def send(self, message: EmailMessage) -> None:
-        message["From"] = self.sender
-        await asyncio.to_thread(self._send, message)
 
 
 def compose(event: ReferralEvent, to: str, link: str, expires_at: datetime) -> EmailMessage:
@@ -79,10 +59,10 @@ to answer by {event.respond_by.date().isoformat() if event.respond_by else ""}: 
 
 @dataclass
 class PartnerMail:
-    relay: SmtpRelay | None
-    redis: Redis
+    relay: MailRelay | None
+    ledger: MailLedger
     credentials: Credentials
-    links: ReferralLinks
+    links: LinkIssuer
     audit: Publisher
     base_url: str
     clock: Callable[[], datetime]
@@ -99,19 +79,16 @@ class PartnerMail:
             return False
         try:
             return await self._send(event)
-        except (OSError, smtplib.SMTPException):
+        except MailNotSent:
             log.warning("partner e-mail not sent; retried later", extra={"referral_id": event.referral_id})
-            await self.redis.rpush(RETRY_KEY, event.model_dump_json())
+            await self.ledger.keep_for_retry(event)
             return False
 
     async def retry_failed(self) -> int:
         """Send again what a failing relay refused; returns how many went out."""
         sent = 0
-        for _ in range(await self.redis.llen(RETRY_KEY)):
-            raw = await self.redis.lpop(RETRY_KEY)
-            if not isinstance(raw, (str, bytes)):
-                break
-            sent += await self.mail_about(ReferralEvent.model_validate_json(raw))
+        for event in await self.ledger.take_for_retry():
+            sent += await self.mail_about(event)
         return sent
 
     async def _send(self, event: ReferralEvent) -> bool:
@@ -119,16 +96,15 @@ class PartnerMail:
         partner = await self.credentials.partner(event.partner_id)
         if not partner or not partner.get("email"):
             return False
-        claim_key = f"referrals:mail:{event.referral_id}:{event.sequence}"
-        if not await self.redis.set(claim_key, "1", nx=True, ex=30 * 24 * 3600):
+        if not await self.ledger.claim(event.referral_id, event.sequence):
             return False  # sent already (a redelivered event)
         now = self.clock()
         token, claim = self.links.issue(event.referral_id, event.partner_id, now)
         link = f"{self.base_url.rstrip('/')}/lien/{token}"
         try:
             await self.relay.send(compose(event, partner["email"], link, claim.expires_at))
-        except (OSError, smtplib.SMTPException):
-            await self.redis.delete(claim_key)  # sent next time the event is consumed
+        except MailNotSent:
+            await self.ledger.release(event.referral_id, event.sequence)  # sent next time the event is consumed
             raise
         record = AuditRecord(
             actor="system",

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Protocol
 
+from services.referrals.domain.accounts import Account
 from services.referrals.domain.records import PersonalKeyIssued, ProfileVersion
 from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
+from services.referrals.domain.throttling import Failure, Wait
 from shared.contract.events import (
     AuditRecord,
     ConsentRecorded,
@@ -84,3 +87,61 @@ class CredentialRecords(Protocol):
 
 class Locks(Protocol):
     def hold(self, referral_id: str) -> AbstractAsyncContextManager[None]: ...
+
+
+class MailNotSent(Exception):
+    """The relay could not be reached or refused the message: the e-mail is tried again later."""
+
+
+class MailRelay(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class MailLedger(Protocol):
+    """Which partner e-mails went out (one per referral event) and which wait for another try."""
+
+    async def claim(self, referral_id: str, sequence: int) -> bool: ...
+
+    async def release(self, referral_id: str, sequence: int) -> None: ...
+
+    async def keep_for_retry(self, event: ReferralEvent) -> None: ...
+
+    async def take_for_retry(self) -> list[ReferralEvent]: ...
+
+
+class LinkIssuer(Protocol):
+    """Signed e-mail links that answer one referral without an account."""
+
+    def issue(self, referral_id: str, partner_id: str, now: datetime) -> tuple[str, LinkClaimed]: ...
+
+
+class LinkClaimed(Protocol):
+    @property
+    def link_id(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class AccountStore(Protocol):
+    """The console's accounts (their password hashes on referrals' credential log)."""
+
+    async def sign_in(self, login: str, password: str) -> Account | None: ...
+
+    async def change_password(self, login: str, password: str, at: datetime) -> Account | None: ...
+
+    async def set_disabled(self, login: str, at: datetime | None) -> Account | None: ...
+
+
+class SessionEnder(Protocol):
+    async def end_all_of(self, login: str) -> int: ...
+
+
+class Throttle(Protocol):
+    """Failed sign-ins counted per account and per client; an attempt that must wait is not checked."""
+
+    async def must_wait(self, *keys: str) -> Wait | None: ...
+
+    async def failed(self, *keys: str) -> list[Failure]: ...
+
+    async def succeeded(self, login: str) -> None: ...

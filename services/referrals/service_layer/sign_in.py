@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.referrals.adapters.accounts import Account, Accounts
-from services.referrals.adapters.sign_in_throttle import SignInThrottle, Wait, account_key, client_key
+from services.referrals.domain.accounts import Account
+from services.referrals.domain.throttling import Wait, account_key, client_key
+from services.referrals.service_layer.ports import AccountStore, Throttle
 from shared.contract.events import AuditRecord
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ def audit_record(action: str, subject: str, at: datetime, actor: str = SIGN_IN_A
 
 @dataclass
 class PasswordSignIn:
-    accounts: Accounts
-    throttle: SignInThrottle
+    accounts: AccountStore
+    throttle: Throttle
     audit: Audit
     clock: Callable[[], datetime]
 

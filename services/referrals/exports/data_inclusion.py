@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.dates import format_date
 
-from services.referrals.domain.hsds import eligibility_description
+from services.referrals.exports.hsds import eligibility_description
 from services.referrals.wording import french
 from shared.contract.events import ProgrammeOpening
 from shared.contract.events.opening import SiteAddress

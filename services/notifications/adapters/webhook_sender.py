@@ -117,13 +117,3 @@ async def _attempt(
     await outbox.save(job, due=now + policy.delay(job.attempts, rng))
     log.info("webhook attempt failed; retrying", extra={"job_id": job.job_id, "attempt": job.attempts, "error": error})
     return 0
-
-
-async def redeliver(outbox: Outbox, job_id: str, partner_id: str, clock: Clock) -> WebhookJob | None:
-    """Schedule a job again now (a delivered one too: the receiver dedupes on the idempotency key)."""
-    job = await outbox.get(job_id)
-    if job is None or job.partner_id != partner_id:
-        return None
-    job.status, job.created_at = "pending", clock()
-    await outbox.save(job, due=clock())
-    return job
