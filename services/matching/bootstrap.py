@@ -13,6 +13,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from services.matching.adapters.batch_state import Lease as RedisLease
 from services.matching.adapters.batch_state import PendingProfiles, SeatPrices, WindowDecisionBook
 from services.matching.adapters.model_store import ModelStore
 from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
@@ -22,10 +23,12 @@ from services.matching.adapters.seat_ledger import SeatLedger
 from services.matching.config import MatchingSettings
 from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.entrypoints.consumers import EVENT_HANDLERS
+from services.matching.service_layer.commands import matching_commands
 from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.history import OutcomeRecord, learn_from, read_jsonl
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import (
+    Lease,
     Models,
     Openings,
     Outcomes,
@@ -42,6 +45,7 @@ from services.matching.service_layer.referral_feedback import Feedback
 from services.matching.topology import TOPOLOGY
 from shared.contract.paris_time import paris_date
 from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL
+from shared.messaging.command_bus import CommandBus
 from shared.messaging.consuming import Route
 from shared.messaging.injection import inject_all
 from shared.messaging.projections import EventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
@@ -65,13 +69,15 @@ class MatchingAdapters:
     tried: Tried
     outcomes: Outcomes
     window_decisions: WindowDecisions
+    lease: Lease  # whose turn it is to re-solve the batch
 
 
-def redis_adapters(redis: Redis) -> MatchingAdapters:
+def redis_adapters(redis: Redis, instance_id: str) -> MatchingAdapters:
     return MatchingAdapters(
         openings=OpeningsView(redis), prices=SeatPrices(redis), pending=PendingProfiles(redis),
         seats=SeatLedger(redis), profiles=ProfileBook(redis), models=ModelStore(redis), tried=TriedOpenings(redis),
         outcomes=OutcomeLog(redis), window_decisions=WindowDecisionBook(redis),
+        lease=RedisLease(redis, "matching:reoptimise-lease", instance_id),
     )  # fmt: skip
 
 
@@ -84,6 +90,7 @@ class Matching:
     feedback: Feedback
     windows: WindowCloser
     policy: ProposalPolicy
+    bus: CommandBus  # what the schedule asks: Reoptimise
     rebuild: Callable[[], Awaitable[dict[str, int]]]
 
 
@@ -122,7 +129,8 @@ def bootstrap(
     async def rebuild() -> dict[str, int]:
         return await rebuild_from_log(event_log, table, settings.max_event_bytes)
 
-    return Matching(adapters, table, routes, live, feedback, windows, policy, rebuild)
+    bus = matching_commands(live, a.pending, a.lease, clock, settings.reoptimise_max_profiles)
+    return Matching(adapters, table, routes, live, feedback, windows, policy, bus, rebuild)
 
 
 def start_up_history(settings: MatchingSettings) -> tuple[list[OutcomeRecord], SuccessModel]:

@@ -1,10 +1,9 @@
-"""Composition root of the matching service: the broker, Redis, the wired service and its ASGI routes."""
+"""Matching's application: the runtime every service starts from, matching wired by its bootstrap, its
+schedule (the batch re-solve, as a command) and its ASGI routes."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -13,27 +12,13 @@ from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.asgi.types import Scope
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from services.matching.adapters.batch_state import Lease
 from services.matching.bootstrap import SERVICE, bootstrap, redis_adapters, start_up_history
 from services.matching.config import MatchingSettings
-from services.matching.service_layer.live_engine import reoptimise
+from services.matching.service_layer.commands import Reoptimise
 from services.matching.service_layer.propose import Clock
 from services.matching.topology import TOPOLOGY
-from shared.contract.topics import FIXED_TOPICS
 from shared.messaging.asyncapi import asyncapi_document
-from shared.messaging.consuming import subscribe_all
-from shared.messaging.dead_letters import DeadLetters
-from shared.messaging.kafka_admin import ensure_topics
-from shared.messaging.kafka_broker import make_broker
-from shared.messaging.projections import KafkaEventLog
-from shared.messaging.state_guard import StateGuard
-from shared.messaging.topology import broker_outlet
-from shared.observability import telemetry
-from shared.observability.metering import Meter
-from shared.ops.reporter import OpsReporter
-from shared.redis_factory import make_redis
-
-log = logging.getLogger(__name__)
+from shared.service_runtime import ServiceRuntime
 
 
 def utc_now() -> datetime:
@@ -45,20 +30,16 @@ def _json(body: dict[str, Any], status: int) -> AsgiResponse:
 
 
 def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastStream:
-    meter = Meter(SERVICE, settings.instance_id)
-    traces = telemetry.tracer_provider(SERVICE, settings.instance_id)
-    broker = make_broker(settings, SERVICE, telemetry.broker_middlewares(SERVICE, traces, meter.registry))
-    redis = make_redis(settings.redis_url)
+    runtime = ServiceRuntime.start(settings, TOPOLOGY)
+    broker, meter = runtime.broker, runtime.meter
     history, own_model = start_up_history(settings)
     matching = bootstrap(
-        settings, redis_adapters(redis), broker_outlet(broker, TOPOLOGY, meter),
-        KafkaEventLog(settings.kafka_bootstrap_servers), clock, meter.failed, history, own_model,
+        settings, redis_adapters(runtime.redis, settings.instance_id), runtime.outlet, runtime.event_log, clock,
+        meter.failed, history, own_model,
     )  # fmt: skip
-    guard = StateGuard(redis, SERVICE, matching.rebuild, check_interval_s=settings.state_check_interval_s)
-    tracer = traces.get_tracer(SERVICE)
-    subscribe_all(broker, settings, matching.routes, DeadLetters(broker, SERVICE, meter), guard, tracer)
-    reporter = OpsReporter(broker, meter, settings.heartbeat_interval_s, consumes=TOPOLOGY.groups())
-    lease = Lease(redis, "matching:reoptimise-lease", settings.instance_id)
+    runtime.consume(matching.routes, matching.rebuild)
+    interval = settings.reoptimise_interval_s
+    runtime.every(interval, matching.bus, lambda: Reoptimise(lease_ms=int(interval * 1000 * 0.9)))
 
     @get(include_in_schema=False)
     async def health(scope: Scope) -> AsgiResponse:
@@ -95,40 +76,17 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
         """This service's AsyncAPI document, generated from the code."""
         return _json(asyncapi_document(SERVICE, broker), 200)
 
-    async def reoptimise_forever() -> None:
-        interval = settings.reoptimise_interval_s
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                if await guard.intact() and await lease.acquire(int(interval * 1000 * 0.9)):
-                    await reoptimise(matching.live, matching.adapters.pending, clock, settings.reoptimise_max_profiles)
-            except Exception:
-                log.exception("re-optimisation failed; the previous seat prices stay")
-
-    async def create_topics_and_state() -> None:
-        if settings.kafka_manage_topics:
-            await ensure_topics(settings.kafka_bootstrap_servers, FIXED_TOPICS, settings.kafka_replication_factor)
-        await guard.ensure()  # a fresh or emptied Redis is rebuilt from the log before consuming
-
-    background: list[asyncio.Task[None]] = []
-
-    async def start_background() -> None:
-        for forever in (reoptimise_forever(), reporter.run_forever(), guard.watch_forever()):
-            background.append(asyncio.create_task(forever))
+    async def run_background() -> None:
+        runtime.run_background()
 
     async def stop_background() -> None:
-        for task in background:
-            task.cancel()
-
-    async def close_redis() -> None:
-        await redis.aclose()
-        traces.shutdown()  # exports the spans still buffered
+        runtime.stop_background()
 
     return AsgiFastStream(
         broker,
         asgi_routes=[("/health", health), ("/seats", seats), ("/asyncapi.json", asyncapi), ("/metrics", metrics)],
-        on_startup=[create_topics_and_state],
-        after_startup=[start_background],
+        on_startup=[runtime.prepare],
+        after_startup=[run_background],
         on_shutdown=[stop_background],
-        after_shutdown=[close_redis],
+        after_shutdown=[runtime.close],
     )

@@ -17,6 +17,7 @@ from services.notifications.adapters.subscriptions_view import SubscriptionsView
 from services.notifications.adapters.webhook_outbox import WebhookOutbox
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints.consumers import EVENT_HANDLERS
+from services.notifications.service_layer.commands import notifications_commands
 from services.notifications.service_layer.deliver import Clock
 from services.notifications.service_layer.ports import (
     Consents,
@@ -26,10 +27,12 @@ from services.notifications.service_layer.ports import (
     PoolSubscriptions,
     Referrals,
     Topics,
+    WebhookSending,
 )
 from services.notifications.service_layer.projections import AUTH_PREFIX, NotificationsProjections
 from services.notifications.topology import PARTNER_TOPIC_PATTERN, TOPOLOGY
 from shared.access import Credentials
+from shared.messaging.command_bus import CommandBus
 from shared.messaging.consuming import Route
 from shared.messaging.injection import inject_all
 from shared.messaging.projections import EventLog, ProjectingPublisher, ProjectionTable, rebuild_from_log
@@ -76,11 +79,17 @@ class Notifications:
     adapters: NotificationsAdapters
     table: ProjectionTable
     routes: list[Route]
+    bus: CommandBus  # what partners and the schedule ask: SendDueWebhooks, Redeliver
     rebuild: Callable[[], Awaitable[dict[str, int]]]
 
 
 def bootstrap(
-    settings: NotificationsSettings, adapters: NotificationsAdapters, outlet: Outlet, event_log: EventLog, clock: Clock
+    settings: NotificationsSettings,
+    adapters: NotificationsAdapters,
+    outlet: Outlet,
+    event_log: EventLog,
+    clock: Clock,
+    webhooks: WebhookSending,
 ) -> Notifications:
     a = adapters
     table = NotificationsProjections(a.subscriptions, a.deliveries, a.key_digests, a.consents, a.referrals).table()
@@ -96,4 +105,4 @@ def bootstrap(
     async def rebuild() -> dict[str, int]:
         return await rebuild_from_log(event_log, table, settings.max_event_bytes)
 
-    return Notifications(adapters, table, routes, rebuild)
+    return Notifications(adapters, table, routes, notifications_commands(a.outbox, webhooks, clock), rebuild)

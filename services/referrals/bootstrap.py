@@ -28,7 +28,7 @@ from services.referrals.adapters.subscriptions import Subscriptions
 from services.referrals.config import ReferralsSettings
 from services.referrals.domain.sealing import MasterKey
 from services.referrals.domain.signing import SigningDateRules
-from services.referrals.entrypoints.consumers import EVENT_HANDLERS, Mail
+from services.referrals.entrypoints.consumers import EVENT_HANDLERS
 from services.referrals.entrypoints.dependencies import ReferralsContext
 from services.referrals.service_layer.account_administration import AccountAdministration
 from services.referrals.service_layer.commands import referrals_commands
@@ -36,7 +36,7 @@ from services.referrals.service_layer.handlers import Clock, Publishers
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.partner_mail import PartnerMail
-from services.referrals.service_layer.ports import Locks, PersonalKeys
+from services.referrals.service_layer.ports import Locks, PartnerMailing, PersonalKeys
 from services.referrals.service_layer.projections import ReferralsProjections
 from services.referrals.service_layer.sign_in import PasswordSignIn
 from services.referrals.topology import TOPOLOGY
@@ -100,7 +100,7 @@ class Referrals:
     context: ReferralsContext
     table: ProjectionTable
     routes: list[Route]
-    mail: Mail
+    mail: PartnerMailing
     rebuild: Callable[[], Awaitable[dict[str, int]]]
 
 
@@ -110,7 +110,7 @@ def bootstrap(
     outlet: Outlet,
     event_log: EventLog,
     clock: Clock,
-    mail: Callable[[Publisher], Mail],
+    mail: Callable[[Publisher], PartnerMailing],
     master: MasterKey | None = None,
 ) -> Referrals:
     """`mail(audit)` makes what e-mails the partners, given the audit publisher it records what it sent
@@ -132,16 +132,16 @@ def bootstrap(
     lifecycle = Lifecycle(a.store, a.views, a.locks, publishers, clock, settings.decision_windows())
     signing_dates = SigningDateRules(settings.min_age_at_signing, settings.max_age_at_signing)
     webhook_targets = settings.webhook_target_policy()
+    mailer = mail(publishers.audit)
     bus = referrals_commands(
         a.store, publishers, lifecycle, a.subscriptions, clock, signing_dates, webhook_targets, keyring,
-        settings.retention_months,
+        settings.retention_months, mailer,
     )  # fmt: skip
     context = ReferralsContext(
         store=a.store, views=a.views, publishers=publishers, lifecycle=lifecycle, credentials=a.credentials,
         subscriptions=a.subscriptions, clock=clock, webhook_targets=webhook_targets, signing_dates=signing_dates,
         flags=a.flags, bus=bus, keyring=keyring,
     )  # fmt: skip
-    mailer = mail(publishers.audit)
     dependencies = {
         "lifecycle": lifecycle, "store": a.store, "views": a.views, "publishers": publishers, "clock": clock,
         "mail": mailer,

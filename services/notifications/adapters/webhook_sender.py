@@ -117,3 +117,18 @@ async def _attempt(
     await outbox.save(job, due=now + policy.delay(job.attempts, rng))
     log.info("webhook attempt failed; retrying", extra={"job_id": job.job_id, "attempt": job.attempts, "error": error})
     return 0
+
+
+@dataclass
+class WebhookSender:
+    """`send_due` over one HTTP client for the service's life."""
+
+    outbox: Outbox
+    client: httpx.AsyncClient
+    clock: Clock
+    policy: RetryPolicy
+    dead_letters: DeadLetters
+    targets: WebhookTargetPolicy
+
+    async def send_due(self) -> int:
+        return await send_due(self.outbox, self.client, self.clock, self.policy, self.dead_letters, self.targets)

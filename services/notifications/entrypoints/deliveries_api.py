@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from services.notifications.adapters.subscriptions_view import SubscriptionsView
 from services.notifications.adapters.webhook_outbox import WebhookOutbox
-from services.notifications.service_layer.redelivery import Clock, redeliver
+from services.notifications.service_layer.commands import Redeliver
 from shared.http.auth import PartnerDep
 from shared.http.errors import KEYED, UNAVAILABLE, errors
+from shared.messaging.command_bus import CommandBus
 from shared.principals import Principal
 
 router = APIRouter(prefix="/v1/partners/{partner_id}", tags=["deliveries"], responses=errors(*KEYED, *UNAVAILABLE))
@@ -37,13 +38,11 @@ async def delivery_log(partner_id: str, partner: PartnerDep, outbox: OutboxDep) 
 
 
 @router.post("/deliveries/{job_id}/redeliver", status_code=status.HTTP_202_ACCEPTED, responses=errors(404))
-async def ask_redelivery(
-    partner_id: str, job_id: str, partner: PartnerDep, outbox: OutboxDep, request: Request
-) -> dict[str, Any]:
+async def ask_redelivery(partner_id: str, job_id: str, partner: PartnerDep, request: Request) -> dict[str, Any]:
     """Send a delivery again now (its idempotency key stays the same)."""
     _own(partner_id, partner)
-    clock: Clock = request.app.state.clock
-    job = await redeliver(outbox, job_id, partner_id, clock)
+    bus: CommandBus = request.app.state.bus
+    job = await bus.handle(Redeliver(job_id, partner_id))
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"delivery {job_id} does not exist")
     return job.public()

@@ -52,3 +52,9 @@ class Topics(Protocol):
 
 class KeyDigests(Protocol):
     async def restore(self, change: CredentialChange) -> None: ...
+
+
+class WebhookSending(Protocol):
+    """Signs and sends the due webhook deliveries (retried with back-off, then dead-lettered)."""
+
+    async def send_due(self) -> int: ...

@@ -3,22 +3,12 @@ needs by name (injected by the bootstrap). The events are projected before their
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from services.referrals.service_layer.decision_windows import apply_window_decision
 from services.referrals.service_layer.handlers import Clock, Publishers, refer_from_proposal
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
-from services.referrals.service_layer.ports import Records, Views
+from services.referrals.service_layer.ports import PartnerMailing, Records, Views
 from shared.contract.events import MatchingProposal, ReferralEvent
 from shared.messaging.injection import Handler
-
-
-class Mail(Protocol):
-    """What e-mails the partners (PartnerMail; the unit tests keep what would be sent)."""
-
-    async def mail_about(self, event: ReferralEvent) -> bool: ...
-
-    async def retry_failed(self) -> int: ...
 
 
 async def refer_to_the_seat_held(
@@ -35,7 +25,7 @@ async def refer_to_the_seat_held(
         await lifecycle.withdraw_superseded(proposal)
 
 
-async def mail_the_partner(event: ReferralEvent, mail: Mail) -> None:
+async def mail_the_partner(event: ReferralEvent, mail: PartnerMailing) -> None:
     """E-mail the partner about a new referral or a reminder (never raises: a relay that is down delays
     e-mails, not views)."""
     await mail.mail_about(event)

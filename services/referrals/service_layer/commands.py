@@ -25,7 +25,7 @@ from services.referrals.service_layer.handlers import (
 from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.lifecycle_handlers import Lifecycle
 from services.referrals.service_layer.personal_data import PersonalData, export_personal_data
-from services.referrals.service_layer.ports import Records, SubscriptionRecords
+from services.referrals.service_layer.ports import PartnerMailing, Records, SubscriptionRecords
 from shared.contract.events import (
     AuditRecord,
     ConsentChannel,
@@ -186,6 +186,11 @@ class CloseDecisionWindows(Command[list[DecisionWindowClosed]]):
     moment: datetime
 
 
+@dataclass(frozen=True)
+class RetryPartnerMail(Command[int]):
+    """Send again the partners' e-mails a failing relay refused (returns how many went out)."""
+
+
 def _note(value: str | None) -> str | None:
     """A note people wrote, as it may be kept (NFC, readable); a 422 on `note` otherwise, whatever the door."""
     if value is None:
@@ -206,6 +211,7 @@ def referrals_commands(
     webhook_targets: WebhookTargetPolicy,
     keyring: Keyring,
     retention_months: int,
+    mail: PartnerMailing,
 ) -> CommandBus:
     async def record(c: RecordSigning) -> bool:
         return await record_signing(c.signing, store, publishers, keyring, c.at.date(), signing_dates, c.by, c.at)
@@ -279,9 +285,12 @@ def referrals_commands(
     async def close_windows(c: CloseDecisionWindows) -> list[DecisionWindowClosed]:
         return await close_due_windows(lifecycle, c.moment)
 
+    async def retry_mail(c: RetryPartnerMail) -> int:
+        return await mail.retry_failed()
+
     return CommandBus(
         {
-            CloseDecisionWindows: close_windows,
+            CloseDecisionWindows: close_windows, RetryPartnerMail: retry_mail,
             RecordSigning: record, AmendProfile: amend, CreateOpening: create, UpdateOpening: update,
             ChangeStatus: change, RecordOutcome: outcome, ReferByHand: by_hand, Subscribe: subscribe,
             Unsubscribe: unsubscribe, DiscloseContact: disclose, ChangeConsent: consent, SweepDeadlines: sweep,

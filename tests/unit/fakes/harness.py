@@ -188,11 +188,11 @@ class MatchingHarness(Harness):
     def fresh_state(self) -> None:
         self.openings, self.seats, self.profiles = mf.FakeOpenings(), mf.FakeSeats(), mf.FakeProfiles()
         self.pending, self.tried, self.outcomes = mf.FakePending(), mf.FakeTried(), mf.FakeOutcomes()
-        self.prices = mf.FakePrices()
+        self.prices, self.lease = mf.FakePrices(), mf.FakeLease()
         adapters = MatchingAdapters(
             openings=self.openings, prices=self.prices, pending=self.pending, seats=self.seats,
             profiles=self.profiles, models=self.models, tried=self.tried, outcomes=self.outcomes,
-            window_decisions=mf.FakeWindowDecisions(),
+            window_decisions=mf.FakeWindowDecisions(), lease=self.lease,
         )  # fmt: skip
         wired = matching_bootstrap(
             MatchingSettings.model_validate(SETTINGS), adapters, self._outlet, self.log, self.clock,
@@ -200,6 +200,7 @@ class MatchingHarness(Harness):
         )  # fmt: skip
         self.table, self.routes, self.live = wired.table, wired.routes, wired.live
         self.feedback, self.windows, self.policy = wired.feedback, wired.windows, wired.policy
+        self.bus = wired.bus
 
     def state(self) -> dict[str, Any]:
         return copy.deepcopy(
@@ -229,8 +230,9 @@ class NotificationsHarness(Harness):
             referrals=self.referrals, key_digests=self.keys, topics=nf.FakeTopics(),
         )  # fmt: skip
         settings = NotificationsSettings.model_validate(SETTINGS)
-        wired = notifications_bootstrap(settings, adapters, self._outlet, self.log, self.clock)
-        self.table, self.routes = wired.table, wired.routes
+        self.webhooks = nf.FakeWebhookSending()
+        wired = notifications_bootstrap(settings, adapters, self._outlet, self.log, self.clock, self.webhooks)
+        self.table, self.routes, self.bus = wired.table, wired.routes, wired.bus
 
     def state(self) -> dict[str, Any]:
         return copy.deepcopy(

@@ -220,3 +220,15 @@ class FakeModels:
 
     async def latest(self) -> SuccessModelTrained | None:
         return self.kept
+
+
+class FakeLease:
+    """Whose turn it is to re-solve: this instance's unless a test says another has it."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+        self.free = True
+
+    async def acquire(self, ttl_ms: int) -> bool:
+        self.asked.append(ttl_ms)
+        return self.free

@@ -113,3 +113,14 @@ class FakeKeyDigests:
             self.keys.pop(change.id, None)
         else:
             self.keys[change.id] = dict(change.record)
+
+
+class FakeWebhookSending:
+    """Counts the rounds the schedule asked for (the sending itself is tested on `send_due`)."""
+
+    def __init__(self) -> None:
+        self.rounds = 0
+
+    async def send_due(self) -> int:
+        self.rounds += 1
+        return 0
