@@ -64,13 +64,13 @@ test: install
 	$(PY) -m pytest
 
 test-unit: install
-	$(PY) -m pytest -m unit
+	$(PY) -m pytest tests/unit
 
 test-integration: install
-	$(PY) -m pytest -m integration
+	$(PY) -m pytest tests/integration
 
 test-e2e: install
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest tests/e2e
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -168,7 +168,7 @@ def decodes_or_is_poison(model: type[Event], body: bytes, headers: dict[str, str
 # Properties.
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=80)
 @given(data=st.data())
 def test_every_valid_event_round_trips_through_its_cloudevents_headers_and_json_body(data: st.DataObject) -> None:
     event = data.draw(valid_events())
@@ -180,13 +180,13 @@ def test_every_valid_event_round_trips_through_its_cloudevents_headers_and_json_
     assert attributes == sent
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=80)
 @given(model=st.sampled_from(MODELS), body=st.binary(max_size=300))
 def test_arbitrary_bytes_are_poison_never_a_crash(model: type[Event], body: bytes) -> None:
     assert decodes_or_is_poison(model, body, headers_for(model)) != "ok"
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=80)
 @given(model=st.sampled_from(MODELS), value=JSON)
 def test_arbitrary_json_is_poison_or_an_event_never_a_crash(model: type[Event], value: Any) -> None:
     outcome = decodes_or_is_poison(model, json.dumps(value).encode(), headers_for(model))
@@ -212,7 +212,7 @@ def damaged(draw: st.DrawFn) -> tuple[type[Event], dict[str, Any], str]:
     return type(event), body, field
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=80)
 @given(case=damaged())
 def test_a_damaged_event_is_poison_that_names_the_field_or_still_valid(
     case: tuple[type[Event], dict[str, Any], str],
@@ -231,7 +231,7 @@ HEADER_TEXT = st.sampled_from(PLAUSIBLE) | st.text(max_size=30)
 HEADER_VALUES = HEADER_TEXT | HEADER_TEXT.map(str.encode)
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=80)
 @given(
     data=st.data(),
     dropped=st.just(set()) | st.sets(st.sampled_from(REQUIRED_HEADERS), min_size=1, max_size=2),
@@ -269,7 +269,7 @@ def _is_time(value: str) -> bool:
     return True
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=60)
 @given(model=st.sampled_from(MODELS), limit=st.integers(1024, 4096), data=st.data())
 def test_a_body_over_the_limit_is_poison_whatever_it_holds(model: type[Event], limit: int, data: st.DataObject) -> None:
     body = data.draw(st.binary(min_size=limit + 1, max_size=limit + 64))
