@@ -54,7 +54,10 @@ def test_department_list_refuses_a_newcomer_living_elsewhere() -> None:
 
     assert decide(profile(department="68"), opening).eligible
     refused = decide(profile(department="75"), opening)
-    assert refused.failures == ["habite le département 75 ; Epide ne dessert que 67, 68"]
+    assert refused.failures == [
+        "habite le département 75 ; Epide ne dessert que les départements 67, 68; "
+        "accessible si la personne accepte de s'installer dans les départements 67, 68"
+    ]
 
 
 def test_rsa_rule_admits_only_rsa_applicants() -> None:
@@ -62,7 +65,10 @@ def test_rsa_rule_admits_only_rsa_applicants() -> None:
 
     assert decide(profile(rsa_applicant=True), opening).eligible
     refused = decide(profile(rsa_applicant=False), opening)
-    assert refused.failures == ["SPIE s'adresse aux seuls nouveaux demandeurs du RSA"]
+    assert refused.failures == [
+        "SPIE s'adresse aux seuls nouveaux demandeurs du RSA; "
+        "accessible une fois une demande de RSA déposée, si la personne y a droit"
+    ]
 
 
 def test_an_opening_without_rules_admits_everyone() -> None:

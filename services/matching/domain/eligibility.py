@@ -1,6 +1,9 @@
 """Eligibility as data: each key of an opening's `eligibility` is a rule that answers pass, fail or
 unknown (the profile lacks the fact), always with a reason in plain French and, when something would lift a
-"no", the remedy ("éligible dès que le niveau A2 est certifié")."""
+"no", the remedy ("éligible dès que le niveau A2 est certifié"). A remedy is something the person can do or
+choose (a course and a certification, a move, an RSA application, a fact to record); an age, a protection
+status, a diploma or French ceiling are never lifted, and an opening shows remedies only when every rule it
+fails has one."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from enum import StrEnum
 from babel import Locale
 from babel.dates import format_date
 
+from services.matching.domain.geography import region_of
 from shared.contract.age import age_on
 from shared.contract.events import BeneficiaryProfile, Eligibility, ProgrammeOpening
 from shared.contract.vocabulary import Mobility
@@ -60,7 +64,16 @@ class EligibilityDecision:
 
     @property
     def remedies(self) -> list[str]:
-        return [r.remedy for r in self.results if r.outcome is not Outcome.PASS and r.remedy]
+        """What would lift every rule that does not pass, all of them; nothing when one cannot be lifted (an
+        age, a protection status, a diploma ceiling are reasons, never remedies)."""
+        if not self.near_eligible:
+            return []
+        return list(dict.fromkeys(r.remedy for r in self.results if r.outcome is not Outcome.PASS and r.remedy))
+
+    @property
+    def only_for_a_return(self) -> bool:
+        """A return programme for someone who asked for no return: not shown at all."""
+        return any(r.rule == "return_countries" and r.outcome is not Outcome.PASS for r in self.results)
 
 
 Rule = Callable[[Eligibility, BeneficiaryProfile, ProgrammeOpening], RuleResult | None]
@@ -168,7 +181,16 @@ def _departments(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening)
     where = ", ".join(rules.departments)
     if p.department in rules.departments:
         return _ok("departments", f"habite le département {p.department}, desservi par {o.programme} ({where})")
-    return _no("departments", f"habite le département {p.department} ; {o.programme} ne dessert que {where}")
+    served = "le département" if len(rules.departments) == 1 else "les départements"
+    reason = f"habite le département {p.department} ; {o.programme} ne dessert que {served} {where}"
+    # Moving is the person's choice: a remedy only when what they said does not rule it out.
+    if p.mobility is None:
+        return _no("departments", reason, f"accessible si la personne accepte de s'installer dans {served} {where}")
+    if p.mobility is Mobility.NATIONAL or (
+        p.mobility is Mobility.REGION and any(region_of(d) == region_of(p.department) for d in rules.departments)
+    ):
+        return _no("departments", reason, f"accessible en s'installant dans {served} {where}, si la personne le décide")
+    return _no("departments", reason)
 
 
 def _area(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
@@ -191,6 +213,7 @@ def _area(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> Rul
         "area",
         f"habite le département {p.department}, hors de la zone de {o.programme} ({where}), "
         f"et ne souhaite pas déménager aussi loin",
+        "accessible si la personne accepte de déménager partout en France",
     )
 
 
@@ -223,7 +246,11 @@ def _rsa(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> Rule
         )
     if p.rsa_applicant:
         return _ok("rsa_applicant_required", f"nouveau demandeur du RSA, comme {o.programme} le demande")
-    return _no("rsa_applicant_required", f"{o.programme} s'adresse aux seuls nouveaux demandeurs du RSA")
+    return _no(
+        "rsa_applicant_required",
+        f"{o.programme} s'adresse aux seuls nouveaux demandeurs du RSA",
+        "accessible une fois une demande de RSA déposée, si la personne y a droit",
+    )
 
 
 def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> RuleResult | None:
@@ -243,6 +270,7 @@ def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) ->
     return _no(
         "mobility_required",
         f"{o.programme} demande : {_moving(need)} ; mobilité déclarée : {_moving(p.mobility.value)}",
+        f"accessible si la personne accepte : {_moving(need)}",
     )
 
 

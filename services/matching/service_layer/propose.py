@@ -19,7 +19,7 @@ from shared.contract.events import (
     ProgrammeOpening,
     RankedOpening,
 )
-from shared.contract.events.bounded import MAX_NOT_ELIGIBLE, WHY_NOT_CHARS
+from shared.contract.events.bounded import MAX_NOT_ELIGIBLE, MAX_REMEDIES, WHY_NOT_CHARS
 
 if TYPE_CHECKING:
     from services.matching.domain.engine import Candidate, MatchingEngine
@@ -106,13 +106,15 @@ def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> li
         if decision.eligible:
             eligible.add(opening.programme)
             continue
+        if decision.only_for_a_return and profile.return_country is None:
+            continue  # a return programme, for someone who asked for no return
         blocking = [r for r in decision.results if r.outcome is not Outcome.PASS]
         entry = NotEligible(
             programme=opening.programme,
             opening_id=opening.opening_id,
             partner_id=opening.partner_id,
             failures=[r.reason.removesuffix(f"; {r.remedy}")[:WHY_NOT_CHARS] for r in blocking[:3]],
-            remedies=list(dict.fromkeys(r.remedy[:WHY_NOT_CHARS] for r in blocking if r.remedy))[:2],
+            remedies=_all_said(decision.remedies),
         )
         # Closest: the fewest rules that nothing can lift, then the fewest rules failed.
         distance = (sum(1 for r in blocking if not r.remedy), len(blocking))
@@ -121,3 +123,11 @@ def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> li
             closest[opening.programme] = (distance, entry)
     ruled_out = [entry for programme, (_, entry) in sorted(closest.items()) if programme not in eligible]
     return ruled_out[:MAX_NOT_ELIGIBLE]
+
+
+def _all_said(remedies: list[str]) -> list[str]:
+    """Every remedy, within the contract's bounds: beyond the last slot they share it (each is named)."""
+    if len(remedies) <= MAX_REMEDIES:
+        return [r[:WHY_NOT_CHARS] for r in remedies]
+    head, tail = remedies[: MAX_REMEDIES - 1], remedies[MAX_REMEDIES - 1 :]
+    return [r[:WHY_NOT_CHARS] for r in head] + [" ; ".join(tail)[:WHY_NOT_CHARS]]

@@ -16,5 +16,7 @@ MAX_REASONS = 8
 MAX_RANKED = 10
 WHY_NOT_CHARS = 200
 WhyNotReason = Annotated[str, Field(max_length=WHY_NOT_CHARS, description="A rule that failed, or its remedy")]
-MAX_NOT_ELIGIBLE = 12  # programmes explained per proposal
+MAX_NOT_ELIGIBLE = 10  # programmes explained per proposal (the catalogue has 9)
+# Every liftable rule an opening can declare (French, territory, area, RSA, mobility) and unknown facts.
+MAX_REMEDIES = 3
 MAX_DEPARTMENTS = 110  # France has 101 départements

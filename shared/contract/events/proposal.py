@@ -11,6 +11,7 @@ from shared.contract.events.bounded import (
     MAX_NOT_ELIGIBLE,
     MAX_RANKED,
     MAX_REASONS,
+    MAX_REMEDIES,
     Identifier,
     MatcherReason,
     ProgrammeName,
@@ -47,7 +48,11 @@ class NotEligible(BaseModel):
     opening_id: Identifier
     partner_id: Identifier
     failures: list[WhyNotReason] = Field(max_length=3)
-    remedies: list[WhyNotReason] = Field(default_factory=list, max_length=2)
+    remedies: list[WhyNotReason] = Field(
+        default_factory=list,
+        max_length=MAX_REMEDIES,
+        description="What would lift every rule that failed, all of them; empty when one cannot be lifted",
+    )
 
 
 class MatchingProposal(Event):
@@ -68,4 +73,12 @@ class MatchingProposal(Event):
     )
     window: WindowDecision | None = Field(
         None, description="Set when this closes a decision window: the referral is sent (or moved, then sent)"
+    )
+    waiting_since: datetime | None = Field(
+        None,
+        description="Set when a seat was wanted and none could be held: the newcomer waits in matching's pool "
+        "since then, and is proposed the first opening that fits when one is published or a seat is released",
+    )
+    model_version: int = Field(
+        0, ge=0, le=1_000_000, description="Version of the success model the scores come from (0: the prior)"
     )
