@@ -30,7 +30,7 @@ def explained(**facts: object) -> dict[str, NotEligible]:
 def test_a_45_year_old_in_paris_is_promised_nothing_an_age_or_a_territory_forbids() -> None:
     shown = explained(birth_date=date(1981, 5, 2), department="75", french_level="A1", mobility="none",
                       protection_status="refugee", diploma_level=3)  # fmt: skip
-    assert shown["Epide"].remedies == []  # 17–25: no French course makes him younger
+    assert shown["Epide"].remedies == []  # 17 to 25: no French course makes him younger
     assert any("25 ans au plus" in f for f in shown["Epide"].failures)
     # In Alsace only, and he will not move: French or RSA would not open them.
     for programme in ("SPIE", "Vivier France Travail", "FLE à visée professionnelle"):
