@@ -20,6 +20,7 @@ from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
 from services.matching.adapters.openings_view import OpeningsView
 from services.matching.adapters.outcome_log import OutcomeLog
 from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.adapters.waiting_room import WaitingRoom as RedisWaitingRoom
 from services.matching.config import MatchingSettings
 from services.matching.domain.success_model import SuccessModel, prior_model
 from services.matching.entrypoints.consumers import EVENT_HANDLERS
@@ -37,11 +38,13 @@ from services.matching.service_layer.ports import (
     Profiles,
     Seats,
     Tried,
+    WaitingRoom,
     WindowDecisions,
 )
 from services.matching.service_layer.projections import MatchingProjections
 from services.matching.service_layer.propose import ProposalPolicy
 from services.matching.service_layer.referral_feedback import Feedback
+from services.matching.service_layer.standing_demand import StandingDemand
 from services.matching.topology import TOPOLOGY
 from shared.contract.paris_time import paris_date
 from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL
@@ -70,6 +73,7 @@ class MatchingAdapters:
     outcomes: Outcomes
     window_decisions: WindowDecisions
     lease: Lease  # whose turn it is to re-solve the batch
+    waiting: WaitingRoom
 
 
 def redis_adapters(redis: Redis, instance_id: str) -> MatchingAdapters:
@@ -77,7 +81,7 @@ def redis_adapters(redis: Redis, instance_id: str) -> MatchingAdapters:
         openings=OpeningsView(redis), prices=SeatPrices(redis), pending=PendingProfiles(redis),
         seats=SeatLedger(redis), profiles=ProfileBook(redis), models=ModelStore(redis), tried=TriedOpenings(redis),
         outcomes=OutcomeLog(redis), window_decisions=WindowDecisionBook(redis),
-        lease=RedisLease(redis, "matching:reoptimise-lease", instance_id),
+        lease=RedisLease(redis, "matching:reoptimise-lease", instance_id), waiting=RedisWaitingRoom(redis),
     )  # fmt: skip
 
 
@@ -90,7 +94,8 @@ class Matching:
     feedback: Feedback
     windows: WindowCloser
     policy: ProposalPolicy
-    bus: CommandBus  # what the schedule asks: Reoptimise
+    demand: StandingDemand
+    bus: CommandBus  # what the schedule asks: Reoptimise, OfferSeatsToTheWaiting
     rebuild: Callable[[], Awaitable[dict[str, int]]]
 
 
@@ -109,7 +114,7 @@ def bootstrap(
     a = adapters
     policy = ProposalPolicy(max_ranked=settings.max_ranked, hold_for=timedelta(days=settings.seat_hold_days))
     table = MatchingProjections(
-        a.openings, a.seats, a.profiles, a.pending, a.tried, a.outcomes, a.models, policy
+        a.openings, a.seats, a.profiles, a.pending, a.tried, a.outcomes, a.models, policy, a.waiting
     ).table()
     live = LiveEngine(a.openings, a.prices, a.models, own_model or prior_model(), lambda: paris_date(clock()))
     # The log first, then matching's own projection of the event (the one the rebuild replays).
@@ -120,17 +125,18 @@ def bootstrap(
         history, failed,
     )  # fmt: skip
     windows = WindowCloser(live, a.seats, a.profiles, a.tried, a.pending, a.window_decisions, proposals, clock, policy)
+    demand = StandingDemand(live, a.waiting, a.profiles, a.tried, a.seats, proposals, clock, policy)
     dependencies = {
         "live": live, "seats": a.seats, "proposals": proposals, "clock": clock, "policy": policy,
-        "feedback": feedback, "windows": windows,
+        "feedback": feedback, "windows": windows, "demand": demand, "waiting": a.waiting,
     }  # fmt: skip
     routes = TOPOLOGY.routes(table, clock, inject_all(EVENT_HANDLERS, dependencies))
 
     async def rebuild() -> dict[str, int]:
         return await rebuild_from_log(event_log, table, settings.max_event_bytes)
 
-    bus = matching_commands(live, a.pending, a.lease, clock, settings.reoptimise_max_profiles)
-    return Matching(adapters, table, routes, live, feedback, windows, policy, bus, rebuild)
+    bus = matching_commands(live, a.pending, a.lease, clock, settings.reoptimise_max_profiles, demand)
+    return Matching(adapters, table, routes, live, feedback, windows, policy, demand, bus, rebuild)
 
 
 def start_up_history(settings: MatchingSettings) -> tuple[list[OutcomeRecord], SuccessModel]:

@@ -18,6 +18,9 @@ class MatchingSettings(ServiceSettings):
     reoptimise_max_profiles: int = Field(
         20_000, ge=1, description="Most newcomers a re-solve takes: those whose holds were granted last"
     )
+    standing_demand_sweep_s: float = Field(
+        60.0, ge=0.5, description="How often every seat left is offered again to the newcomers waiting for one"
+    )
     success_history_path: Path | None = Field(
         None, description="JSONL of past outcomes to learn the success model from at start-up"
     )

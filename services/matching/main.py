@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from services.matching.bootstrap import SERVICE, bootstrap, redis_adapters, start_up_history
 from services.matching.config import MatchingSettings
-from services.matching.service_layer.commands import Reoptimise
+from services.matching.service_layer.commands import OfferSeatsToTheWaiting, Reoptimise
 from services.matching.service_layer.propose import Clock
 from services.matching.topology import TOPOLOGY
 from shared.messaging.asyncapi import asyncapi_document
@@ -40,6 +40,7 @@ def create_app(settings: MatchingSettings, clock: Clock = utc_now) -> AsgiFastSt
     runtime.consume(matching.routes, matching.rebuild)
     interval = settings.reoptimise_interval_s
     runtime.every(interval, matching.bus, lambda: Reoptimise(lease_ms=int(interval * 1000 * 0.9)))
+    runtime.every(settings.standing_demand_sweep_s, matching.bus, lambda: OfferSeatsToTheWaiting(clock()))
 
     @get(include_in_schema=False)
     async def health(scope: Scope) -> AsgiResponse:

@@ -32,7 +32,7 @@ TOPOLOGY = Topology(
     ),
     consumes=(
         Consumed(BENEFICIARY_PROFILE, BeneficiaryProfile, "matching.profiles", "propose_to_the_newcomer"),
-        Consumed(PROGRAMME_OPENING, ProgrammeOpening, "matching.openings"),
+        Consumed(PROGRAMME_OPENING, ProgrammeOpening, "matching.openings", "offer_the_opening"),
         Consumed(REFERRAL_EVENT, ReferralEvent, "matching.referral-events", "reroute_or_retrain"),
         Consumed(REFERRAL_WINDOW, DecisionWindowClosed, "matching.windows", "resolve_the_window"),
         # A version trained elsewhere (another instance, `passerelle train`) is adopted once it checks out.

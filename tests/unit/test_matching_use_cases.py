@@ -199,7 +199,7 @@ async def test_the_log_rebuilds_exactly_the_state_the_use_cases_left() -> None:
     assert all(counts[p.name] > 0 for p in h.table), counts
 
 
-@pytest.mark.parametrize("missing", range(6))
+@pytest.mark.parametrize("missing", range(7))
 async def test_a_rebuild_without_one_of_the_projections_is_not_the_same_state(missing: int) -> None:
     h = MatchingHarness()
     await every_kind_of_state(h)

@@ -55,6 +55,13 @@ class ProfileBook:
         raw = await self._redis.hget(self._key, beneficiary_id)
         return BeneficiaryProfile.model_validate_json(raw) if raw else None
 
+    async def many(self, beneficiary_ids: list[str]) -> dict[str, BeneficiaryProfile]:
+        """The latest profiles of these newcomers (those matching knows), in one round trip."""
+        raws = await self._redis.hmget(self._key, beneficiary_ids) if beneficiary_ids else []
+        return {
+            i: BeneficiaryProfile.model_validate_json(raw) for i, raw in zip(beneficiary_ids, raws, strict=True) if raw
+        }
+
 
 class TriedOpenings:
     def __init__(self, redis: Redis, prefix: str = "matching:tried") -> None:

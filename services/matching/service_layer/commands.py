@@ -4,10 +4,12 @@ each: the service's command side."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.matching.service_layer.live_engine import LiveEngine, reoptimise
 from services.matching.service_layer.ports import Lease, Pending
 from services.matching.service_layer.propose import Clock
+from services.matching.service_layer.standing_demand import StandingDemand
 from shared.messaging.command_bus import Command, CommandBus
 
 
@@ -19,10 +21,23 @@ class Reoptimise(Command[int]):
     lease_ms: int
 
 
-def matching_commands(live: LiveEngine, pending: Pending, lease: Lease, clock: Clock, max_profiles: int) -> CommandBus:
+@dataclass(frozen=True)
+class OfferSeatsToTheWaiting(Command[int]):
+    """The safety net of the standing demand: every opening with a seat left is offered to the waiting
+    newcomers it fits (what an event missed). Returns how many were given a seat."""
+
+    at: datetime
+
+
+def matching_commands(
+    live: LiveEngine, pending: Pending, lease: Lease, clock: Clock, max_profiles: int, demand: StandingDemand
+) -> CommandBus:
     async def reoptimise_batch(command: Reoptimise) -> int:
         if not await lease.acquire(command.lease_ms):
             return 0  # another instance has the turn
         return await reoptimise(live, pending, clock, max_profiles)
 
-    return CommandBus({Reoptimise: reoptimise_batch})
+    async def sweep(command: OfferSeatsToTheWaiting) -> int:
+        return await demand.offer(None, cause=f"sweep:{command.at.isoformat()}")
+
+    return CommandBus({Reoptimise: reoptimise_batch, OfferSeatsToTheWaiting: sweep})

@@ -107,7 +107,9 @@ class WindowCloser:
                 ranked = [r.model_copy(update={"reasons": [*r.reasons, HOUSEHOLD_NOTE][:MAX_REASONS]})
                           if r.opening_id == held.opening_id else r for r in ranked]  # fmt: skip
             decision = WindowDecision(window_id=window.window_id, referral_id=referral_id, previous_opening_id=previous)
-            final = proposal.model_copy(update={"held": held, "ranked": ranked, "window": decision})
+            final = proposal.model_copy(
+                update={"held": held, "ranked": ranked, "window": decision, "waiting_since": None if held else now}
+            )
             await self.proposals.publish(final, key=profile.beneficiary_id, event_id=final.proposal_id)
             published.append(final)
             moved += referral_id is not None and (held is None or held.opening_id != previous)

@@ -4,6 +4,8 @@
 - newcomers' latest profiles            ← beneficiary.profile.v1
 - seat holds, newcomers awaiting answer ← matching.proposal.v1 (matching's own decisions, with the
                                           expiry each hold was granted)
+- newcomers waiting for a seat, since   ← matching.proposal.v1 (`waiting_since`), and a referral made
+                                          by hand (referral.event.v1), which ends the wait
 - confirmations, releases, openings tried, holds by hand
                                         ← referral.event.v1, at the moment each happened
 - outcomes, for retraining              ← referral.event.v1 (outcome events)
@@ -16,7 +18,16 @@ from dataclasses import dataclass
 
 from services.matching.service_layer.history import OutcomeRecord
 from services.matching.service_layer.model_check import UnusableModel, adoptable
-from services.matching.service_layer.ports import Models, Openings, Outcomes, Pending, Profiles, Seats, Tried
+from services.matching.service_layer.ports import (
+    Models,
+    Openings,
+    Outcomes,
+    Pending,
+    Profiles,
+    Seats,
+    Tried,
+    WaitingRoom,
+)
 from services.matching.service_layer.propose import ProposalPolicy
 from shared.contract.events import (
     BeneficiaryProfile,
@@ -52,6 +63,7 @@ class MatchingProjections:
     outcomes: Outcomes
     models: Models
     policy: ProposalPolicy
+    waiting: WaitingRoom
 
     async def keep_opening(self, opening: ProgrammeOpening, context: Context) -> None:
         await self.openings.upsert(opening)
@@ -71,6 +83,14 @@ class MatchingProjections:
         if (profile := await self.profiles.get(proposal.beneficiary_id)) is not None:
             await self.pending.add(profile, held.expires_at)
 
+    async def keep_waiting(self, proposal: MatchingProposal, context: Context) -> None:
+        """A newcomer who wanted a seat and got none waits (since the moment the proposal says); one given a
+        seat, or placed already, waits no more."""
+        if proposal.waiting_since is not None:
+            await self.waiting.wait(proposal.beneficiary_id, proposal.waiting_since)
+        else:
+            await self.waiting.leave(proposal.beneficiary_id)
+
     async def apply_referral_to_seats(self, event: ReferralEvent, context: Context) -> None:
         """A seat confirmed or released; an opening tried; a seat held for a referral made by hand."""
         if event.kind is not ReferralEventKind.STATUS:
@@ -78,6 +98,7 @@ class MatchingProjections:
         if event.sequence == 1:  # a new referral, proposed or (no window to wait for) sent at once
             await self.tried.add(event.beneficiary_id, event.opening_id)
             if by_hand(event):  # the matcher held nothing for it: hold a seat if one is left
+                await self.waiting.leave(event.beneficiary_id)  # a referral under way: no longer waiting
                 opening = await self.openings.get(event.opening_id)
                 ttl = self.policy.hold_on(opening) if opening else self.policy.hold_for
                 await self.seats.hold(event.opening_id, event.beneficiary_id, context.at, ttl)
@@ -115,6 +136,7 @@ class MatchingProjections:
                 Projection(PROGRAMME_OPENING.name, ProgrammeOpening, self.keep_opening),
                 Projection(BENEFICIARY_PROFILE.name, BeneficiaryProfile, self.keep_profile),
                 Projection(MATCHING_PROPOSAL.name, MatchingProposal, self.keep_seat_held),
+                Projection(MATCHING_PROPOSAL.name, MatchingProposal, self.keep_waiting),
                 Projection(REFERRAL_EVENT.name, ReferralEvent, self.apply_referral_to_seats),
                 Projection(REFERRAL_EVENT.name, ReferralEvent, self.keep_outcome),
                 Projection(MATCHING_MODEL.name, SuccessModelTrained, self.keep_model),

@@ -54,9 +54,12 @@ async def propose(
     exclude: frozenset[str] = frozenset(),
     proposal_id: str | None = None,
     hold_seat: bool = True,
+    waiting_since: datetime | None = None,
 ) -> MatchingProposal:
     """`exclude`: openings already tried (a re-routed newcomer is not sent back where they were refused);
-    `hold_seat=False` ranks and explains without holding a seat (someone already placed elsewhere)."""
+    `hold_seat=False` ranks and explains without holding a seat (someone already placed elsewhere). A
+    newcomer who wanted a seat and got none waits from now, or from `waiting_since` if they waited already
+    (the proposal says so, and the waiting room keeps them: standing_demand.py)."""
     now = clock()
     candidates = engine.candidates(profile, exclude=exclude)
     held = None
@@ -82,6 +85,8 @@ async def propose(
         held=held,
         profile_version=profile.version,
         not_eligible=why_not(profile, engine.openings),
+        waiting_since=(waiting_since or now) if hold_seat and held is None else None,
+        model_version=engine.model.version,
     )
 
 

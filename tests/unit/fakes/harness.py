@@ -188,11 +188,11 @@ class MatchingHarness(Harness):
     def fresh_state(self) -> None:
         self.openings, self.seats, self.profiles = mf.FakeOpenings(), mf.FakeSeats(), mf.FakeProfiles()
         self.pending, self.tried, self.outcomes = mf.FakePending(), mf.FakeTried(), mf.FakeOutcomes()
-        self.prices, self.lease = mf.FakePrices(), mf.FakeLease()
+        self.prices, self.lease, self.waiting = mf.FakePrices(), mf.FakeLease(), mf.FakeWaitingRoom()
         adapters = MatchingAdapters(
             openings=self.openings, prices=self.prices, pending=self.pending, seats=self.seats,
             profiles=self.profiles, models=self.models, tried=self.tried, outcomes=self.outcomes,
-            window_decisions=mf.FakeWindowDecisions(), lease=self.lease,
+            window_decisions=mf.FakeWindowDecisions(), lease=self.lease, waiting=self.waiting,
         )  # fmt: skip
         wired = matching_bootstrap(
             MatchingSettings.model_validate(SETTINGS), adapters, self._outlet, self.log, self.clock,
@@ -200,7 +200,7 @@ class MatchingHarness(Harness):
         )  # fmt: skip
         self.table, self.routes, self.live = wired.table, wired.routes, wired.live
         self.feedback, self.windows, self.policy = wired.feedback, wired.windows, wired.policy
-        self.bus = wired.bus
+        self.bus, self.demand = wired.bus, wired.demand
 
     def state(self) -> dict[str, Any]:
         return copy.deepcopy(
@@ -212,6 +212,7 @@ class MatchingHarness(Harness):
                 "tried": self.tried,
                 "outcomes": self.outcomes,
                 "models": self.models,
+                "waiting": self.waiting.waiting,
             }
         )
 

@@ -3,6 +3,7 @@ follows the Lua scripts of `services/matching/adapters/seat_ledger.py` step by s
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -66,7 +67,11 @@ class FakeSeats:
         return any(holder in self.confirmed.get(o, set()) for o in opening_ids)
 
     async def available(self, opening_id: str, now: datetime) -> int:
-        holds, confirmed = self._expire(opening_id, now)
+        """What is left: as the Lua script, expired holds are dropped; an opening never held stays absent."""
+        holds = self.holds.get(opening_id, {})
+        for holder in [h for h, expiry in holds.items() if expiry <= _ms(now)]:
+            del holds[holder]
+        confirmed = self.confirmed.get(opening_id, set())
         return max(self.capacities.get(opening_id, 0) - len(holds) - len(confirmed), 0)
 
     async def move_holds(self, moves: list[SeatMove], now: datetime) -> list[Hold | None]:
@@ -138,6 +143,44 @@ class FakeProfiles:
 
     async def get(self, beneficiary_id: str) -> BeneficiaryProfile | None:
         return self.profiles.get(beneficiary_id)
+
+    async def many(self, beneficiary_ids: list[str]) -> dict[str, BeneficiaryProfile]:
+        return {i: self.profiles[i] for i in beneficiary_ids if i in self.profiles}
+
+
+@dataclass
+class FakeWaitingRoom:
+    """As `adapters/waiting_room.py`: the earliest `since` kept; a claim lasts until it expires or is undone."""
+
+    waiting: dict[str, datetime] = field(default_factory=dict)
+    claims: set[str] = field(default_factory=set)
+
+    async def wait(self, beneficiary_id: str, since: datetime) -> None:
+        self.waiting.setdefault(beneficiary_id, since)
+
+    async def leave(self, beneficiary_id: str) -> None:
+        self.waiting.pop(beneficiary_id, None)
+
+    async def since(self, beneficiary_id: str) -> datetime | None:
+        await asyncio.sleep(0)
+        return self.waiting.get(beneficiary_id)
+
+    async def longest_waiting(self, limit: int) -> list[tuple[str, datetime]]:
+        await asyncio.sleep(0)  # a round trip: offers made side by side interleave here, as on Redis
+        return sorted(self.waiting.items(), key=lambda item: (item[1], item[0]))[:limit]
+
+    async def count(self) -> int:
+        return len(self.waiting)
+
+    async def claim(self, beneficiary_id: str, ttl_ms: int) -> bool:
+        await asyncio.sleep(0)
+        if beneficiary_id in self.claims:
+            return False
+        self.claims.add(beneficiary_id)
+        return True
+
+    async def unclaim(self, beneficiary_id: str) -> None:
+        self.claims.discard(beneficiary_id)
 
 
 @dataclass
