@@ -29,7 +29,7 @@ async def test_openings_can_be_listed_read_and_updated(api: httpx.AsyncClient, s
     assert (await api.get(f"/v1/openings/{opening['opening_id']}")).json()["seats"] == 4
 
 
-async def test_raising_seats_on_a_full_opening_lets_matching_refer_the_next_signing(
+async def test_raising_seats_on_a_full_opening_gives_the_seat_to_the_newcomer_waiting_for_it(
     api: httpx.AsyncClient, stack: ServiceStack
 ) -> None:
     opening = await open_opening(api, stack, department="56", seats=0)
@@ -43,27 +43,23 @@ async def test_raising_seats_on_a_full_opening_lets_matching_refer_the_next_sign
     await eventually(proposal_without_seat, what="a proposal with no seat")
     await api.put(f"/v1/openings/{opening['opening_id']}", json={**opening, "seats": 1})
 
-    async def hsds_shows_one_seat() -> bool:
+    # The seat goes to the one who was waiting for it, not to whoever signs next.
+    [referral] = await referrals_of(api, first["beneficiary_id"])
+    assert referral["opening_id"] == opening["opening_id"]
+
+    async def hsds_shows_the_seat_taken() -> bool:
         page = (await api.get("/v1/hsds/services", params={"per_page": 500})).json()
         mine = [s for s in page["contents"] if s["name"].endswith(opening["opening_id"])]
-        return bool(mine) and mine[0]["capacities"][0]["maximum"] == 1
+        return bool(mine) and mine[0]["capacities"][0]["maximum"] == 1 and mine[0]["capacities"][0]["available"] == 0
 
-    await eventually(hsds_shows_one_seat, what="the new capacity in the HSDS export")
+    await eventually(hsds_shows_the_seat_taken, what="the new capacity, taken, in the HSDS export")
 
-    async def matching_sees_one_seat() -> bool:
+    async def matching_sees_no_seat_left() -> bool:
         async with httpx.AsyncClient() as client:
             seats = await client.get(f"{stack.url('matching')}/seats", params={"opening_id": opening["opening_id"]})
-        return seats.json()["available"] == 1
+        return seats.json() == {"opening_id": opening["opening_id"], "capacity": 1, "available": 0}
 
-    await eventually(matching_sees_one_seat, what="the new seat in matching's ledger")
-    second = signing_body(department="56", birth_date="2004-01-01")
-    await api.post("/v1/cir-signings", json=second)
-
-    [referral] = await referrals_of(api, second["beneficiary_id"])
-    assert referral["opening_id"] == opening["opening_id"]
-    page = (await api.get("/v1/hsds/services", params={"per_page": 500})).json()
-    [mine] = [s for s in page["contents"] if s["name"].endswith(opening["opening_id"])]
-    assert mine["capacities"][0]["available"] == 0
+    await eventually(matching_sees_no_seat_left, what="the seat held in matching's ledger")
 
 
 async def test_unknown_openings_and_mismatched_ids_are_refused(api: httpx.AsyncClient) -> None:

@@ -11,7 +11,7 @@ from services.referrals.wording import french, i18n
 TEMPLATES = Path(french.__file__).parents[1] / "console" / "templates"
 LABELS = (french.FRENCH_LEVEL, french.HOUSING, french.PROTECTION, french.MOBILITY, french.STATUS,
           french.DECLINE_REASON, french.OUTCOME, french.DIPLOMA, french.CONSENT_CHANNEL,
-          french.AUDIT_ACTION)  # fmt: skip
+          french.AUDIT_ACTION, french.CHANCES)  # fmt: skip
 
 
 def test_every_message_of_the_pages_and_every_label_has_an_english_translation() -> None:

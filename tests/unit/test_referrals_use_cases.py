@@ -34,6 +34,7 @@ from shared.contract.events import (
     ReferralEvent,
 )
 from shared.contract.events.credential import CredentialChange
+from shared.contract.events.proposal import SUCCESS_ESTIMATE
 from shared.contract.topics import (
     BENEFICIARY_PROFILE,
     PROGRAMME_OPENING,
@@ -291,3 +292,20 @@ async def test_a_rebuild_without_one_of_the_projections_is_not_the_same_state(mi
     name = await h.rebuilt_without(missing)
 
     assert h.state() != live, f"{name} is not needed to rebuild the state?"
+
+
+async def test_the_success_estimate_stays_with_the_auditor_and_never_reaches_the_partner() -> None:
+    h = ReferralsHarness()
+    opening = epide_opening()
+    await h.bus.handle(CreateOpening(opening))
+    s = signing()
+    await record(h, s)
+    proposal = proposal_for(s, opening)
+    estimate = f"{SUCCESS_ESTIMATE}57 % (estimation a priori)"
+    ranked = proposal.ranked[0].model_copy(update={"reasons": [estimate, *proposal.ranked[0].reasons]})
+
+    await h.consume(proposal.model_copy(update={"ranked": [ranked]}))
+
+    [event] = h.events(REFERRAL_EVENT.name, ReferralEvent)
+    assert event.reasons == ["âge et niveau de français adaptés"]
+    assert (await h.records.latest_proposal(s.beneficiary_id)).ranked[0].reasons[0] == estimate  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ from services.matching.domain.success_model import SuccessModel
 from shared.contract.events import BeneficiaryProfile, ProgrammeOpening
 from shared.contract.events.bounded import MATCHER_REASON_CHARS
 from shared.contract.events.bounded import MAX_REASONS as MAX_REASONS_IN_EVENT
+from shared.contract.events.proposal import SUCCESS_ESTIMATE
 from shared.contract.legal_delays import legal_deadline
 
 MAX_REASONS = 3
@@ -104,7 +105,7 @@ def top_reasons(
     probability: float,
 ) -> list[str]:
     """'predicted success 72 %' followed by the features that pushed it up most, in words."""
-    reasons = [f"réussite estimée à {round(probability * 100)} % ({_source(model.source)})"]
+    reasons = [f"{SUCCESS_ESTIMATE}{round(probability * 100)} % ({_source(model.source)})"]
     deadline = legal_deadline(profile.rsa_applied_on, opening.eligibility.rsa_applicant_required)
     if deadline is not None:
         rule = deadline.rule.split(" / ")[0]  # the French part: the matcher's reasons are in French

@@ -13,7 +13,8 @@ from fastapi.templating import Jinja2Templates
 from services.referrals.console.forms import FORM_LABELS
 from services.referrals.console.sessions import CSRF_FIELD, csrf_token
 from services.referrals.wording import french, i18n
-from shared.access import Role
+from shared.contract.events.proposal import SUCCESS_ESTIMATE
+from shared.principals import Role
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -24,6 +25,7 @@ templates.env.filters.update(
     country=french.country,
     age_band=french.age_band,
     actor=french.actor,
+    chances=french.chances,
 )
 templates.env.globals.update(
     _=i18n.translate,
@@ -45,6 +47,8 @@ templates.env.globals.update(
     MOBILITY_OPTIONS=[(k.value, v) for k, v in french.MOBILITY.items()],
     DIPLOMA_OPTIONS=[(str(n), label) for n, label in french.DIPLOMA.items()],
     DIPLOMA_LABELS=french.DIPLOMA,
+    CHANCES=french.CHANCES,
+    SUCCESS_ESTIMATE=SUCCESS_ESTIMATE,
 )
 HOME_OF_ROLE = {
     Role.AUDITOR: "/console/auditeur",

@@ -20,6 +20,7 @@ from services.referrals.service_layer.keyring import Keyring
 from services.referrals.service_layer.ports import Records, Views
 from services.referrals.service_layer.projections import profile_marker
 from shared.contract.events import ConsentChannel, MatchingProposal, ProgrammeOpening, ReferralEvent
+from shared.contract.events.proposal import SUCCESS_ESTIMATE
 from shared.contract.human_text import readable
 from shared.contract.vocabulary import ReferralStatus
 from shared.messaging.consuming import PoisonMessage
@@ -253,7 +254,7 @@ async def refer_from_proposal(
         status=ReferralStatus.PROPOSED if send_by else ReferralStatus.SENT,
         occurred_at=now,
         score=chosen.score,
-        reasons=chosen.reasons,
+        reasons=[r for r in chosen.reasons if not r.startswith(SUCCESS_ESTIMATE)],  # for the auditor only
         candidate=candidate,
         actor="matching",
         respond_by=None if send_by else now + timedelta(days=days),

@@ -259,3 +259,16 @@ def actor(name: str) -> str:
     kind, _, who = name.partition(":")
     label = {"partner": "partenaire", "auditor": "auditeur OFII", "admin": "administration", "link": "lien e-mail"}
     return f"{label.get(kind, kind)} {who}".strip()
+
+
+# The success estimate, in words, for the auditor only (never on the partner's side or the person's sheet).
+CHANCES = {
+    "good": "Chances de réussite estimées : bonnes",
+    "fair": "Chances de réussite estimées : moyennes",
+    "low": "Chances de réussite estimées : faibles",
+}
+
+
+def chances(score: float) -> str:
+    """A probability of success in three words: at least 0.7 good, at least 0.5 fair, below that low."""
+    return "good" if score >= 0.7 else "fair" if score >= 0.5 else "low"

@@ -20,6 +20,10 @@ from shared.contract.events.bounded import (
 from shared.contract.events.envelope import EVENT_TYPE_PREFIX, Event
 from shared.contract.events.window import WindowDecision
 
+# A ranked opening's reason that starts so is the success estimate: for the auditor's eyes (who reads it in
+# words), never passed on to a partner or printed on the person's sheet.
+SUCCESS_ESTIMATE = "réussite estimée à "
+
 
 class RankedOpening(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
