@@ -14,6 +14,7 @@ from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
 from services.matching.adapters.openings_view import OpeningsView
 from services.matching.adapters.outcome_log import OutcomeLog
 from services.matching.adapters.seat_ledger import SeatLedger
+from services.matching.adapters.waiting_room import WaitingRoom
 from services.matching.domain.success_model import prior_model
 from services.matching.service_layer import live_engine
 from services.matching.service_layer.live_engine import LiveEngine, reoptimise
@@ -43,7 +44,15 @@ class Matcher:
         seats = SeatLedger(redis, prefix=f"{prefix}:seats")
         tried = TriedOpenings(redis, prefix=f"{prefix}:tried")
         self.table: ProjectionTable = MatchingProjections(
-            self.openings, seats, self.profiles, self.pending, tried, self.outcomes, self.models, ProposalPolicy()
+            self.openings,
+            seats,
+            self.profiles,
+            self.pending,
+            tried,
+            self.outcomes,
+            self.models,
+            ProposalPolicy(),
+            WaitingRoom(redis, key=f"{prefix}:waiting"),
         ).table()
         self.live = LiveEngine(self.openings, SeatPrices(redis, key=f"{prefix}:prices"), self.models, prior_model())
         self.feedback = Feedback(

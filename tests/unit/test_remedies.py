@@ -13,8 +13,8 @@ import pytest
 from passerelle.catalogue import load_catalogue
 from services.matching.domain.eligibility import decide
 from services.matching.service_layer.propose import why_not
-from shared.contract.events import NotEligible
-from tests.factories import profile
+from shared.contract.events import Eligibility, NotEligible
+from tests.factories import epide_opening, profile
 
 pytestmark = pytest.mark.unit
 CATALOGUE = load_catalogue()
@@ -89,3 +89,15 @@ def test_return_programmes_are_for_those_who_asked_for_a_return() -> None:
     assert "Aide au retour ERRIN" not in explained(return_country="ML", birth_date=date(1990, 1, 1))
     refused = explained(return_country="TN", birth_date=date(1990, 1, 1))["Aide au retour ERRIN"]
     assert refused.remedies == [] and "non accompagné" in refused.failures[0]
+
+
+def test_a_programme_is_explained_on_an_opening_the_person_can_reach() -> None:
+    """Both openings fail one liftable rule; the one in Corsica would need a move, the one in Caen a
+    certification: the auditor in Caen is told about Caen."""
+    rules = {"min_age": 17, "max_age": 25, "min_french": "A2"}
+    caen = epide_opening(department="14", eligibility=Eligibility(**rules, departments=["14"]))
+    corsica = epide_opening(department="2B", eligibility=Eligibility(min_age=17, max_age=25, departments=["2B"]))
+    person = profile(department="14", mobility=None, french_level="A1", birth_date=date(2006, 3, 1))
+    for openings in ([corsica, caen], [caen, corsica]):
+        [entry] = why_not(person, openings)
+        assert entry.opening_id == caen.opening_id and entry.remedies == [A2_CERTIFIED]

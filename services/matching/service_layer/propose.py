@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from services.matching.domain.eligibility import RULESET_VERSION, Outcome, decide
+from services.matching.domain.geography import reachable
 from services.matching.service_layer.ports import Seats
 from shared.contract.events import (
     BeneficiaryProfile,
@@ -104,7 +105,7 @@ def ranked_opening(engine: MatchingEngine, profile: BeneficiaryProfile, candidat
 def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> list[NotEligible]:
     """Each programme with no opening the newcomer is eligible for, explained on its closest opening (the
     fewest rules nothing can lift, then the fewest failed), with what would make them eligible."""
-    closest: dict[str, tuple[tuple[int, int], NotEligible]] = {}
+    closest: dict[str, tuple[tuple[int, bool, int], NotEligible]] = {}
     eligible: set[str] = set()
     for opening in openings:
         decision = decide(profile, opening)
@@ -121,8 +122,10 @@ def why_not(profile: BeneficiaryProfile, openings: list[ProgrammeOpening]) -> li
             failures=[r.reason.removesuffix(f"; {r.remedy}")[:WHY_NOT_CHARS] for r in blocking[:3]],
             remedies=_all_said(decision.remedies),
         )
-        # Closest: the fewest rules that nothing can lift, then the fewest rules failed.
-        distance = (sum(1 for r in blocking if not r.remedy), len(blocking))
+        # Closest: the fewest rules that nothing can lift, then one the person can reach (the session in
+        # Corsica does not explain a programme to someone in Caen who has one nearby), then the fewest failed.
+        far = not reachable(profile.department, profile.mobility, opening.department)
+        distance = (sum(1 for r in blocking if not r.remedy), far, len(blocking))
         known = closest.get(opening.programme)
         if known is None or distance < known[0]:
             closest[opening.programme] = (distance, entry)
