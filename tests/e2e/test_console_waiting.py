@@ -86,3 +86,55 @@ async def test_the_auditor_sees_since_when_a_newcomer_waits_and_the_seat_that_op
         await expect(page.locator("#en-attente")).to_have_count(0)
         await assert_accessible(page)
         await screenshot(page, "auditeur-place-proposee")
+
+
+async def test_the_auditor_sends_the_proposal_the_person_prefers_in_one_action(seeded: ServiceStack) -> None:
+    base_url, here = seeded.url("referrals"), "19"  # Corrèze: no other e2e test uses it
+    best = await partner_with_opening(seeded, "atelier-tulle", here, seats=3)
+    other = await partner_with_opening(seeded, "ft-tulle", here, programme="Vivier France Travail",
+                                       title="Vivier de candidats", seats=3)  # fmt: skip
+    async with httpx.AsyncClient(base_url=base_url, headers=ADMIN, timeout=15) as admin:
+        auditor = {"login": "auditrice.tulle", "name": "Anne Roux", "role": "auditor", "password": PASSWORD,
+                   "directorate": "DT Limoges", "departments": [here]}  # fmt: skip
+        assert (await admin.post("/v1/admin/accounts", json=auditor)).status_code in (201, 409)
+    file_number = random_ref(f"{here}-2026")
+    body = {
+        "beneficiary_id": file_number, "birth_date": "2004-03-01", "french_level": "A1", "department": here,
+        "mobility": "none", "consent_to_share": True, "cir_signed_on": date.today().isoformat(),
+        "contact": {"given_name": "Yonas", "family_name": "Tesfaye", "email": "yonas@example.org"},
+    }  # fmt: skip
+    key = await issue_auditor_key(base_url)
+    async with httpx.AsyncClient(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {key}"}) as api:
+        assert (await api.post("/v1/cir-signings", json=body)).status_code == 202
+
+        async def first_referral() -> dict | None:  # type: ignore[type-arg]
+            view = (await api.get(f"/v1/beneficiaries/{file_number}/referrals")).json()
+            ranked = view["proposal"] and len(view["proposal"]["ranked"]) == 2
+            return view["referrals"][0] if ranked and view["referrals"] else None
+
+        sent = await eventually(first_referral, what="the first referral, with two proposals")
+    chosen = other if sent["opening_id"] == best["opening_id"] else best
+
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base_url, "auditrice.tulle", PASSWORD)
+        await page.goto(f"{base_url}/console/auditeur/personnes/{file_number}")
+        button = page.get_by_role("button", name=f"Orienter plutôt vers {chosen['programme']} (choix de la personne)")
+        await expect(button).to_be_visible()
+        await assert_accessible(page)
+        await button.click()
+        await expect(page.get_by_role("status")).to_contain_text(
+            f"Orientation vers {chosen['programme']} envoyée, à la demande de la personne."
+        )
+        rows = page.locator("table tbody tr")
+        await expect(rows.filter(has_text=chosen["programme"])).to_contain_text("Envoyée")
+        first_row = rows.filter(has_text=sent["programme"])
+        await expect(first_row).to_contain_text("Retirée")
+        await expect(page.locator("ol.historique")).to_contain_text("choix de la personne")
+        # The seat moved with the choice: the first card no longer says it is held, nor offers itself again.
+        first_card = page.locator("ol.propositions li.carte", has=page.get_by_role("heading", name=re.compile(
+            f"^{sent['programme']}")))  # fmt: skip
+        await expect(first_card).not_to_contain_text("Place réservée")
+        await expect(first_card.get_by_role("button")).to_have_count(0)
+        await assert_accessible(page)
+        await screenshot(page, "auditeur-choix-de-la-personne")

@@ -14,6 +14,7 @@ from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.service_layer.commands import (
     AmendProfile,
     ChangeStatus,
+    ChooseInstead,
     CloseDecisionWindows,
     CreateOpening,
     ExportPersonalData,
@@ -309,3 +310,20 @@ async def test_the_success_estimate_stays_with_the_auditor_and_never_reaches_the
     [event] = h.events(REFERRAL_EVENT.name, ReferralEvent)
     assert event.reasons == ["âge et niveau de français adaptés"]
     assert (await h.records.latest_proposal(s.beneficiary_id)).ranked[0].reasons[0] == estimate  # type: ignore[union-attr]
+
+
+async def test_the_persons_choice_refers_another_proposal_and_withdraws_the_first_in_one_action() -> None:
+    h = ReferralsHarness()
+    s, first_id = await referred(h)
+    other = epide_opening(programme="HOPE", partner_id="afpa", starts_on=TODAY + timedelta(days=40))
+    await h.bus.handle(CreateOpening(other))
+
+    chosen = await h.bus.handle(ChooseInstead(s.beneficiary_id, other.opening_id, "auditor:ana"))
+
+    first = await h.views.get(first_id)
+    assert first is not None and first.status is ReferralStatus.WITHDRAWN
+    assert chosen.opening_id == other.opening_id and chosen.status in (ReferralStatus.SENT, ReferralStatus.PROPOSED)
+    withdrawal = [e for e in h.events(REFERRAL_EVENT.name, ReferralEvent) if e.referral_id == first_id][-1]
+    assert withdrawal.note == "choix de la personne" and withdrawal.actor == "auditor:ana"
+    with pytest.raises(Conflict):  # the referral under way is the one chosen
+        await h.bus.handle(ChooseInstead(s.beneficiary_id, other.opening_id, "auditor:ana"))

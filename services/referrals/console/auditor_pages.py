@@ -22,9 +22,11 @@ from services.referrals.domain.referral_view import ReferralView
 from services.referrals.domain.signing import CirSigningCreate
 from services.referrals.entrypoints.dependencies import ContextDep, ReferralsContext
 from services.referrals.service_layer.commands import (
+    UNDER_WAY,
     AmendProfile,
     ChangeConsent,
     ChangeStatus,
+    ChooseInstead,
     ErasePersonalData,
     ExportPersonalData,
     RecordSigning,
@@ -238,6 +240,9 @@ async def person(request: Request, beneficiary_id: str, auditor: AuditorPerson, 
         occupations=_occupations(request),
         timeline=_timeline(history, referrals, proposal),
         not_eligible=[] if waiting or proposal is None else proposal.not_eligible,
+        under_way={v.opening_id for v in referrals if v.status in UNDER_WAY},
+        referred={v.opening_id for v in referrals},  # an opening tried once is not offered again here
+        accepted=any(v.status is ReferralStatus.ACCEPTED for v in referrals),
         message=message,
         now=context.clock(),
         deadline=legal_deadline(signing.rsa_applied_on),
@@ -415,6 +420,28 @@ async def withdraw(
         message = "Note : " + " ".join(french_part(m) for _, m in exc.problems)
     flash(request, message)
     return RedirectResponse(f"/console/auditeur/personnes/{view.beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/personnes/{beneficiary_id}/choisir")
+async def choose_instead(
+    request: Request, beneficiary_id: str, auditor: AuditorPerson, context: ContextDep, opening_id: str = Form("")
+) -> Response:
+    """The person prefers another of their proposals: referred there in one action, the referral under way
+    withdrawn (« choix de la personne »)."""
+    await check_csrf(request)
+    await _own_signing(beneficiary_id, auditor, context)
+    try:
+        chosen = await context.bus.handle(ChooseInstead(beneficiary_id, opening_id, auditor.actor))
+        message = f"Orientation vers {chosen.programme} envoyée, à la demande de la personne."
+    except NotFound:
+        message = "Cette session n'existe pas."
+    except Conflict:
+        message = (
+            "Impossible : une orientation est déjà acceptée (retirez-la d'abord avec la structure), "
+            "ou celle-ci est déjà en cours."
+        )
+    flash(request, message)
+    return RedirectResponse(f"/console/auditeur/personnes/{beneficiary_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/personnes/{beneficiary_id}/orienter")

@@ -107,6 +107,20 @@ class ReferByHand(Command[ReferralView]):
 
 
 @dataclass(frozen=True)
+class ChooseInstead(Command[ReferralView]):
+    """The person prefers another of the openings proposed to them: it is referred at once, and the
+    referral under way is withdrawn with the reason « choix de la personne » (its seat goes back)."""
+
+    beneficiary_id: str
+    opening_id: str
+    actor: str
+
+
+PERSONS_CHOICE = "choix de la personne"
+UNDER_WAY = (ReferralStatus.PROPOSED, ReferralStatus.SENT, ReferralStatus.WAITLISTED)
+
+
+@dataclass(frozen=True)
 class Subscribe(Command[tuple[PartnerSubscription, str | None]]):
     """A partner's pool subscription (and, with a webhook, its signing secret, shown once)."""
 
@@ -239,6 +253,18 @@ def referrals_commands(
     async def by_hand(c: ReferByHand) -> ReferralView:
         return await lifecycle.refer_by_hand(c.beneficiary_id, c.opening_id, str(_note(c.note)), c.actor)
 
+    async def choose(c: ChooseInstead) -> ReferralView:
+        referrals = await lifecycle.views.of_beneficiary(c.beneficiary_id)
+        if any(v.status is ReferralStatus.ACCEPTED for v in referrals):
+            raise Conflict("accepted already elsewhere: withdraw that referral first, with the partner")
+        if any(v.opening_id == c.opening_id and v.status in UNDER_WAY for v in referrals):
+            raise Conflict("this opening is the referral under way")
+        chosen = await lifecycle.refer_by_hand(c.beneficiary_id, c.opening_id, PERSONS_CHOICE, c.actor)
+        for view in referrals:
+            if view.status in UNDER_WAY:
+                await lifecycle.change_status(view.referral_id, ReferralStatus.WITHDRAWN, c.actor, note=PERSONS_CHOICE)
+        return chosen
+
     async def subscribe(c: Subscribe) -> tuple[PartnerSubscription, str | None]:
         return await subscriptions.subscribe(
             c.partner_id, c.filters, c.kafka, c.webhook_url, publishers.subscriptions, webhook_targets, clock
@@ -293,7 +319,8 @@ def referrals_commands(
             CloseDecisionWindows: close_windows, RetryPartnerMail: retry_mail,
             RecordSigning: record, AmendProfile: amend, CreateOpening: create, UpdateOpening: update,
             ChangeStatus: change, RecordOutcome: outcome, ReferByHand: by_hand, Subscribe: subscribe,
-            Unsubscribe: unsubscribe, DiscloseContact: disclose, ChangeConsent: consent, SweepDeadlines: sweep,
+            Unsubscribe: unsubscribe, ChooseInstead: choose, DiscloseContact: disclose, ChangeConsent: consent,
+            SweepDeadlines: sweep,
             ExportPersonalData: export, ErasePersonalData: erase, SweepRetention: retention,
         }
     )  # fmt: skip
