@@ -100,6 +100,14 @@ async def test_the_auditor_records_a_signing_reads_why_not_amends_and_prints(see
         await page.get_by_label("Niveau de français (CECRL)").select_option("A2")
         await assert_accessible(page)
         await page.get_by_role("button", name="Enregistrer la nouvelle version").click()
+        # A referral the partner holds may be withdrawn by the new proposal: the console says so first.
+        warning = page.locator("#avertissement-retrait")
+        await expect(warning).to_contain_text("Cette modification peut retirer une orientation déjà envoyée")
+        await expect(warning).to_contain_text("FLE pro — envoyée, réponse attendue le")
+        await expect(page.get_by_label("Niveau de français (CECRL)")).to_have_value("A2")  # what was typed stays
+        await assert_accessible(page)
+        await screenshot(page, "auditeur-avertissement-modification")
+        await page.get_by_role("button", name="Confirmer la modification").click()
         await expect(page.get_by_role("heading", name=re.compile(r"Profil \(version 2\)"))).to_be_visible()
         proposals = page.locator("ol.propositions")
         await expect(proposals.get_by_role("heading", name=re.compile("^Epide"))).to_be_visible(timeout=20_000)

@@ -268,6 +268,11 @@ async def amend(request: Request, beneficiary_id: str, auditor: AuditorPerson, c
     form |= {"beneficiary_id": beneficiary_id, "cir_signed_on": existing.cir_signed_on.isoformat()}
     result = parse_signing(form, _occupations(request))
     errors = _form_errors(result, auditor)
+    if not errors and result.signing is not None and form.get("confirme") != "1":
+        # A referral the partner holds may be withdrawn by the new proposal: say so first, and ask.
+        sent = [v for v in await context.views.of_beneficiary(beneficiary_id) if v.status is ReferralStatus.SENT]
+        if sent:
+            return page(request, "signing_form.html", values=result.values, errors={}, amending=existing, at_risk=sent)
     if not errors and result.signing is not None:
         try:
             version = await context.bus.handle(AmendProfile(result.signing, auditor.actor, context.clock()))
