@@ -136,5 +136,8 @@ async def test_the_auditor_sends_the_proposal_the_person_prefers_in_one_action(s
             f"^{sent['programme']}")))  # fmt: skip
         await expect(first_card).not_to_contain_text("Place réservée")
         await expect(first_card.get_by_role("button")).to_have_count(0)
+        chosen_card = page.locator("ol.propositions li.carte", has=page.get_by_role("heading", name=re.compile(
+            f"^{chosen['programme']}")))  # fmt: skip
+        await expect(chosen_card).to_contain_text("Orientation en cours")
         await assert_accessible(page)
         await screenshot(page, "auditeur-choix-de-la-personne")

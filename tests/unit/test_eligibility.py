@@ -65,7 +65,7 @@ def test_rsa_rule_admits_only_rsa_applicants() -> None:
     refused = decide(profile(rsa_applicant=False), opening)
     assert refused.failures == [
         "SPIE s'adresse aux seuls nouveaux demandeurs du RSA; "
-        "accessible une fois une demande de RSA déposée, si la personne y a droit"
+        "éligible une fois une demande de RSA déposée, si la personne y a droit"
     ]
 
 

@@ -19,8 +19,8 @@ from tests.factories import epide_opening, profile
 pytestmark = pytest.mark.unit
 CATALOGUE = load_catalogue()
 A2_CERTIFIED = "éligible dès que le niveau A2 est certifié"
-MOVE_ANYWHERE = "accessible si la personne accepte de déménager partout en France"
-RSA = "accessible une fois une demande de RSA déposée, si la personne y a droit"
+MOVE_ANYWHERE = "éligible si la personne accepte de déménager partout en France"
+RSA = "éligible une fois une demande de RSA déposée, si la personne y a droit"
 
 
 def explained(**facts: object) -> dict[str, NotEligible]:
@@ -62,7 +62,7 @@ def test_the_22_year_old_at_a1_in_strasbourg_is_told_the_certification_opens_epi
         ({"department": "75", "mobility": None, "french_level": "A1", "protection_status": "refugee"},
          "Vivier France Travail",
          ["éligible dès que le niveau A2 est certifié",
-          "accessible si la personne accepte de s'installer dans le département 67"]),
+          "éligible si la personne accepte de s'installer dans le département 67"]),
         # The same, but the person said they would not move: the French course alone would not open it.
         ({"department": "75", "mobility": "none", "french_level": "A1", "protection_status": "refugee"},
          "Vivier France Travail", []),

@@ -185,11 +185,11 @@ def _departments(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening)
     reason = f"habite le département {p.department} ; {o.programme} ne dessert que {served} {where}"
     # Moving is the person's choice: a remedy only when what they said does not rule it out.
     if p.mobility is None:
-        return _no("departments", reason, f"accessible si la personne accepte de s'installer dans {served} {where}")
+        return _no("departments", reason, f"éligible si la personne accepte de s'installer dans {served} {where}")
     if p.mobility is Mobility.NATIONAL or (
         p.mobility is Mobility.REGION and any(region_of(d) == region_of(p.department) for d in rules.departments)
     ):
-        return _no("departments", reason, f"accessible en s'installant dans {served} {where}, si la personne le décide")
+        return _no("departments", reason, f"éligible en s'installant dans {served} {where}, si la personne le décide")
     return _no("departments", reason)
 
 
@@ -213,7 +213,7 @@ def _area(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> Rul
         "area",
         f"habite le département {p.department}, hors de la zone de {o.programme} ({where}), "
         f"et ne souhaite pas déménager aussi loin",
-        "accessible si la personne accepte de déménager partout en France",
+        "éligible si la personne accepte de déménager partout en France",
     )
 
 
@@ -249,7 +249,7 @@ def _rsa(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) -> Rule
     return _no(
         "rsa_applicant_required",
         f"{o.programme} s'adresse aux seuls nouveaux demandeurs du RSA",
-        "accessible une fois une demande de RSA déposée, si la personne y a droit",
+        "éligible une fois une demande de RSA déposée, si la personne y a droit",
     )
 
 
@@ -270,7 +270,7 @@ def _mobility(rules: Eligibility, p: BeneficiaryProfile, o: ProgrammeOpening) ->
     return _no(
         "mobility_required",
         f"{o.programme} demande : {_moving(need)} ; mobilité déclarée : {_moving(p.mobility.value)}",
-        f"accessible si la personne accepte : {_moving(need)}",
+        f"éligible si la personne accepte {_ACCEPTS[need]}",
     )
 
 
@@ -312,6 +312,11 @@ _TERRITORIES = Locale("fr").territories
 _CEFR = {"none": "aucune notion"}
 _STATUS = {"refugee": "réfugié", "subsidiary": "protection subsidiaire", "other": "autre titre"}
 _MOBILITY = {"none": "pas de déménagement", "region": "mobilité dans la région", "national": "mobilité nationale"}
+_ACCEPTS = {
+    "none": "de rester où elle est",
+    "region": "de déménager dans sa région",
+    "national": "de déménager partout en France",
+}
 
 
 def _d(day: date) -> str:
