@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from services.matching.adapters.batch_state import Lease as RedisLease
 from services.matching.adapters.batch_state import PendingProfiles, SeatPrices, WindowDecisionBook
 from services.matching.adapters.model_store import ModelStore
-from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
+from services.matching.adapters.newcomers import ChoiceBook, ProfileBook, TriedOpenings
 from services.matching.adapters.openings_view import OpeningsView
 from services.matching.adapters.outcome_log import OutcomeLog
 from services.matching.adapters.seat_ledger import SeatLedger
@@ -29,6 +29,7 @@ from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.history import OutcomeRecord, learn_from, read_jsonl
 from services.matching.service_layer.live_engine import LiveEngine
 from services.matching.service_layer.ports import (
+    Choices,
     Lease,
     Models,
     Openings,
@@ -74,6 +75,7 @@ class MatchingAdapters:
     window_decisions: WindowDecisions
     lease: Lease  # whose turn it is to re-solve the batch
     waiting: WaitingRoom
+    choices: Choices
 
 
 def redis_adapters(redis: Redis, instance_id: str) -> MatchingAdapters:
@@ -82,6 +84,7 @@ def redis_adapters(redis: Redis, instance_id: str) -> MatchingAdapters:
         seats=SeatLedger(redis), profiles=ProfileBook(redis), models=ModelStore(redis), tried=TriedOpenings(redis),
         outcomes=OutcomeLog(redis), window_decisions=WindowDecisionBook(redis),
         lease=RedisLease(redis, "matching:reoptimise-lease", instance_id), waiting=RedisWaitingRoom(redis),
+        choices=ChoiceBook(redis),
     )  # fmt: skip
 
 
@@ -114,7 +117,7 @@ def bootstrap(
     a = adapters
     policy = ProposalPolicy(max_ranked=settings.max_ranked, hold_for=timedelta(days=settings.seat_hold_days))
     table = MatchingProjections(
-        a.openings, a.seats, a.profiles, a.pending, a.tried, a.outcomes, a.models, policy, a.waiting
+        a.openings, a.seats, a.profiles, a.pending, a.tried, a.outcomes, a.models, policy, a.waiting, a.choices
     ).table()
     live = LiveEngine(a.openings, a.prices, a.models, own_model or prior_model(), lambda: paris_date(clock()))
     # The log first, then matching's own projection of the event (the one the rebuild replays).
@@ -129,6 +132,7 @@ def bootstrap(
     dependencies = {
         "live": live, "seats": a.seats, "proposals": proposals, "clock": clock, "policy": policy,
         "feedback": feedback, "windows": windows, "demand": demand, "waiting": a.waiting,
+        "choices": a.choices,
     }  # fmt: skip
     routes = TOPOLOGY.routes(table, clock, inject_all(EVENT_HANDLERS, dependencies))
 

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from passerelle.synthetic import make_openings, make_population
 from services.matching.adapters.batch_state import PendingProfiles, SeatPrices
 from services.matching.adapters.model_store import ModelStore
-from services.matching.adapters.newcomers import ProfileBook, TriedOpenings
+from services.matching.adapters.newcomers import ChoiceBook, ProfileBook, TriedOpenings
 from services.matching.adapters.openings_view import OpeningsView
 from services.matching.adapters.outcome_log import OutcomeLog
 from services.matching.adapters.seat_ledger import SeatLedger
@@ -53,6 +53,7 @@ class Matcher:
             self.models,
             ProposalPolicy(),
             WaitingRoom(redis, key=f"{prefix}:waiting"),
+            ChoiceBook(redis, key=f"{prefix}:chosen"),
         ).table()
         self.live = LiveEngine(self.openings, SeatPrices(redis, key=f"{prefix}:prices"), self.models, prior_model())
         self.feedback = Feedback(

@@ -158,3 +158,23 @@ def referral(person: BeneficiaryProfile, opening: ProgrammeOpening, status: Refe
 def decline(person: BeneficiaryProfile, opening: ProgrammeOpening) -> ReferralEvent:
     return referral(person, opening, ReferralStatus.DECLINED, 2, actor="partner:france-travail-75",
                     decline_reason=DeclineReason.OUT_OF_AREA)  # fmt: skip
+
+
+async def test_an_amended_profile_keeps_the_opening_the_person_chose_while_it_still_fits() -> None:
+    h = MatchingHarness()
+    chosen, better = paris_pool(seats=3), paris_pool(seats=3, programme="Formation ferrailleur")
+    person = newcomer(french_level="A1")
+    await h.consume(chosen)
+    await h.consume(person)
+    await h.consume(referral(person, chosen, ReferralStatus.SENT, actor="auditor:ana"))  # the person's choice
+    await h.consume(better)
+
+    await h.consume(BeneficiaryProfile.model_validate({**person.model_dump(), "version": 2, "french_level": "B2"}))
+
+    amended = proposals_for(h, person)[-1]
+    assert amended.profile_version == 2 and amended.held is None and amended.waiting_since is None
+    assert chosen.opening_id in {r.opening_id for r in amended.ranked}  # still fits: referrals keeps it
+    # Once that referral ends, the next amendment is matched as any other.
+    await h.consume(referral(person, chosen, ReferralStatus.WITHDRAWN, 2, actor="auditor:ana"))
+    await h.consume(BeneficiaryProfile.model_validate({**person.model_dump(), "version": 3, "french_level": "C1"}))
+    assert proposals_for(h, person)[-1].held is not None

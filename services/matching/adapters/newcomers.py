@@ -73,3 +73,22 @@ class TriedOpenings:
 
     async def of(self, beneficiary_id: str) -> frozenset[str]:
         return frozenset(str(o) for o in await self._redis.smembers(f"{self._prefix}:{beneficiary_id}"))
+
+
+class ChoiceBook:
+    """The opening a newcomer was referred to by hand, while that referral is under way (a hash)."""
+
+    def __init__(self, redis: Redis, key: str = "matching:chosen") -> None:
+        self._redis = redis
+        self._key = key
+
+    async def choose(self, beneficiary_id: str, opening_id: str) -> None:
+        await self._redis.hset(self._key, beneficiary_id, opening_id)
+
+    async def clear(self, beneficiary_id: str, opening_id: str) -> None:
+        if await self._redis.hget(self._key, beneficiary_id) == opening_id:
+            await self._redis.hdel(self._key, beneficiary_id)
+
+    async def of(self, beneficiary_id: str) -> str | None:
+        found = await self._redis.hget(self._key, beneficiary_id)
+        return None if found is None else str(found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.matching.service_layer.decision_window import WindowCloser
 from services.matching.service_layer.live_engine import LiveEngine
-from services.matching.service_layer.ports import Seats, WaitingRoom
+from services.matching.service_layer.ports import Choices, Seats, WaitingRoom
 from services.matching.service_layer.propose import Clock, ProposalPolicy, propose
 from services.matching.service_layer.referral_feedback import Feedback
 from services.matching.service_layer.standing_demand import StandingDemand
@@ -26,6 +26,7 @@ async def propose_to_the_newcomer(
     clock: Clock,
     policy: ProposalPolicy,
     waiting: WaitingRoom,
+    choices: Choices,
 ) -> None:
     """Rank the openings a newcomer is eligible for, hold a seat, and publish the proposal (without a seat,
     the newcomer waits, from the first time they did: an amended profile does not restart the wait)."""
@@ -35,6 +36,10 @@ async def propose_to_the_newcomer(
     placed = profile.version > 1 and await seats.confirmed_on_any(
         [o.opening_id for o in engine.openings], profile.beneficiary_id
     )
+    # Nor does one referred by hand (their own choice) to an opening that still fits: the choice stands.
+    chosen = await choices.of(profile.beneficiary_id) if profile.version > 1 else None
+    if chosen is not None and not placed:
+        placed = any(c.opening.opening_id == chosen for c in engine.candidates(profile, limit=len(engine.openings)))
     since = await waiting.since(profile.beneficiary_id)
     proposal = await propose(
         profile, attributes.id, engine, seats, clock, policy, hold_seat=not placed, waiting_since=since

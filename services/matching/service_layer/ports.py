@@ -100,3 +100,14 @@ class WaitingRoom(Protocol):
     async def claim(self, beneficiary_id: str, ttl_ms: int) -> bool: ...  # one offer at a time per person
 
     async def unclaim(self, beneficiary_id: str) -> None: ...
+
+
+class Choices(Protocol):
+    """The opening each newcomer was referred to by hand (their choice, or the auditor's), while that
+    referral is under way: an amended profile is re-ranked without taking that choice away."""
+
+    async def choose(self, beneficiary_id: str, opening_id: str) -> None: ...
+
+    async def clear(self, beneficiary_id: str, opening_id: str) -> None: ...  # only if it is that opening
+
+    async def of(self, beneficiary_id: str) -> str | None: ...

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from services.matching.service_layer.history import OutcomeRecord
 from services.matching.service_layer.model_check import UnusableModel, adoptable
 from services.matching.service_layer.ports import (
+    Choices,
     Models,
     Openings,
     Outcomes,
@@ -44,9 +45,11 @@ from shared.contract.topics import (
     PROGRAMME_OPENING,
     REFERRAL_EVENT,
 )
-from shared.contract.vocabulary import ReferralEventKind
+from shared.contract.vocabulary import ReferralEventKind, ReferralStatus
 from shared.messaging.consuming import PoisonMessage
 from shared.messaging.projections import Context, Projection, ProjectionTable
+
+UNDER_WAY = frozenset({ReferralStatus.PROPOSED, ReferralStatus.SENT, ReferralStatus.WAITLISTED})
 
 
 def by_hand(event: ReferralEvent) -> bool:
@@ -64,6 +67,7 @@ class MatchingProjections:
     models: Models
     policy: ProposalPolicy
     waiting: WaitingRoom
+    choices: Choices
 
     async def keep_opening(self, opening: ProgrammeOpening, context: Context) -> None:
         await self.openings.upsert(opening)
@@ -107,6 +111,16 @@ class MatchingProjections:
         elif event.status in RELEASES_SEAT:
             await self.seats.release(event.opening_id, event.beneficiary_id)
 
+    async def keep_choice(self, event: ReferralEvent, context: Context) -> None:
+        """A referral made by hand (the person's choice, or the auditor's) is remembered while it is under
+        way; any other status ends it."""
+        if event.kind is not ReferralEventKind.STATUS:
+            return
+        if event.sequence == 1 and by_hand(event) and event.status in UNDER_WAY:
+            await self.choices.choose(event.beneficiary_id, event.opening_id)
+        elif event.status not in UNDER_WAY:
+            await self.choices.clear(event.beneficiary_id, event.opening_id)
+
     async def keep_outcome(self, event: ReferralEvent, context: Context) -> None:
         """An outcome at three months, once per referral, to learn from (when its profile and opening are
         known)."""
@@ -138,6 +152,7 @@ class MatchingProjections:
                 Projection(MATCHING_PROPOSAL.name, MatchingProposal, self.keep_seat_held),
                 Projection(MATCHING_PROPOSAL.name, MatchingProposal, self.keep_waiting),
                 Projection(REFERRAL_EVENT.name, ReferralEvent, self.apply_referral_to_seats),
+                Projection(REFERRAL_EVENT.name, ReferralEvent, self.keep_choice),
                 Projection(REFERRAL_EVENT.name, ReferralEvent, self.keep_outcome),
                 Projection(MATCHING_MODEL.name, SuccessModelTrained, self.keep_model),
             ]

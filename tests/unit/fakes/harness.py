@@ -189,10 +189,12 @@ class MatchingHarness(Harness):
         self.openings, self.seats, self.profiles = mf.FakeOpenings(), mf.FakeSeats(), mf.FakeProfiles()
         self.pending, self.tried, self.outcomes = mf.FakePending(), mf.FakeTried(), mf.FakeOutcomes()
         self.prices, self.lease, self.waiting = mf.FakePrices(), mf.FakeLease(), mf.FakeWaitingRoom()
+        self.choices = mf.FakeChoices()
         adapters = MatchingAdapters(
             openings=self.openings, prices=self.prices, pending=self.pending, seats=self.seats,
             profiles=self.profiles, models=self.models, tried=self.tried, outcomes=self.outcomes,
             window_decisions=mf.FakeWindowDecisions(), lease=self.lease, waiting=self.waiting,
+            choices=self.choices,
         )  # fmt: skip
         wired = matching_bootstrap(
             MatchingSettings.model_validate(SETTINGS), adapters, self._outlet, self.log, self.clock,
@@ -213,6 +215,7 @@ class MatchingHarness(Harness):
                 "outcomes": self.outcomes,
                 "models": self.models,
                 "waiting": self.waiting.waiting,
+                "choices": self.choices.chosen,
             }
         )
 

@@ -195,6 +195,21 @@ class FakeTried:
 
 
 @dataclass
+class FakeChoices:
+    chosen: dict[str, str] = field(default_factory=dict)
+
+    async def choose(self, beneficiary_id: str, opening_id: str) -> None:
+        self.chosen[beneficiary_id] = opening_id
+
+    async def clear(self, beneficiary_id: str, opening_id: str) -> None:
+        if self.chosen.get(beneficiary_id) == opening_id:
+            del self.chosen[beneficiary_id]
+
+    async def of(self, beneficiary_id: str) -> str | None:
+        return self.chosen.get(beneficiary_id)
+
+
+@dataclass
 class FakePending:
     pending: dict[str, tuple[BeneficiaryProfile, datetime]] = field(default_factory=dict)
 
