@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.matching.domain.engine import MatchingEngine
 from services.matching.service_layer.live_engine import LiveEngine
@@ -33,7 +34,6 @@ CLAIM_MS = 60_000
 class Offer:
     beneficiary_id: str
     opening_id: str
-    value: float
 
 
 @dataclass
@@ -53,9 +53,9 @@ class StandingDemand:
         same cause is handled again. Returns how many newcomers were given a seat."""
         engine = await self.live.current()
         now = self.clock()
-        wanted = set(opening_ids) if opening_ids is not None else {o.opening_id for o in engine.openings}
-        left = {i: await self.seats.available(i, now) for i in wanted if i in {o.opening_id for o in engine.openings}}
-        left = {i: n for i, n in left.items() if n > 0}
+        known = {o.opening_id for o in engine.openings}
+        wanted = known if opening_ids is None else known & set(opening_ids)
+        left = {i: n for i in sorted(wanted) if (n := await self.seats.available(i, now)) > 0}
         if not left:
             return 0
         queue = await self.waiting.longest_waiting(MAX_CONSIDERED)
@@ -80,7 +80,7 @@ class StandingDemand:
         return given
 
     async def _ranked(
-        self, engine: MatchingEngine, waiting: list[tuple[BeneficiaryProfile, object]], left: dict[str, int]
+        self, engine: MatchingEngine, waiting: list[tuple[BeneficiaryProfile, datetime]], left: dict[str, int]
     ) -> list[Offer]:
         """Each waiting person's best opening among those with seats left, the best value first, then the
         longest wait (the queue's order)."""
@@ -89,8 +89,8 @@ class StandingDemand:
             tried = await self.tried.of(profile.beneficiary_id)
             for candidate in engine.candidates(profile, exclude=tried):
                 if candidate.opening.opening_id in left and candidate.worth_a_seat:
-                    offers.append((-candidate.value, rank, Offer(profile.beneficiary_id, candidate.opening.opening_id,
-                                                                 candidate.value)))  # fmt: skip
+                    offer = Offer(profile.beneficiary_id, candidate.opening.opening_id)
+                    offers.append((-candidate.value, rank, offer))
                     break
         return [offer for _, _, offer in sorted(offers, key=lambda o: (o[0], o[1]))]
 
