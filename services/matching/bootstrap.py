@@ -78,14 +78,26 @@ class MatchingAdapters:
     choices: Choices
 
 
-def redis_adapters(redis: Redis, instance_id: str) -> MatchingAdapters:
+def redis_adapters(redis: Redis, instance_id: str, namespace: str | None = None) -> MatchingAdapters:
+    """Matching's state in Redis, under its usual keys, or all under `namespace` (tests sharing a Redis)."""
+
+    def key(name: str, usual: str) -> str:
+        return usual if namespace is None else f"{namespace}:{name}"
+
     return MatchingAdapters(
-        openings=OpeningsView(redis), prices=SeatPrices(redis), pending=PendingProfiles(redis),
-        seats=SeatLedger(redis), profiles=ProfileBook(redis), models=ModelStore(redis), tried=TriedOpenings(redis),
-        outcomes=OutcomeLog(redis), window_decisions=WindowDecisionBook(redis),
-        lease=RedisLease(redis, "matching:reoptimise-lease", instance_id), waiting=RedisWaitingRoom(redis),
-        choices=ChoiceBook(redis),
-    )  # fmt: skip
+        openings=OpeningsView(redis, key("openings", "matching:openings")),
+        prices=SeatPrices(redis, key("prices", "matching:prices")),
+        pending=PendingProfiles(redis, key("pending", "matching:pending")),
+        seats=SeatLedger(redis, key("seats", "seats")),
+        profiles=ProfileBook(redis, key("profiles", "matching:profiles")),
+        models=ModelStore(redis, key("model", "matching:model")),
+        tried=TriedOpenings(redis, key("tried", "matching:tried")),
+        outcomes=OutcomeLog(redis, key("outcomes", "matching:outcomes")),
+        window_decisions=WindowDecisionBook(redis, key("window-decision", "matching:window-decision")),
+        lease=RedisLease(redis, key("reoptimise-lease", "matching:reoptimise-lease"), instance_id),
+        waiting=RedisWaitingRoom(redis, key("waiting", "matching:waiting")),
+        choices=ChoiceBook(redis, key("chosen", "matching:chosen")),
+    )
 
 
 @dataclass

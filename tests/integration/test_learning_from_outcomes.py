@@ -8,60 +8,37 @@ import numpy as np
 from redis.asyncio import Redis
 
 from passerelle.synthetic import make_openings, make_population
-from services.matching.adapters.batch_state import PendingProfiles, SeatPrices
-from services.matching.adapters.model_store import ModelStore
-from services.matching.adapters.newcomers import ChoiceBook, ProfileBook, TriedOpenings
-from services.matching.adapters.openings_view import OpeningsView
-from services.matching.adapters.outcome_log import OutcomeLog
-from services.matching.adapters.seat_ledger import SeatLedger
-from services.matching.adapters.waiting_room import WaitingRoom
-from services.matching.domain.success_model import prior_model
+from services.matching.bootstrap import bootstrap, redis_adapters
+from services.matching.config import MatchingSettings
 from services.matching.service_layer import live_engine
-from services.matching.service_layer.live_engine import LiveEngine, reoptimise
-from services.matching.service_layer.projections import MatchingProjections
-from services.matching.service_layer.propose import ProposalPolicy
-from services.matching.service_layer.referral_feedback import RETRAIN_EVERY, Feedback
+from services.matching.service_layer.live_engine import reoptimise
+from services.matching.service_layer.referral_feedback import RETRAIN_EVERY
 from services.referrals.domain.referral import candidate_summary
 from shared.contract.events import BeneficiaryProfile, ProgrammeOpening, ReferralEvent, SuccessModelTrained
-from shared.contract.topics import MATCHING_MODEL, MATCHING_PROPOSAL
+from shared.contract.topics import MATCHING_MODEL
 from shared.contract.vocabulary import OutcomeAtThreeMonths, ReferralEventKind, ReferralStatus
-from shared.messaging.projections import ProjectingPublisher, ProjectionTable, rebuild_from_log
+from shared.messaging.projections import ProjectionTable, rebuild_from_log
 from tests.fake_log import MemoryEventLog
 from tests.support import random_ref
+from tests.unit.fakes.harness import SETTINGS
 
 NOW = datetime(2027, 4, 1, tzinfo=UTC)
 
 
 class Matcher:
-    """One matching instance over a shared Redis (the keys under `prefix`) and a shared log."""
+    """One matching instance over a shared Redis (the keys under `prefix`) and a shared log, wired by the
+    service's own bootstrap."""
 
     def __init__(self, redis: Redis, prefix: str, log: MemoryEventLog) -> None:
-        self.openings = OpeningsView(redis, key=f"{prefix}:openings")
-        self.profiles = ProfileBook(redis, key=f"{prefix}:profiles")
-        self.outcomes = OutcomeLog(redis, key=f"{prefix}:outcomes")
-        self.models = ModelStore(redis, key=f"{prefix}:model")
-        self.pending = PendingProfiles(redis, key=f"{prefix}:pending")
-        seats = SeatLedger(redis, prefix=f"{prefix}:seats")
-        tried = TriedOpenings(redis, prefix=f"{prefix}:tried")
-        self.table: ProjectionTable = MatchingProjections(
-            self.openings,
-            seats,
-            self.profiles,
-            self.pending,
-            tried,
-            self.outcomes,
-            self.models,
-            ProposalPolicy(),
-            WaitingRoom(redis, key=f"{prefix}:waiting"),
-            ChoiceBook(redis, key=f"{prefix}:chosen"),
-        ).table()
-        self.live = LiveEngine(self.openings, SeatPrices(redis, key=f"{prefix}:prices"), self.models, prior_model())
-        self.feedback = Feedback(
-            seats, self.profiles, tried, self.outcomes, self.models, self.live,
-            ProjectingPublisher(log.publisher(MATCHING_PROPOSAL.name), self.table, lambda: NOW),
-            ProjectingPublisher(log.publisher(MATCHING_MODEL.name), self.table, lambda: NOW),
-            lambda: NOW, ProposalPolicy(),
-        )  # fmt: skip
+        adapters = redis_adapters(redis, random_ref("instance"), namespace=prefix)
+        settings = MatchingSettings.model_validate(SETTINGS)
+        wired = bootstrap(
+            settings, adapters, lambda entry: log.publisher(entry.topic.name), log, lambda: NOW, lambda t, e: None
+        )
+        self.openings, self.profiles, self.outcomes = adapters.openings, adapters.profiles, adapters.outcomes
+        self.models, self.pending = adapters.models, adapters.pending
+        self.table: ProjectionTable = wired.table
+        self.live, self.feedback = wired.live, wired.feedback
 
 
 def outcome_of(person: BeneficiaryProfile, opening: ProgrammeOpening, k: int) -> ReferralEvent:
