@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,7 @@ class ServiceRuntime:
     dead_letters: DeadLetters
     guard: StateGuard | None = None
     _forever: list[Forever] = field(default_factory=list)
+    _closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -98,6 +100,24 @@ class ServiceRuntime:
         """Other jobs that run for as long as the service does (each handles its own errors)."""
         self._forever.extend(jobs)
 
+    def on_close(self, close: Callable[[], Awaitable[object]]) -> None:
+        """Something of the service's own to close when it stops (before Redis and the tracer)."""
+        self._closers.append(close)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """An HTTP service's lifespan: prepared (topics, state rebuilt), broker started, background jobs
+        running; then everything stopped in the reverse order."""
+        await self.prepare()
+        await self.broker.start()
+        self.run_background()
+        try:
+            yield
+        finally:
+            self.stop_background()
+            await self.broker.stop()
+            await self.close()
+
     async def prepare(self) -> None:
         """Before anything is consumed or served: the topics, and a fresh or emptied Redis rebuilt."""
         if self.settings.kafka_manage_topics:
@@ -118,6 +138,8 @@ class ServiceRuntime:
             task.cancel()
 
     async def close(self) -> None:
+        for close in self._closers:
+            await close()
         await self.redis.aclose()
         await self.cache.aclose()
         self.traces.shutdown()  # exports the spans still buffered

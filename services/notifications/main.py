@@ -52,18 +52,12 @@ def create_app(settings: NotificationsSettings, clock: Clock = utc_now) -> FastA
     guard = runtime.consume(notifications.routes, notifications.rebuild)
     runtime.every(settings.webhook_poll_interval_s, notifications.bus, SendDueWebhooks)
 
+    runtime.on_close(client.aclose)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.prepare()
-        await broker.start()
-        runtime.run_background()
-        try:
+        async with runtime.running():
             yield
-        finally:
-            runtime.stop_background()
-            await broker.stop()
-            await client.aclose()
-            await runtime.close()
 
     app = FastAPI(title="Passerelle notifications", version="0.1.0", lifespan=lifespan)
     app.state.credentials = credentials

@@ -95,15 +95,8 @@ def create_app(settings: ReferralsSettings, clock: Clock | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.prepare()  # a fresh or emptied Redis is rebuilt from the log before anything is served
-        await broker.start()
-        runtime.run_background()
-        try:
+        async with runtime.running():  # a fresh or emptied Redis is rebuilt from the log before anything is served
             yield
-        finally:
-            runtime.stop_background()
-            await broker.stop()
-            await runtime.close()
 
     app = FastAPI(
         title="Passerelle referrals",
