@@ -10,12 +10,12 @@ from datetime import date, timedelta
 import pytest
 
 from services.matching.service_layer.commands import OfferSeatsToTheWaiting
-from services.referrals.domain.referral import candidate_summary, referral_id_for
 from shared.contract.events import BeneficiaryProfile, Eligibility, MatchingProposal, ProgrammeOpening, ReferralEvent
 from shared.contract.topics import MATCHING_PROPOSAL
 from shared.contract.vocabulary import DeclineReason, ReferralStatus
 from tests.factories import epide_opening, profile
 from tests.unit.fakes.harness import NOW, MatchingHarness
+from tests.unit.test_matching_use_cases import event  # the referral events matching reads
 
 pytestmark = pytest.mark.unit
 FORTY_FIVE = date(1981, 5, 2)  # too old for Epide (17 to 25)
@@ -120,7 +120,7 @@ async def test_a_seat_released_by_a_decline_goes_to_someone_waiting() -> None:
     await h.consume(placed)
     await h.consume(waiting)
     assert seats_of(h, placed) == [opening.opening_id] and seats_of(h, waiting) == []
-    await h.consume(referral(placed, opening, ReferralStatus.SENT))
+    await h.consume(event(placed, opening, ReferralStatus.SENT, 1, actor="matching"))
 
     await h.consume(decline(placed, opening))
 
@@ -138,25 +138,15 @@ async def test_the_sweep_offers_what_an_event_missed_and_a_referral_by_hand_ends
     await h.openings.upsert(opening)  # as if the opening's event had been handled before they waited
     await h.seats.set_capacity(opening.opening_id, opening.seats)
     other = paris_pool(seats=1)
-    await h.consume(referral(by_hand, other, ReferralStatus.SENT, actor="auditor:ana"))
+    await h.consume(event(by_hand, other, ReferralStatus.SENT, 1, actor="auditor:ana"))
     assert await h.waiting.since(by_hand.beneficiary_id) is None
 
     assert await h.bus.handle(OfferSeatsToTheWaiting(h.clock())) == 1
     assert seats_of(h, missed) == [opening.opening_id]
 
 
-def referral(person: BeneficiaryProfile, opening: ProgrammeOpening, status: ReferralStatus, sequence: int = 1,
-             **fields: object) -> ReferralEvent:  # fmt: skip
-    return ReferralEvent(
-        referral_id=referral_id_for(person.beneficiary_id, opening.opening_id), beneficiary_id=person.beneficiary_id,
-        opening_id=opening.opening_id, partner_id=opening.partner_id, programme=opening.programme, status=status,
-        occurred_at=NOW, candidate=candidate_summary(person, NOW.date()), sequence=sequence,
-        actor=str(fields.pop("actor", "matching")), **fields,  # type: ignore[arg-type]
-    )  # fmt: skip
-
-
 def decline(person: BeneficiaryProfile, opening: ProgrammeOpening) -> ReferralEvent:
-    return referral(person, opening, ReferralStatus.DECLINED, 2, actor="partner:france-travail-75",
+    return event(person, opening, ReferralStatus.DECLINED, 2, actor="partner:france-travail-75",
                     decline_reason=DeclineReason.OUT_OF_AREA)  # fmt: skip
 
 
@@ -166,7 +156,7 @@ async def test_an_amended_profile_keeps_the_opening_the_person_chose_while_it_st
     person = newcomer(french_level="A1")
     await h.consume(chosen)
     await h.consume(person)
-    await h.consume(referral(person, chosen, ReferralStatus.SENT, actor="auditor:ana"))  # the person's choice
+    await h.consume(event(person, chosen, ReferralStatus.SENT, 1, actor="auditor:ana"))  # the person's choice
     await h.consume(better)
 
     await h.consume(BeneficiaryProfile.model_validate({**person.model_dump(), "version": 2, "french_level": "B2"}))
@@ -175,6 +165,6 @@ async def test_an_amended_profile_keeps_the_opening_the_person_chose_while_it_st
     assert amended.profile_version == 2 and amended.held is None and amended.waiting_since is None
     assert chosen.opening_id in {r.opening_id for r in amended.ranked}  # still fits: referrals keeps it
     # Once that referral ends, the next amendment is matched as any other.
-    await h.consume(referral(person, chosen, ReferralStatus.WITHDRAWN, 2, actor="auditor:ana"))
+    await h.consume(event(person, chosen, ReferralStatus.WITHDRAWN, 2, actor="auditor:ana"))
     await h.consume(BeneficiaryProfile.model_validate({**person.model_dump(), "version": 3, "french_level": "C1"}))
     assert proposals_for(h, person)[-1].held is not None
